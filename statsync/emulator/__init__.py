@@ -1,0 +1,1 @@
+"""A Console API emulator: try statsync with no Statsig account, test hermetically."""

@@ -1,0 +1,243 @@
+"""How Statsig's server treats each kind: ids, defaults, rule and group ids, versions.
+
+This is the emulator's model of the *server*, written from DIGEST.md and the
+spec's examples. It is kept apart from the client's kind declarations on
+purpose: a wrong assumption in statsync then shows up as a diff in tests
+instead of being mirrored by the emulator.
+
+Where the digest marks a behaviour "verify", the emulator takes the reading that
+is hardest on a client (see README, "Emulator fidelity").
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from statsync.emulator.store import Store
+
+API_USER = {"id": "emulatorConsoleApiKey00", "name": "CONSOLE API", "email": None}
+
+
+class BadRequest(Exception):
+    """Answered with 400 and Statsig's {status, message} body."""
+
+
+def derive_id(name: str) -> str:
+    """Statsig's derivation: lower-case, spaces to underscores ("A Gate" → "a_gate")."""
+    return name.strip().lower().replace(" ", "_")
+
+
+def _audit(store: Store, obj: dict, actor: dict, created: bool) -> None:
+    now = store.now()
+    if created:
+        obj.update(createdTime=now, creatorID=actor["id"], creatorName=actor["name"], creatorEmail=actor["email"],
+                   version=0)
+    obj.update(lastModifiedTime=now, lastModifierID=actor["id"], lastModifierName=actor["name"],
+               lastModifierEmail=actor["email"], version=obj.get("version", 0) + 1)
+
+
+def _rule_id(base_id: str, pass_percentage: float) -> str:
+    # Partial rollouts carry the percentage in the rule id, so the id changes
+    # with passPercentage while baseID stays (DIGEST §8.1).
+    if pass_percentage in (0, 100):
+        return base_id
+    return f"{base_id}:{pass_percentage:.2f}:1"
+
+
+def _conditions(conditions: list[dict]) -> list[dict]:
+    out = []
+    for condition in conditions:
+        condition = dict(condition)
+        # Statsig echoes a scalar environment_tier target as a list (DIGEST §19.2).
+        if condition.get("type") == "environment_tier" and isinstance(condition.get("targetValue"), str):
+            condition["targetValue"] = [condition["targetValue"]]
+        out.append(condition)
+    return out
+
+
+def _rules(store: Store, incoming: list[dict], existing: list[dict], dynamic_config: bool) -> list[dict]:
+    known = {rule["baseID"] for rule in existing}
+    out = []
+    for rule in incoming:
+        base_id = rule.get("baseID") if rule.get("baseID") in known else store.new_id()
+        percentage = rule.get("passPercentage", 100)
+        built = {
+            "name": rule["name"],
+            "passPercentage": percentage,
+            "conditions": _conditions(rule.get("conditions", [])),
+            "environments": rule.get("environments"),
+            "id": _rule_id(base_id, percentage),
+            "baseID": base_id,
+        }
+        for carried in ("completedAutomatedRollouts", "pendingAutomatedRollouts"):
+            if carried in rule:
+                built[carried] = rule[carried]
+        if dynamic_config:
+            value = rule.get("returnValue", {})
+            built["returnValue"] = value
+            built["returnValueJson5"] = json.dumps(value, indent=2)
+        out.append(built)
+    return out
+
+
+def _groups(store: Store, incoming: list[dict], existing: list[dict]) -> list[dict]:
+    # Groups keep their id only when the client echoes it; without ids the server
+    # treats them as new groups (Terraform provider's experience, DIGEST §4.3).
+    known = {group["id"] for group in existing}
+    out = []
+    for group in incoming:
+        group = dict(group)
+        if group.get("id") not in known:
+            group["id"] = store.new_id()
+        out.append(group)
+    return out
+
+
+@dataclass(frozen=True)
+class Entity:
+    """The server's behaviour for one collection."""
+
+    collection: str
+    label: str  # "Gate", for messages
+    defaults: Callable[[str], dict[str, Any]]  # id → defaults filled on create
+    finish: Callable[[Store, dict, dict, dict | None], None]  # (store, obj, body, previous)
+    # PATCH DTO defaults the server applies when the field is omitted (⚠ verify
+    # in the digest; the emulator applies them, which is the hard case).
+    patch_defaults: dict[str, Any] = field(default_factory=dict)
+
+    def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
+        object_id = body.get("id")
+        if object_id is None:
+            if not body.get("name"):
+                raise BadRequest("Invalid request. Please check the request input and try again. name is required")
+            object_id = derive_id(body["name"])
+        if store.get(self.collection, object_id) is not None:
+            raise BadRequest(f"Name is already in use. A {self.label.lower()} with id {object_id} already exists.")
+        obj = {"id": object_id, **self.defaults(object_id)}
+        obj.update(copy.deepcopy(_writable(body)))
+        obj.setdefault("name", object_id)
+        self.finish(store, obj, body, None)
+        _audit(store, obj, actor, created=True)
+        store.put(self.collection, obj)
+        return obj
+
+    def update(self, store: Store, obj: dict, body: dict, partial: bool, actor: dict = API_USER) -> dict:
+        previous = copy.deepcopy(obj)
+        if partial:
+            body = {**self.patch_defaults, **body}
+            updated = {**obj, **copy.deepcopy(_writable(body))}
+        else:
+            # A full update replaces every writable field; omitted optional
+            # fields go back to their defaults (the undocumented case, read strictly).
+            kept = {key: value for key, value in obj.items() if key in _SERVER_FIELDS or key == "id"}
+            updated = {**self.defaults(obj["id"]), "name": obj.get("name"), **kept,
+                       **copy.deepcopy(_writable(body))}
+        self.finish(store, updated, body, previous)
+        if _comparable(updated) != _comparable(previous):
+            _audit(store, updated, actor, created=False)
+        obj.clear()
+        obj.update(updated)
+        return obj
+
+
+_SERVER_FIELDS = {
+    "createdTime", "creatorID", "creatorName", "creatorEmail", "lastModifiedTime", "lastModifierID",
+    "lastModifierName", "lastModifierEmail", "version", "holdoutIDs", "checksPerHour", "typeReason",
+    "layerID", "startTime", "endTime", "decisionTime", "healthCheckStatus", "inlineTargetingRulesJSON",
+    "status", "launchedGroupID", "decisionReason",
+}
+_CLIENT_ONLY = {"creatorID", "creatorEmail", "owner", "id"}
+
+
+def _writable(body: dict) -> dict:
+    return {key: value for key, value in body.items() if key not in _CLIENT_ONLY}
+
+
+def _comparable(obj: dict) -> dict:
+    return {key: value for key, value in obj.items()
+            if key not in ("lastModifiedTime", "lastModifierID", "lastModifierName", "lastModifierEmail", "version")}
+
+
+def _target_apps(obj: dict) -> None:
+    if isinstance(obj.get("targetApps"), str):
+        obj["targetApps"] = [obj["targetApps"]]
+
+
+def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    _target_apps(obj)
+    obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=False)
+    settings = obj.get("reviewSettings") or {}
+    obj["reviewSettings"] = {"requiredReview": settings.get("requiredReview", False), "allowedReviewers": []}
+    status = (previous or {}).get("status", "In Progress")
+    if status != "Archived":
+        if not obj["isEnabled"]:
+            status = "Disabled"
+        elif status == "Disabled":
+            status = "In Progress"
+    obj["status"] = status
+
+
+def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    _target_apps(obj)
+    obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=True)
+    if "defaultValue" in body or previous is None:
+        obj["defaultValueJson5"] = json.dumps(obj.get("defaultValue", {}), indent=2)
+    if obj.get("schema") and "schemaJson5" not in body:
+        obj["schemaJson5"] = obj["schema"]
+    if (previous or {}).get("status") != "Archived":
+        obj["status"] = "Enabled" if obj["isEnabled"] else "Disabled"
+
+
+def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    _target_apps(obj)
+    obj["groups"] = _groups(store, obj.get("groups", []), (previous or {}).get("groups", []))
+    if previous is None:
+        obj["layerID"] = body.get("layerID") or f"statsig::{obj['id']}_layer"
+    # The console echoes an absent targeting gate as "" (DIGEST §4.3).
+    if obj.get("targetingGateID") is None:
+        obj["targetingGateID"] = ""
+
+
+def _gate_defaults(object_id: str) -> dict:
+    return {
+        "description": "", "idType": "userID", "isEnabled": True, "status": "In Progress", "rules": [],
+        "tags": [], "targetApps": [], "holdoutIDs": [], "type": "TEMPORARY", "typeReason": "NONE",
+        "checksPerHour": 0, "team": None, "measureMetricLifts": True, "monitoringMetrics": [],
+        "reviewSettings": {"requiredReview": False, "allowedReviewers": []},
+    }
+
+
+def _dynamic_config_defaults(object_id: str) -> dict:
+    return {
+        "description": "", "idType": "userID", "isEnabled": True, "status": "Enabled", "rules": [],
+        "defaultValue": {}, "defaultValueJson5": "{}", "tags": [], "targetApps": [], "holdoutIDs": [],
+        "team": None,
+    }
+
+
+def _experiment_defaults(object_id: str) -> dict:
+    return {
+        "description": "", "hypothesis": "", "idType": "userID", "status": "setup", "allocation": 100,
+        "duration": 14, "targetingGateID": "", "defaultConfidenceInterval": "95", "bonferroniCorrection": False,
+        "decisionReason": None, "launchedGroupID": None, "tags": [], "targetApps": [], "holdoutIDs": [],
+        "primaryMetrics": [], "secondaryMetrics": [], "inlineTargetingRulesJSON": "{}",
+        "startTime": None, "endTime": None, "decisionTime": None, "healthCheckStatus": "WAITING", "team": None,
+        "groups": [
+            {"name": "Control", "size": 50, "parameterValues": {}},
+            {"name": "Test", "size": 50, "parameterValues": {}},
+        ],
+    }
+
+
+ENTITIES: dict[str, Entity] = {
+    entity.collection: entity
+    for entity in (
+        Entity("gates", "Gate", defaults=_gate_defaults,
+               finish=_finish_gate),
+        Entity("dynamic_configs", "Dynamic config", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
+               patch_defaults={"isEnabled": True}),
+        Entity("experiments", "Experiment", defaults=_experiment_defaults, finish=_finish_experiment),
+    )
+}

@@ -1,0 +1,122 @@
+"""Kinds are data: each Statsig object kind statsync manages is declared once here.
+
+The loader, schema builder, validator, normaliser, planner, executor and emulator
+all read these declarations; adding a kind should be mostly one new module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KeyedList:
+    """A list whose items have an identity (rules by name, groups by name).
+
+    The server gives each item ids of its own (`server_ids`); statsync matches
+    desired items to live items by `key` and echoes those ids back on update so
+    the server keeps the item's history.
+    """
+
+    key: str
+    server_ids: tuple[str, ...]
+    # server-managed item fields that must be copied from live into updates
+    # (omitting them may, for instance, cancel a scheduled rollout)
+    carried: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where an object names another object.
+
+    `field` is a top-level field holding an id (`targetingGateID`); or, with
+    `condition_types`, rule conditions of those types hold ids in `targetValue`.
+    """
+
+    target: str
+    field: str | None = None
+    condition_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as written in YAML `kind:`
+    plural: str  # directory name used by `import`, and in messages
+    title: str
+    collection: str  # API path under /console/v1
+    create_dto: str  # component names in the Console API spec
+    partial_update_dto: str
+    response_dto: str
+    # Fields a YAML document may hold besides kind/id/statsync, with a short doc
+    # for editors. Types, enums and ranges come from the spec's DTOs.
+    fields: dict[str, str]
+    # What Statsig fills in when a field is omitted on create; omitted fields
+    # compare against these, so server-filled defaults never show as diffs.
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # The display name defaults to the id (sent on create where `name` is required).
+    name_defaults_to_id: bool = True
+    keyed_lists: dict[str, KeyedList] = field(default_factory=dict)
+    # Unordered lists of scalars, compared sorted.
+    set_fields: tuple[str, ...] = ()
+    # Fields where null, "" and absent mean the same thing to Statsig.
+    empty_is_none: tuple[str, ...] = ()
+    # Numbers Statsig stores with two decimals (dotted, list items implied).
+    decimal_fields: tuple[str, ...] = ()
+    # Free-form JSON values: compared exactly, never rounded or sorted.
+    json_fields: tuple[str, ...] = ()
+    # Spec fields hidden from YAML, dotted (list items implied): server-owned.
+    hidden: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    # Fields sent on every PATCH, because the spec declares a default for them
+    # on the partial-update DTO that the server might apply when omitted.
+    always_sent: tuple[str, ...] = ()
+    # Keyed lists whose item sizes must sum to 100.
+    sums_to_100: tuple[str, ...] = ()
+
+    def path(self, object_id: str | None = None) -> str:
+        from urllib.parse import quote
+
+        return self.collection if object_id is None else f"{self.collection}/{quote(object_id, safe='')}"
+
+
+# Rule lists are shared by gates and dynamic configs.
+RULE_LIST = KeyedList(key="name", server_ids=("id", "baseID"),
+                      carried=("completedAutomatedRollouts", "pendingAutomatedRollouts"))
+RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollouts",
+                      "rules.pendingAutomatedRollouts")
+GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
+
+# Condition types whose targetValue holds a list of alternatives; order never matters.
+COMMON_FIELD_DOCS = {
+    "name": "Display name shown in the console. Defaults to the id.",
+    "description": "Free-text description shown in the console.",
+    "idType": "Unit ID type this object evaluates on (userID, stableID or a custom unit ID type).",
+    "tags": "Tag names (tags must exist in the project).",
+    "targetApps": "Target apps this object is evaluated for.",
+    "team": "Owning team (Enterprise).",
+    "teamID": "Owning team id (Enterprise).",
+    "rules": "Ordered rules: the first rule whose conditions all match decides.",
+    "isEnabled": "Whether rules are evaluated. When false, everyone gets the default.",
+    "releasePipelineID": "Release pipeline that rolls changes out.",
+}
+
+
+def _registry() -> dict[str, Kind]:
+    from statsync.kinds import dynamic_config, experiment, gate
+
+    kinds = (gate.KIND, dynamic_config.KIND, experiment.KIND)
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def all_kinds() -> dict[str, Kind]:
+    """Every kind, in dependency order: a kind only references kinds before it."""
+    if not KINDS:
+        KINDS.update(_registry())
+    return KINDS
+
+
+def get(name: str) -> Kind:
+    return all_kinds()[name]

@@ -1,0 +1,62 @@
+"""Experiments: `/console/v1/experiments` (DIGEST §4)."""
+from statsync.kinds import COMMON_FIELD_DOCS, KeyedList, Kind, Reference
+
+_METRIC_DOC = "Metrics ({name, type, direction?, hypothesizedValue?})."
+
+KIND = Kind(
+    name="experiment",
+    plural="experiments",
+    title="Experiment",
+    collection="/experiments",
+    create_dto="ExperimentCreateDto",
+    partial_update_dto="ExperimentPartialUpdateDto",
+    response_dto="ExternalExperimentDto",
+    fields={
+        **{key: COMMON_FIELD_DOCS[key] for key in (
+            "name", "description", "idType", "tags", "targetApps", "team", "teamID")},
+        "hypothesis": "What the experiment is expected to show.",
+        "groups": "Ordered groups; sizes are percentages of allocated traffic and sum to 100.",
+        "allocation": "Percentage of the layer's traffic allocated to the experiment.",
+        "targetingGateID": "Id of the gate a unit must pass to enter the experiment.",
+        "primaryMetrics": _METRIC_DOC,
+        "secondaryMetrics": _METRIC_DOC,
+        "otherMetrics": _METRIC_DOC,
+        "duration": "Planned duration in days.",
+        "targetExposures": "Exposures needed before the experiment is conclusive.",
+        "defaultConfidenceInterval": "Confidence interval used in results (80, 90, 95, 98, 99).",
+        "bonferroniCorrection": "Apply Bonferroni correction across groups.",
+        "bonferroniCorrectionPerMetric": "Apply Bonferroni correction across metrics.",
+        "benjaminiHochbergPerVariant": "Benjamini-Hochberg correction per variant.",
+        "benjaminiHochbergPerMetric": "Benjamini-Hochberg correction per metric.",
+        "benjaminiPrimaryMetricsOnly": "Restrict Benjamini-Hochberg to primary metrics.",
+        "sequentialTesting": "Use sequential testing.",
+        "analyticsType": "frequentist, bayesian or sprt.",
+        "links": "Links shown on the experiment ({url, title?}).",
+    },
+    defaults={
+        "description": None,
+        "hypothesis": None,
+        "idType": "userID",
+        "tags": [],
+        "targetApps": [],
+        "allocation": 100,
+        "duration": 14,
+        "targetingGateID": None,
+        "defaultConfidenceInterval": "95",
+        "bonferroniCorrection": False,
+        "primaryMetrics": [],
+        "secondaryMetrics": [],
+        "groups": [
+            {"name": "Control", "size": 50, "parameterValues": {}},
+            {"name": "Test", "size": 50, "parameterValues": {}},
+        ],
+    },
+    keyed_lists={"groups": KeyedList(key="name", server_ids=("id",))},
+    set_fields=("tags", "targetApps", "primaryMetrics", "secondaryMetrics", "otherMetrics"),
+    empty_is_none=("description", "hypothesis", "team", "teamID", "targetingGateID"),
+    decimal_fields=("allocation", "groups.size"),
+    json_fields=("groups.parameterValues",),
+    hidden=("groups.id", "groups.foreignGroupID"),
+    references=(Reference(target="gate", field="targetingGateID"),),
+    sums_to_100=("groups",),
+)

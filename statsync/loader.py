@@ -1,0 +1,164 @@
+"""YAML files → documents that remember where every value came from.
+
+PyYAML's composer keeps a start mark on every node; we build plain Python values
+from the node tree ourselves so each mapping value and list item gets a
+file:line:column, and so duplicate keys are errors instead of silent overwrites.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from statsync.errors import InvalidConfig, Mark, Problem
+
+try:  # the C loader is several times faster on large repositories
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader
+
+CONFIG_FILE = "statsync.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """One YAML document: its data and the mark of every value in it."""
+
+    file: str
+    data: Any
+    marks: dict[FieldPath, Mark] = field(default_factory=dict)
+    key_marks: dict[FieldPath, Mark] = field(default_factory=dict)
+
+    def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
+        """The mark of `path`'s value (or key), or of its nearest existing ancestor."""
+        path = tuple(path)
+        if key and path in self.key_marks:
+            return self.key_marks[path]
+        while path and path not in self.marks:
+            path = path[:-1]
+        return self.marks[path]
+
+
+def _mark(file: str, node: yaml.Node) -> Mark:
+    return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Node tree → Python values, recording marks and rejecting duplicate keys."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.marks: dict[FieldPath, Mark] = {}
+        self.key_marks: dict[FieldPath, Mark] = {}
+        self.problems: list[Problem] = []
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
+        self.marks[path] = _mark(self.file, node)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(Problem(_mark(self.file, key_node), "merge keys (<<) are not supported"))
+                    continue
+                key = self.build(key_node, (*path, "<key>"))
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    self.problems.append(Problem(_mark(self.file, key_node), "mapping keys must be plain strings"))
+                    continue
+                if key in seen:
+                    first = _mark(self.file, seen[key])
+                    self.problems.append(Problem(
+                        _mark(self.file, key_node),
+                        f"duplicate key {key!r} (first defined at line {first.line}, column {first.column})"))
+                    continue
+                seen[key] = key_node
+                self.key_marks[(*path, key)] = _mark(self.file, key_node)
+                out[key] = self.build(value_node, (*path, key))
+            self.marks.pop((*path, "<key>"), None)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalars.construct_object(node, deep=True)
+
+
+def load_file(path: Path, display: str | None = None) -> list[Document]:
+    """Every document in one YAML file. Raises InvalidConfig on bad YAML."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidConfig([Problem(Mark(name, 1, 1), f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise InvalidConfig([Problem(None, f"{name}: cannot read: {exc.strerror}")]) from None
+    return load_text(text, name)
+
+
+def load_text(text: str, name: str) -> list[Document]:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            builder = _Builder(name)
+            try:
+                data = builder.build(node)
+            except yaml.constructor.ConstructorError as exc:
+                problems.append(_yaml_problem(name, exc, text))
+                continue
+            problems.extend(builder.problems)
+            documents.append(Document(name, data, builder.marks, builder.key_marks))
+    except yaml.MarkedYAMLError as exc:
+        problems.append(_yaml_problem(name, exc, text))
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        problems.append(Problem(Mark(name, 1, 1), str(exc)))
+    if problems:
+        raise InvalidConfig(problems)
+    return documents
+
+
+def _yaml_problem(name: str, exc: yaml.MarkedYAMLError, text: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    where = Mark(name, mark.line + 1, mark.column + 1) if mark else Mark(name, 1, 1)
+    what = exc.problem or exc.context or "invalid YAML"
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        what = "tab character; YAML indentation must use spaces"
+    return Problem(where, f"invalid YAML: {what}")
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """YAML files under `paths` (recursively), sorted, skipping statsync.yaml and dot-dirs."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                relative = candidate.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if candidate.suffix in YAML_SUFFIXES and candidate.name != CONFIG_FILE and candidate.is_file():
+                    found.append(candidate)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InvalidConfig([Problem(None, f"{path}: no such file or directory")])
+    return found
+
+
+def load_paths(paths: Iterable[Path]) -> list[Document]:
+    """Every document under `paths`; all files' problems are collected before raising."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in find_files(paths):
+        try:
+            documents.extend(load_file(path))
+        except InvalidConfig as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidConfig(problems)
+    return documents

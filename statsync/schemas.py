@@ -1,0 +1,166 @@
+"""JSON Schemas (2020-12) for statsync's YAML documents and `statsync.yaml`.
+
+Each kind's schema is built from its declaration and the Console API spec's
+create/update DTOs, so field names, types, enums, patterns and ranges are
+Statsig's own. `tools/gen_schemas.py` writes them to `schemas/` for editors
+(`# yaml-language-server: $schema=...`); a test keeps those files current.
+"""
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from statsync import spec
+from statsync.kinds import Kind, all_kinds
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+STATSYNC_BLOCK = {
+    "type": "object",
+    "title": "statsync settings for this object (never sent to Statsig)",
+    "additionalProperties": False,
+    "properties": {
+        "protect": {"type": "boolean", "description": "Never delete this object, even with pruning on."},
+        "ignore": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Field paths the console owns, e.g. rules.*.passPercentage; "
+                           "live differences there are counted, not planned.",
+        },
+    },
+}
+
+
+def _inline(node: Any) -> Any:
+    """Replace `$ref`s into the spec's $defs with copies, so each schema stands alone."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].removeprefix("#/$defs/")
+            return _inline(copy.deepcopy(spec.component(name)))
+        return {key: _inline(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(item) for item in node]
+    return node
+
+
+def _close(node: Any) -> Any:
+    """Unknown fields are errors: a typo must never be silently ignored.
+
+    Objects that list their properties get `additionalProperties: false`; free-form
+    JSON values (`additionalProperties: {}`) stay open.
+    """
+    if isinstance(node, dict):
+        node = {key: _close(value) for key, value in node.items()}
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        return node
+    if isinstance(node, list):
+        return [_close(item) for item in node]
+    return node
+
+
+def _omit(schema: dict, dotted: str) -> None:
+    """Remove a property given as `field.sub` (list items implied)."""
+    head, _, rest = dotted.partition(".")
+    props = schema.get("properties", {})
+    if not rest:
+        props.pop(head, None)
+        if head in schema.get("required", []):
+            schema["required"] = [name for name in schema["required"] if name != head]
+        return
+    child = props.get(head)
+    if child is None:
+        return
+    for variant in _object_variants(child):
+        _omit(variant, rest)
+
+
+def _object_variants(node: dict):
+    if node.get("type") == "array" or "items" in node:
+        node = node.get("items", {})
+    if "properties" in node:
+        yield node
+    for combinator in ("oneOf", "anyOf"):
+        for branch in node.get(combinator, []):
+            yield from _object_variants(branch)
+
+
+def field_schemas(kind: Kind) -> dict[str, Any]:
+    """The spec's schema for each of the kind's YAML fields (update DTO wins)."""
+    create = spec.component(kind.create_dto)["properties"]
+    update = spec.component(kind.partial_update_dto)["properties"]
+    out = {}
+    for name in kind.fields:
+        source = update.get(name) or create.get(name)
+        if source is None:
+            raise KeyError(f"{kind.name}.{name} is in neither {kind.create_dto} nor {kind.partial_update_dto}")
+        out[name] = _inline(copy.deepcopy(source))
+    return out
+
+
+@lru_cache(maxsize=None)
+def kind_schema(kind_name: str) -> dict[str, Any]:
+    kind = all_kinds()[kind_name]
+    create = spec.component(kind.create_dto)["properties"]
+    properties: dict[str, Any] = {
+        "kind": {"const": kind.name, "description": "Which Statsig object this document describes."},
+        "id": {**_inline(copy.deepcopy(create["id"])),
+               "description": "The Statsig id: immutable; what SDKs and other objects reference."},
+    }
+    for name, schema in field_schemas(kind).items():
+        properties[name] = {**schema, "description": kind.fields[name]}
+    properties["statsync"] = STATSYNC_BLOCK
+    schema = {"type": "object", "properties": properties, "required": ["kind", "id"]}
+    for dotted in kind.hidden:
+        _omit(schema, dotted)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": f"statsync {kind.title}",
+        "description": f"A Statsig {kind.title.lower()} managed by statsync. Field names are the "
+                       f"Console API's ({kind.create_dto} / {kind.partial_update_dto}).",
+        **_close(schema),
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """Schema of `statsync.yaml`, the project settings file."""
+    target = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "api_url": {"type": "string", "description": "Console API base URL, e.g. https://statsigapi.net"},
+            "api_key_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                            "description": "Environment variable holding this target's Console API key "
+                                           "(default STATSIG_CONSOLE_API_KEY)."},
+        },
+        "required": ["api_url"],
+    }
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "statsync project settings (statsync.yaml)",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "paths": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                      "description": "Files or directories holding objects, relative to this file "
+                                     "(default: this file's directory)."},
+            "targets": {
+                "type": "object",
+                "description": "Named Statsig projects to plan and apply against (`--target NAME`). "
+                               "`local`, the embedded emulator, is built in.",
+                "propertyNames": {"pattern": "^[A-Za-z0-9_.-]+$", "not": {"const": "local"}},
+                "additionalProperties": target,
+            },
+            "ignore": {"type": "array", "items": {"type": "string", "minLength": 1},
+                       "description": "Field paths the console owns for every object, e.g. "
+                                      "rules.*.passPercentage (per kind: gate:rules.*.passPercentage)."},
+        },
+    }
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    """File name → schema, as written to `schemas/`."""
+    out = {f"{name}.json": kind_schema(name) for name in all_kinds()}
+    out["statsync.json"] = config_schema()
+    return out

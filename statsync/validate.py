@@ -1,0 +1,224 @@
+"""Documents → desired objects, or every problem found with its file:line:col.
+
+Three layers: the document shape (a known `kind`, an `id`), the kind's JSON
+Schema (Statsig's own field types, enums, patterns and ranges), then checks a
+schema cannot express (unique rule and group names, group sizes summing to 100,
+references that resolve, no reference cycles).
+"""
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+from jsonschema import ValidationError
+
+from statsync import spec
+from statsync.errors import InvalidConfig, Mark, Problem
+from statsync.kinds import Kind, all_kinds
+from statsync.loader import Document
+from statsync.references import references
+from statsync.schemas import kind_schema
+
+ObjectKey = tuple[str, str]  # (kind name, id)
+
+
+@dataclass
+class DesiredObject:
+    """One object as the repository describes it."""
+
+    kind: Kind
+    id: str
+    body: dict[str, Any]  # Statsig fields only (no kind, id or statsync block)
+    document: Document
+    settings: dict[str, Any] = field(default_factory=dict)  # the `statsync:` block
+
+    @property
+    def key(self) -> ObjectKey:
+        return (self.kind.name, self.id)
+
+    def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
+        return self.document.mark(tuple(path), key)
+
+
+def display_path(path: Iterable[str | int]) -> str:
+    """('rules', 1, 'passPercentage') → 'rules[1].passPercentage'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_validators: dict[str, Any] = {}
+
+
+def _validator(kind_name: str):
+    if kind_name not in _validators:
+        _validators[kind_name] = spec.DecimalValidator(kind_schema(kind_name))
+    return _validators[kind_name]
+
+
+def _describe(error: ValidationError) -> tuple[tuple, str, bool]:
+    """A jsonschema error → (path, one readable sentence, whether it is about the key)."""
+    path, message = _sentence(error)
+    return path, message, error.validator == "additionalProperties"
+
+
+def _sentence(error: ValidationError) -> tuple[tuple, str]:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        unknown = sorted(key for key in error.instance if key not in allowed)
+        if unknown:
+            hint = _closest(unknown[0], allowed)
+            return (*path, unknown[0]), f"unknown field{hint}"
+    if error.validator == "required":
+        return path, error.message.replace("is a required property", "is required")
+    if error.validator == "enum":
+        choices = [choice for choice in error.validator_value if choice is not None]
+        if len(choices) > 8:
+            hint = _closest(str(error.instance), [str(choice) for choice in choices])
+            return path, f"{error.instance!r} is not an allowed value{hint}"
+        return path, f"{error.instance!r} is not one of " + ", ".join(repr(choice) for choice in choices)
+    if error.validator in ("oneOf", "anyOf"):
+        kinds = sorted({_type_name(branch) for branch in error.validator_value})
+        return path, f"{error.instance!r} has the wrong type (expected {' or '.join(kinds)})"
+    if error.validator == "const" and path == ("kind",):
+        return path, f"kind must be {error.validator_value!r}"
+    if error.validator == "pattern":
+        return path, f"{error.instance!r} does not match {error.validator_value}"
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return path, f"{error.instance!r} is not of type {expected}"
+    return path, error.message
+
+
+def _type_name(schema: dict) -> str:
+    kind = schema.get("type", "value")
+    if kind == "array":
+        return f"list of {schema.get('items', {}).get('type', 'values')}s"
+    return kind
+
+
+def _closest(name: str, allowed: Iterable[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(name, list(allowed), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _schema_problems(document: Document, kind_name: str) -> list[Problem]:
+    problems = []
+    seen_paths = set()
+    for error in sorted(_validator(kind_name).iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))):
+        path, message, about_key = _describe(error)
+        if path in seen_paths:
+            continue  # one message per field is enough
+        seen_paths.add(path)
+        problems.append(Problem(document.mark(path, key=about_key), message, display_path(path)))
+    return problems
+
+
+def _shape_problems(document: Document) -> list[Problem]:
+    data = document.data
+    if not isinstance(data, dict):
+        return [Problem(document.mark(), "each YAML document must be a mapping with `kind` and `id`")]
+    kinds = all_kinds()
+    kind = data.get("kind")
+    if kind is None:
+        return [Problem(document.mark(), "missing `kind` (one of: " + ", ".join(kinds) + ")")]
+    if kind not in kinds:
+        hint = _closest(str(kind), kinds)
+        return [Problem(document.mark(("kind",)), f"unknown kind {kind!r}{hint}; statsync manages: "
+                        + ", ".join(kinds), "kind")]
+    if "id" not in data:
+        return [Problem(document.mark(), f"{kind} has no `id`", "id")]
+    return []
+
+
+def _semantic_problems(obj: DesiredObject) -> list[Problem]:
+    problems = []
+    for list_name, keyed in obj.kind.keyed_lists.items():
+        seen: dict[Any, int] = {}
+        for index, item in enumerate(obj.body.get(list_name) or []):
+            key = item.get(keyed.key)
+            if key in seen:
+                problems.append(Problem(
+                    obj.mark((list_name, index, keyed.key)),
+                    f"duplicate {keyed.key} {key!r} (also {list_name}[{seen[key]}]); "
+                    f"{list_name} are matched to live ones by {keyed.key}",
+                    display_path((list_name, index, keyed.key))))
+            seen[key] = index
+    for list_name in obj.kind.sums_to_100:
+        items = obj.body.get(list_name)
+        if items:
+            total = sum(Decimal(str(item.get("size", 0))) for item in items)
+            if total != 100:
+                problems.append(Problem(obj.mark((list_name,)), f"sizes add up to {total}, not 100", list_name))
+    return problems
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """File order, then line and column, as an editor would list them."""
+    return sorted(problems, key=lambda p: (p.mark.file, p.mark.line, p.mark.column) if p.mark else ("", 0, 0))
+
+
+def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
+    """Validate documents one by one; raises InvalidConfig listing every problem."""
+    problems: list[Problem] = []
+    objects: dict[ObjectKey, DesiredObject] = {}
+    for document in documents:
+        shape = _shape_problems(document)
+        if shape:
+            problems.extend(shape)
+            continue
+        data = document.data
+        schema_problems = _schema_problems(document, data["kind"])
+        if schema_problems:
+            problems.extend(schema_problems)
+            continue
+        kind = all_kinds()[data["kind"]]
+        body = {key: value for key, value in data.items() if key not in ("kind", "id", "statsync")}
+        obj = DesiredObject(kind, data["id"], body, document, data.get("statsync") or {})
+        if obj.key in objects:
+            first = objects[obj.key].mark(("id",))
+            problems.append(Problem(obj.mark(("id",)), f"{kind.name} {obj.id!r} is already defined at {first}", "id"))
+            continue
+        problems.extend(_semantic_problems(obj))
+        objects[obj.key] = obj
+    if problems:
+        raise InvalidConfig(sorted_problems(problems))
+    return list(objects.values())
+
+
+def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]] | None = None) -> None:
+    """Every reference must name an object in the repository or, given live ids, a live one.
+
+    Also rejects cycles (gate A passes_gate B passes_gate A): Statsig cannot
+    create them in one pass and they are logically broken anyway.
+    """
+    problems = []
+    known = {(obj.kind.name, obj.id) for obj in objects}
+    graph: dict[ObjectKey, set[ObjectKey]] = {}
+    where: dict[tuple[ObjectKey, ObjectKey], Mark] = {}
+    for obj in objects:
+        for ref in references(obj.kind, obj.body):
+            target = (ref.target_kind, ref.target_id)
+            in_live = live_ids is not None and ref.target_id in live_ids.get(ref.target_kind, set())
+            if target not in known and not in_live:
+                scope = "the repository or the live project" if live_ids is not None else "the repository"
+                problems.append(Problem(obj.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}",
+                                        display_path(ref.path)))
+            if target in known:
+                graph.setdefault(obj.key, set()).add(target)
+                where.setdefault((obj.key, target), obj.mark(ref.path))
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        names = " → ".join(f"{kind} {object_id}" for kind, object_id in reversed(cycle))
+        problems.append(Problem(where.get((cycle[1], cycle[0])), f"reference cycle: {names}"))
+    if problems:
+        raise InvalidConfig(sorted_problems(problems))

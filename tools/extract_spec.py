@@ -1,0 +1,117 @@
+"""Derive statsync's committed extract of Statsig's Console API spec.
+
+The official spec (OpenAPI 3.0, ~2 MB, mostly prose and examples) lives outside the
+repository. statsync needs only its machine-readable part: for each operation, the
+request body schema and the response schemas. This script keeps exactly that,
+converted to JSON Schema 2020-12 so plain `jsonschema` validates it:
+
+* `nullable: true` becomes a `"null"` type (or a `oneOf`/`anyOf` branch);
+* OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers;
+* `#/components/schemas/X` references become `#/$defs/X`;
+* descriptions, examples, summaries and tags are dropped (no prose is committed).
+
+Usage: python tools/extract_spec.py [SPEC] [OUT]
+(defaults: ../shared/statsig-console-api/openapi.json → statsync/spec/console_api.json).
+tests/contract/test_spec_extract.py fails when the committed extract is stale.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = ROOT.parent / "shared" / "statsig-console-api" / "openapi.json"
+DEFAULT_OUT = ROOT / "statsync" / "spec" / "console_api.json"
+
+PROSE = {"description", "example", "examples", "summary", "title", "externalDocs", "deprecated"}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def convert(node):
+    """One OpenAPI 3.0 schema node → JSON Schema 2020-12, recursively."""
+    if isinstance(node, list):
+        return [convert(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in PROSE or key == "nullable":
+            continue
+        if key == "$ref":
+            out[key] = value.replace("#/components/schemas/", "#/$defs/")
+        elif key == "properties":
+            # property names are data, not keywords: never strip "description" here
+            out[key] = {name: convert(schema) for name, schema in value.items()}
+        else:
+            out[key] = convert(value)
+    for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if out.get(flag) is True:
+            out[flag] = out.pop(bound)
+        elif out.get(flag) is False:
+            del out[flag]
+    if node.get("nullable") is True:
+        out = _nullable(out)
+    return out
+
+
+def _nullable(schema: dict) -> dict:
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema = dict(schema, type=[*types, "null"])
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+        return schema
+    for combinator in ("oneOf", "anyOf"):
+        if combinator in schema:
+            return dict(schema, **{combinator: [*schema[combinator], {"type": "null"}]})
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _json_schema(content: dict | None):
+    if not content:
+        return None
+    media = content.get("application/json") or next(iter(content.values()), {})
+    schema = media.get("schema")
+    return convert(schema) if schema is not None else None
+
+
+def extract(spec: dict) -> dict:
+    operations = {}
+    for path, item in sorted(spec["paths"].items()):
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            body = op.get("requestBody")
+            operations[f"{method.upper()} {path}"] = {
+                "request": _json_schema(body.get("content")) if body else None,
+                "requestRequired": bool(body and body.get("required")),
+                "responses": {
+                    status: _json_schema(resp.get("content"))
+                    for status, resp in sorted(op.get("responses", {}).items())
+                },
+            }
+    return {
+        "source": "Statsig Console API OpenAPI spec, version " + spec["info"]["version"],
+        "$defs": {name: convert(schema) for name, schema in sorted(spec["components"]["schemas"].items())},
+        "operations": operations,
+    }
+
+
+def render(spec_path: Path) -> str:
+    spec = json.loads(spec_path.read_text())
+    return json.dumps(extract(spec), indent=1, sort_keys=True) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    spec_path = Path(argv[1]) if len(argv) > 1 else DEFAULT_SPEC
+    out_path = Path(argv[2]) if len(argv) > 2 else DEFAULT_OUT
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(render(spec_path))
+    print(f"wrote {out_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
