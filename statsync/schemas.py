@@ -20,15 +20,9 @@ STATSYNC_BLOCK = {
     "type": "object",
     "title": "statsync settings for this object (never sent to Statsig)",
     "additionalProperties": False,
-    "properties": {
-        "protect": {"type": "boolean", "description": "Never delete this object, even with pruning on."},
-        "ignore": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "description": "Field paths the console owns, e.g. rules.*.passPercentage; "
-                           "live differences there are counted, not planned.",
-        },
-    },
+    # Settings arrive here as they are implemented (protect, ignore): an unknown
+    # one is an error rather than a promise statsync does not keep.
+    "properties": {},
 }
 
 

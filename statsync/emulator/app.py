@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -56,6 +56,7 @@ class Emulator:
         self.api_key = api_key
         self.check_responses = check_responses
         self.log: list[RequestRecord] = []
+        self.on_request: Callable[[RequestRecord], None] | None = None  # e.g. print a log line
         self.app = self._build_app()
 
     # --- for tests and demos -------------------------------------------------
@@ -103,7 +104,10 @@ class Emulator:
             status, payload = 400, {"status": 400, "message": str(exc)}
         if self.check_responses:
             status, payload = self._checked(request.method, template, status, payload)
-        self.log.append(RequestRecord(request.method, request.url.path, status, started, time.time() - started))
+        record = RequestRecord(request.method, request.url.path, status, started, time.time() - started)
+        self.log.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
         return JSONResponse(payload, status_code=status)
 
     def _authenticate(self, request: Request) -> None:

@@ -1,0 +1,3 @@
+from statsync.cli import main
+
+main(prog_name="statsync")

@@ -1,0 +1,200 @@
+"""statsync's command line: parses, prints and sets exit codes; the work is in workflow."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from typing import Any, Callable
+
+import click
+
+from statsync import __version__
+from statsync.config import load_project
+from statsync.errors import InvalidConfig, StatsyncError
+from statsync.render.text import render_plan
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def use_color(stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    stream = stream or sys.stdout
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def fail(message: str) -> None:
+    for line in str(message).splitlines() or ["error"]:
+        click.echo(f"error: {line}", err=True)
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """User-caused failures print one line each and exit 1 — never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidConfig as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+            sys.exit(EXIT_ERROR)
+        except StatsyncError as exc:
+            fail(str(exc))
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
+                             help="Project settings file (default: statsync.yaml in the first PATH directory, "
+                                  "or in the current directory).")
+target_options = [
+    click.option("--target", "-t", help="Named target from statsync.yaml, or `local` for the embedded emulator."),
+    click.option("--api-url", envvar="STATSIG_API_URL", show_envvar=True,
+                 help="Console API base URL (default https://statsigapi.net). "
+                      "The key is read from STATSIG_CONSOLE_API_KEY."),
+]
+
+
+def with_target(command):
+    for option in reversed(target_options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="statsync")
+def main() -> None:
+    """Keep a Statsig project in step with YAML files in git.
+
+    \b
+    Typical loop:
+      statsync validate configs/            offline checks
+      statsync plan configs/ --target local what would change
+      statsync apply configs/ --target local make it so
+
+    PATH arguments are YAML files or directories (searched recursively).
+    """
+
+
+@main.command()
+@paths_argument
+@config_option
+@reports_errors
+def validate(paths: tuple[str, ...], config: str | None) -> None:
+    """Check YAML files offline: syntax, schema, names, references.
+
+    Exit codes: 0 valid, 1 invalid.
+    """
+    from statsync.workflow import load_desired
+
+    project = load_project(paths, config)
+    objects = load_desired(project)
+    click.echo(f"{len(objects)} object(s) valid.")
+
+
+@main.command()
+@paths_argument
+@config_option
+@with_target
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
+@reports_errors
+def plan(paths, config, target, api_url, detailed_exitcode) -> None:
+    """Show what apply would change on the target.
+
+    Exit codes: 0 no changes (or changes without --detailed-exitcode),
+    2 changes with --detailed-exitcode, 1 error.
+    """
+    from statsync.targets import open_target
+    from statsync.workflow import make_plan
+
+    project = load_project(paths, config)
+
+    async def run():
+        async with open_target(project, target, api_url) as (name, client):
+            return await make_plan(project, client, name)
+
+    result = asyncio.run(run())
+    click.echo(render_plan(result, color=use_color()), nl=False)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@main.command()
+@paths_argument
+@config_option
+@with_target
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@reports_errors
+def apply(paths, config, target, api_url, auto_approve) -> None:
+    """Plan, then make the target match the repository.
+
+    Steps run in dependency order; a failed step skips the steps that depend on it.
+    Exit codes: 0 applied (or nothing to do), 1 failed or refused.
+    """
+    from statsync.targets import open_target
+    from statsync.workflow import apply_plan, make_plan
+
+    project = load_project(paths, config)
+    color = use_color()
+
+    def show(outcome) -> None:
+        mark = {"applied": click.style("✓", fg="green"), "failed": click.style("✗", fg="red"),
+                "skipped": click.style("-", fg="yellow")}[outcome.status] if color else outcome.status
+        detail = f": {outcome.error}" if outcome.error else ""
+        click.echo(f"{mark} {outcome.step.action} {outcome.step.address}{detail}")
+
+    async def run() -> int:
+        async with open_target(project, target, api_url) as (name, client):
+            result = await make_plan(project, client, name)
+            click.echo(render_plan(result, color=color), nl=False)
+            if not result.has_changes:
+                return EXIT_OK
+            if not auto_approve and not _confirmed(name):
+                click.echo("Apply cancelled; nothing was changed.", err=True)
+                return EXIT_ERROR
+            outcomes = await apply_plan(result, client, show)
+            counts = {status: sum(1 for o in outcomes if o.status == status)
+                      for status in ("applied", "failed", "skipped")}
+            click.echo(f"Apply finished: {counts['applied']} applied, {counts['failed']} failed, "
+                       f"{counts['skipped']} skipped ({client.request_count} API requests in all).")
+            return EXIT_ERROR if counts["failed"] or counts["skipped"] else EXIT_OK
+
+    sys.exit(asyncio.run(run()))
+
+
+def _confirmed(target: str) -> bool:
+    if not sys.stdin.isatty():
+        raise StatsyncError("refusing to apply without confirmation: stdin is not a terminal (use --auto-approve)")
+    answer = click.prompt(f"Apply these changes to {target}? Only 'yes' will be accepted", default="",
+                          show_default=False)
+    return answer.strip() == "yes"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on (0 picks a free one).")
+@click.option("--state", type=click.Path(dir_okay=False), help="JSON file the project is loaded from and saved to.")
+@click.option("--api-key", help="Accept only this key (default: any key starting with 'console-').")
+@click.option("--seed", type=int, help="Seed for generated ids, for reproducible runs.")
+@reports_errors
+def emulator(host, port, state, api_key, seed) -> None:
+    """Serve the Statsig Console API emulator over HTTP.
+
+    Try statsync without a Statsig account, or test a config repository
+    hermetically: point --api-url at it with any `console-…` key.
+    """
+    from statsync.emulator.server import serve
+
+    serve(host=host, port=port, state=state, api_key=api_key, seed=seed)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,78 @@
+"""The project: where objects live (PATH arguments or `statsync.yaml`), and targets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from statsync import spec
+from statsync.errors import InvalidConfig, Problem, StatsyncError
+from statsync.loader import CONFIG_FILE, load_file
+from statsync.schemas import config_schema
+
+DEFAULT_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
+LOCAL_TARGET = "local"
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    name: str
+    api_url: str
+    api_key_env: str = DEFAULT_KEY_ENV
+
+
+@dataclass
+class Project:
+    root: Path  # where .statsync/ lives: the directory of statsync.yaml, else the first PATH directory
+    paths: list[Path]
+    config_file: Path | None = None
+    targets: dict[str, TargetConfig] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".statsync"
+
+
+def load_project(paths: tuple[str, ...] = (), config: str | None = None) -> Project:
+    """Find statsync.yaml (given, in the first PATH directory, or here) and the object paths."""
+    given = [Path(p) for p in paths]
+    config_path = Path(config) if config else _discover(given)
+    settings: dict[str, Any] = {}
+    if config_path is not None:
+        if not config_path.is_file():
+            raise StatsyncError(f"{config_path}: no such file")
+        settings = _read_settings(config_path)
+    base = config_path.parent if config_path else (given[0] if given and given[0].is_dir() else Path("."))
+    if given:
+        object_paths = given
+    elif "paths" in settings:
+        object_paths = [base / p for p in settings["paths"]]
+    else:
+        object_paths = [base]
+    targets = {name: TargetConfig(name, t["api_url"], t.get("api_key_env", DEFAULT_KEY_ENV))
+               for name, t in settings.get("targets", {}).items()}
+    return Project(root=base, paths=object_paths, config_file=config_path, targets=targets, settings=settings)
+
+
+def _discover(given: list[Path]) -> Path | None:
+    candidates = [given[0] / CONFIG_FILE] if given and given[0].is_dir() else []
+    if not given:
+        candidates.append(Path(CONFIG_FILE))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    documents = load_file(path)
+    if not documents:
+        return {}
+    if len(documents) > 1:
+        raise InvalidConfig([Problem(documents[1].mark(), "statsync.yaml holds one document")])
+    document = documents[0]
+    validator = spec.DecimalValidator(config_schema())
+    problems = [Problem(document.mark(tuple(error.absolute_path)), error.message,
+                        ".".join(map(str, error.absolute_path)))
+                for error in validator.iter_errors(document.data)]
+    if problems:
+        raise InvalidConfig(problems)
+    return document.data or {}

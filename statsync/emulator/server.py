@@ -1,0 +1,43 @@
+"""`statsync emulator`: the emulator on a real socket, one log line per request."""
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from statsync.emulator.app import Emulator
+
+
+def serve(host: str, port: int, state: str | None, api_key: str | None, seed: int | None) -> None:
+    try:
+        emulator = Emulator(state=Path(state) if state else None, api_key=api_key, seed=seed)
+    except ValueError as exc:
+        from statsync.errors import StatsyncError
+
+        raise StatsyncError(str(exc)) from None
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        from statsync.errors import StatsyncError
+
+        raise StatsyncError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    bound_port = sock.getsockname()[1]
+    # Tests read this line to learn the port when started with --port 0.
+    print(f"statsync emulator listening on http://{host}:{bound_port}"
+          + (f" (state: {state})" if state else " (in memory)"), flush=True)
+    config = uvicorn.Config(emulator.app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    emulator.on_request = lambda record: print(
+        f"{record.method} {record.path} {record.status} {record.duration * 1000:.1f}ms", flush=True)
+    try:
+        server.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM: finishes requests, then returns
+    finally:
+        emulator.save()
+        print("statsync emulator stopped" + (f"; state saved to {state}" if state else ""), flush=True)
+    logging.shutdown()
+    sys.exit(0)

@@ -1,0 +1,129 @@
+"""Desired and live objects → one canonical form, so equal means "no change".
+
+Both directions go through `canonical()`, driven by the kind declaration:
+project onto the fields the YAML schema models (server-owned fields fall away),
+fill Statsig's defaults for omitted fields, fold the empties Statsig folds, round
+percentages to two decimals, sort what is unordered, and key rules and groups by
+name so they are matched by identity, not position (DIGEST §19–20).
+
+Keyed lists (rules, groups) stay ordered lists here, because order matters to
+Statsig; `diff` matches their items by key.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Callable
+
+from statsync.kinds import Kind
+from statsync.schemas import kind_schema
+
+
+def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    schema = kind_schema(kind.name)
+    fields = {name: value for name, value in body.items() if name in kind.fields}
+    obj = _project(fields, schema)
+    with_defaults(kind, object_id, obj)
+    for name in kind.empty_is_none:
+        if name in obj and obj[name] is None:
+            obj[name] = ""
+    if isinstance(obj.get("targetApps"), str):
+        obj["targetApps"] = [obj["targetApps"]]
+    for dotted in kind.decimal_fields:
+        _each(obj, dotted, lambda holder, key: holder.__setitem__(key, decimal(holder[key])))
+    if "rules" in obj:
+        obj["rules"] = [_rule(rule) for rule in obj["rules"]]
+    for dotted in kind.set_fields:
+        _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
+    return obj
+
+
+def with_defaults(kind: Kind, object_id: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """Fill the values Statsig gives omitted fields (in place; returns obj)."""
+    for name, default in kind.defaults.items():
+        obj.setdefault(name, copy.deepcopy(default))
+    if kind.name_defaults_to_id:
+        obj.setdefault("name", object_id)
+    return obj
+
+
+def decimal(value: Any) -> Any:
+    """Statsig keeps percentages to two decimals: 10, 10.0 and 10.001 are all 10."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+
+def _project(value: Any, schema: dict[str, Any]) -> Any:
+    """Keep only what the schema models; free-form JSON stays untouched."""
+    if isinstance(value, dict) and "properties" in schema:
+        return {key: _project(item, schema["properties"][key])
+                for key, item in value.items() if key in schema["properties"]}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_project(item, schema["items"]) for item in value]
+    for combinator in ("oneOf", "anyOf"):
+        for branch in schema.get(combinator, []):
+            if _fits(value, branch):
+                return _project(value, branch)
+    return copy.deepcopy(value)
+
+
+def _fits(value: Any, schema: dict) -> bool:
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return (isinstance(value, dict) and "object" in kinds) or (isinstance(value, list) and "array" in kinds)
+
+
+def _rule(rule: dict[str, Any]) -> dict[str, Any]:
+    rule = dict(rule)
+    if not rule.get("environments"):
+        # null and absent both mean "every environment"; [] is kept distinct
+        # until Statsig's treatment of it is verified (DIGEST §20.1).
+        if rule.get("environments") is None:
+            rule.pop("environments", None)
+    rule["conditions"] = sorted((_condition(c) for c in rule.get("conditions") or []), key=_sort_key)
+    return rule
+
+
+def _condition(condition: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in condition.items() if value not in (None, "")}
+    if "targetValue" in out:
+        # Scalar and one-item list are the same to Statsig, numbers may come back
+        # as strings, and alternatives are unordered (DIGEST §19.2).
+        value = out["targetValue"]
+        values = value if isinstance(value, list) else [value]
+        out["targetValue"] = sorted({_text(item) for item in values})
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sorted(value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    return sorted(value, key=_sort_key)
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _each(obj: Any, dotted: str, apply: Callable[[dict, str], None]) -> None:
+    """Call apply(holder, key) for every place `a.b.c` names (list items implied)."""
+    head, _, rest = dotted.partition(".")
+    if isinstance(obj, list):
+        for item in obj:
+            _each(item, dotted, apply)
+        return
+    if not isinstance(obj, dict) or head not in obj:
+        return
+    if rest:
+        _each(obj[head], rest, apply)
+    elif obj[head] is not None:
+        apply(obj, head)

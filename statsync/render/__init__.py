@@ -1,0 +1,1 @@
+"""Ways to show a Plan: text for terminals (JSON and Markdown to come)."""

@@ -1,0 +1,76 @@
+"""A Plan as text, in the spirit of `terraform plan`.
+
+One block per object (`+` create, `~` update), one line per changed field with
+before → after, then a summary line. Colour is the caller's choice (TTY and no
+NO_COLOR); without it the output is plain ASCII-safe text fit for CI logs.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from statsync.diff import ABSENT
+from statsync.plan import Plan, Step
+
+SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+MAX_VALUE = 120  # characters of a value shown inline before it is shortened
+
+
+def value_text(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    text = json.dumps(value, sort_keys=False, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def render_plan(plan: Plan, color: bool = False) -> str:
+    def paint(text: str, colour: str, bold: bool = False) -> str:
+        return click.style(text, fg=colour, bold=bold) if color else text
+
+    if not plan.has_changes:
+        lines = [f"No changes. {plan.unchanged} object(s) on target {plan.target} match the repository."]
+        lines += _unmanaged(plan)
+        return "\n".join(lines) + "\n"
+    lines = [f"statsync will make these changes on target {plan.target}:", ""]
+    for step in plan.steps:
+        lines += _step_lines(step, paint)
+        lines.append("")
+    lines.append(paint(summary(plan), "white", bold=True))
+    lines += _unmanaged(plan)
+    return "\n".join(lines) + "\n"
+
+
+def _step_lines(step: Step, paint) -> list[str]:
+    symbol, colour = SYMBOLS.get(step.action, ("*", "cyan"))
+    head = f"{paint(symbol, colour, bold=True)} {step.kind} {paint(step.id, colour, bold=True)}"
+    if step.action == "update" and step.live and step.live.last_modifier_name:
+        head += f"  (live version {step.live.version}, last changed by {step.live.last_modifier_name})"
+    lines = [head]
+    for change in step.changes:
+        if step.action == "create":
+            lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
+        elif change.note == "order":
+            lines.append(f"    {paint('~', 'yellow')} {change.path} order: {value_text(change.before)} → "
+                         f"{value_text(change.after)}")
+        elif change.before is ABSENT:
+            lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
+        elif change.after is ABSENT:
+            lines.append(f"    {paint('-', 'red')} {change.path}: {value_text(change.before)}")
+        else:
+            lines.append(f"    {paint('~', 'yellow')} {change.path}: {value_text(change.before)} → "
+                         f"{value_text(change.after)}")
+    return lines
+
+
+def summary(plan: Plan) -> str:
+    return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
+            f"{plan.unchanged} unchanged; {plan.request_count} API request(s) to apply.")
+
+
+def _unmanaged(plan: Plan) -> list[str]:
+    if not plan.unmanaged:
+        return []
+    shown = ", ".join(plan.unmanaged[:5]) + (f" and {len(plan.unmanaged) - 5} more" if len(plan.unmanaged) > 5 else "")
+    return [f"{len(plan.unmanaged)} live object(s) not in the repository are left alone: {shown}"]

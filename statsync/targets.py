@@ -1,0 +1,47 @@
+"""Open a client for the chosen target: `local` (embedded emulator) or a real API."""
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import httpx
+
+from statsync.api.client import ConsoleClient
+from statsync.api.paths import DEFAULT_API_URL
+from statsync.config import DEFAULT_KEY_ENV, LOCAL_TARGET, Project
+from statsync.errors import StatsyncError
+
+LOCAL_KEY = "console-local-emulator"
+
+
+@asynccontextmanager
+async def open_target(project: Project, target: str | None, api_url: str | None) -> AsyncIterator[tuple[str, ConsoleClient]]:
+    """Yield (target name, client). The local emulator's state is saved on exit."""
+    if target == LOCAL_TARGET:
+        from statsync.emulator.app import Emulator
+
+        emulator = Emulator(state=project.state_dir / "local.json")
+        transport = httpx.ASGITransport(app=emulator.app)
+        try:
+            async with ConsoleClient("http://local.statsync", LOCAL_KEY, transport=transport) as client:
+                yield LOCAL_TARGET, client
+        finally:
+            emulator.save()
+        return
+    if target is not None:
+        if target not in project.targets:
+            known = ", ".join([LOCAL_TARGET, *project.targets])
+            where = project.config_file or "statsync.yaml"
+            raise StatsyncError(f"unknown target {target!r}: {where} defines {known}")
+        config = project.targets[target]
+        url, key_env, name = api_url or config.api_url, config.api_key_env, target
+    else:
+        url = api_url or os.environ.get("STATSIG_API_URL") or DEFAULT_API_URL
+        key_env, name = DEFAULT_KEY_ENV, url
+    key = os.environ.get(key_env, "").strip()
+    if not key:
+        raise StatsyncError(f"{key_env} is not set: export a Statsig Console API key "
+                            f"(or use --target local to try statsync without an account)")
+    async with ConsoleClient(url, key) as client:
+        yield name, client
