@@ -23,6 +23,7 @@ CONFIG_FILE = "statsync.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 FieldPath = tuple[str | int, ...]
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -60,6 +61,9 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
         self.marks[path] = _mark(self.file, node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            self.problems.append(Problem(_mark(self.file, node), f"unsupported YAML tag {node.tag}"))
+            return None
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             seen: dict[Any, yaml.Node] = {}

@@ -83,7 +83,7 @@ def _sentence(error: ValidationError) -> tuple[tuple, str]:
         return path, f"{error.instance!r} is not one of " + ", ".join(repr(choice) for choice in choices)
     if error.validator in ("oneOf", "anyOf"):
         kinds = sorted({_type_name(branch) for branch in error.validator_value})
-        return path, f"{error.instance!r} has the wrong type (expected {' or '.join(kinds)})"
+        return path, f"{error.instance!r} has the wrong type (expected {' or '.join(kinds)}{_bool_hint(error.instance)})"
     if error.validator == "const" and path == ("kind",):
         return path, f"kind must be {error.validator_value!r}"
     if error.validator == "pattern":
@@ -91,8 +91,16 @@ def _sentence(error: ValidationError) -> tuple[tuple, str]:
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return path, f"{error.instance!r} is not of type {expected}"
+        hint = _bool_hint(error.instance) if "boolean" not in str(expected) else ""
+        return path, f"{error.instance!r} is not of type {expected}{hint}"
     return path, error.message
+
+
+def _bool_hint(instance: Any) -> str:
+    values = instance if isinstance(instance, list) else [instance]
+    if any(isinstance(value, bool) for value in values):
+        return "; YAML reads unquoted yes/no/on/off as booleans: quote them"
+    return ""
 
 
 def _type_name(schema: dict) -> str:

@@ -63,13 +63,18 @@ class Emulator:
     def console_edit(self, collection: str, object_id: str, changes: dict[str, Any],
                      name: str = "Console User", email: str = "console.user@example.com") -> dict:
         """Change an object as a person in the Statsig console would."""
-        entity = ENTITIES[collection]
         with self.store.lock:
             obj = self.store.get(collection, object_id)
             if obj is None:
                 raise KeyError(f"{collection}/{object_id} does not exist")
-            actor = {"id": "consoleUser" + str(abs(hash(email)) % 10**8), "name": name, "email": email}
-            return copy.deepcopy(entity.update(self.store, obj, changes, partial=True, actor=actor))
+            updated = ENTITIES[collection].update(self.store, obj, changes, partial=True, actor=_person(name, email))
+            return copy.deepcopy(updated)
+
+    def console_create(self, collection: str, body: dict[str, Any],
+                       name: str = "Console User", email: str = "console.user@example.com") -> dict:
+        """Create an object as a person in the Statsig console would."""
+        with self.store.lock:
+            return copy.deepcopy(ENTITIES[collection].create(self.store, body, actor=_person(name, email)))
 
     def save(self) -> None:
         self.store.save()
@@ -182,6 +187,10 @@ class Emulator:
             return status, payload
         where = ".".join(str(part) for part in error.absolute_path) or "body"
         return 500, {"status": 500, "message": f"emulator response breaks the spec at {where}: {error.message}"}
+
+
+def _person(name: str, email: str) -> dict[str, Any]:
+    return {"id": "user" + "".join(ch for ch in email if ch.isalnum())[:18], "name": name, "email": email}
 
 
 def _positive_int(request: Request, name: str, default: int) -> int:

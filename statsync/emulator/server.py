@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -34,8 +35,12 @@ def serve(host: str, port: int, state: str | None, api_key: str | None, seed: in
     server = uvicorn.Server(config)
     emulator.on_request = lambda record: print(
         f"{record.method} {record.path} {record.status} {record.duration * 1000:.1f}ms", flush=True)
+    # uvicorn stops gracefully on SIGINT/SIGTERM, then re-raises the signal to
+    # whatever handler was there before; a no-op one lets us save state and exit 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
-        server.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM: finishes requests, then returns
+        server.run(sockets=[sock])
     finally:
         emulator.save()
         print("statsync emulator stopped" + (f"; state saved to {state}" if state else ""), flush=True)

@@ -1,0 +1,92 @@
+"""The CLI as a user meets it: the local target, exit codes, one-line errors."""
+import json
+import socket
+
+import pytest
+
+from tests.e2e.served import statsync
+
+KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
+
+
+def test_readme_quickstart_on_the_local_target(examples):
+    applied = statsync("apply", str(examples), "--target", "local", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    state = json.loads((examples / ".statsync" / "local.json").read_text())
+    assert len(state["collections"]["experiments"]) == 2
+    plan = statsync("plan", str(examples), "--target", "local", "--detailed-exitcode")
+    assert plan.returncode == 0 and "No changes" in plan.stdout
+
+
+def test_validate_reports_ok_and_problems(examples):
+    ok = statsync("validate", str(examples))
+    assert ok.returncode == 0 and ok.stdout.strip() == "8 object(s) valid."
+    (examples / "gates" / "broken.yaml").write_text("kind: gate\nid: broken_gate\nrules:\n  - name: R\n    passPercentage: 150\n    conditions: []\n")
+    bad = statsync("validate", str(examples))
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines()[0] == f"{examples}/gates/broken.yaml:5:21: rules[0].passPercentage: 150 is greater than the maximum of 100"
+    assert "Traceback" not in bad.stderr
+
+
+def test_plan_without_detailed_exitcode_exits_0_with_changes(examples):
+    result = statsync("plan", str(examples), "--target", "local")
+    assert result.returncode == 0 and "8 to create" in result.stdout
+
+
+def test_apply_refuses_without_a_terminal_or_auto_approve(examples):
+    result = statsync("apply", str(examples), "--target", "local")
+    assert result.returncode == 1
+    assert "stdin is not a terminal (use --auto-approve)" in result.stderr
+    state = json.loads((examples / ".statsync" / "local.json").read_text())
+    assert all(objects == [] for objects in state["collections"].values())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("env, args, expected", [
+    ({"STATSIG_CONSOLE_API_KEY": ""}, [], "error: STATSIG_CONSOLE_API_KEY is not set"),
+    (KEY, ["--api-url", "http://127.0.0.1:{port}"], "error: cannot reach the Console API at http://127.0.0.1:{port}"),
+    (KEY, ["--target", "staging"], "error: unknown target 'staging'"),
+])
+def test_connection_problems_are_one_line_errors(examples, env, args, expected):
+    port = _free_port()
+    args = [a.format(port=port) for a in args]
+    result = statsync("plan", str(examples), *args, env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected.format(port=port)), result.stderr
+
+
+def test_a_rejected_key_is_a_one_line_error_that_does_not_echo_the_key(tmp_path, examples):
+    from tests.e2e.served import ServedEmulator
+
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--api-key", "console-the-right-one")
+    try:
+        secret = "console-wrong-but-secret-123"
+        result = statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
+    finally:
+        served.stop()
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: the Console API key was rejected") and "401" in line
+    assert secret not in result.stdout + result.stderr
+
+
+def test_reference_to_a_gate_missing_everywhere_is_reported_at_plan_time(examples):
+    path = examples / "experiments" / "search_ranking.yaml"
+    path.write_text(path.read_text() + "targetingGateID: no_such_gate\n")
+    result = statsync("plan", str(examples), "--target", "local")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{path}:22:18: targetingGateID: gate 'no_such_gate' does not exist in the repository or the live project")
+
+
+def test_help_explains_commands_and_exit_codes():
+    result = statsync("plan", "--help")
+    assert result.returncode == 0
+    assert "--detailed-exitcode" in result.stdout and "2 changes" in result.stdout
+    assert statsync("--version").stdout.startswith("statsync, version")

@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from statsync.errors import InvalidConfig
+from statsync.loader import find_files, load_paths, load_text
+
+
+def test_every_value_and_list_item_remembers_file_line_and_column():
+    text = "kind: gate\nid: my_gate\nrules:\n  - name: Rollout\n    passPercentage: 10\n"
+    [doc] = load_text(text, "gates/a.yaml")
+    assert str(doc.mark(("rules", 0))) == "gates/a.yaml:4:5"
+    assert str(doc.mark(("rules", 0, "passPercentage"))) == "gates/a.yaml:5:21"
+    assert str(doc.mark(("rules", 0, "passPercentage"), key=True)) == "gates/a.yaml:5:5"
+    # a path that does not exist falls back to its nearest ancestor
+    assert str(doc.mark(("rules", 0, "conditions", 3))) == "gates/a.yaml:4:5"
+
+
+def test_several_documents_per_file_keep_their_own_lines():
+    docs = load_text("kind: gate\nid: one_gate\n---\nkind: gate\nid: two_gate\n", "f.yaml")
+    assert [d.data["id"] for d in docs] == ["one_gate", "two_gate"]
+    assert docs[1].mark(("id",)).line == 5
+
+
+def test_duplicate_keys_are_errors_naming_both_places():
+    with pytest.raises(InvalidConfig) as caught:
+        load_text("kind: gate\nid: a_gate\nid: b_gate\n", "f.yaml")
+    assert str(caught.value) == "f.yaml:3:1: duplicate key 'id' (first defined at line 2, column 1)"
+
+
+def test_tabs_get_a_message_that_says_so():
+    with pytest.raises(InvalidConfig) as caught:
+        load_text("kind: gate\nrules:\n\t- name: x\n", "f.yaml")
+    assert str(caught.value) == "f.yaml:3:1: invalid YAML: tab character; YAML indentation must use spaces"
+
+
+def test_malformed_yaml_names_file_and_line():
+    with pytest.raises(InvalidConfig) as caught:
+        load_text("kind: gate\nrules: [1, 2\nid: x\n", "f.yaml")
+    assert str(caught.value).startswith("f.yaml:3:")
+
+
+def test_python_tags_are_refused_not_executed():
+    with pytest.raises(InvalidConfig) as caught:
+        load_text("kind: !!python/object/apply:os.system [echo hi]\n", "f.yaml")
+    assert "f.yaml:1:7: unsupported YAML tag" in str(caught.value)
+
+
+def test_directories_are_searched_recursively_skipping_statsync_yaml_and_dot_dirs(tmp_path: Path):
+    (tmp_path / "gates" / "deep").mkdir(parents=True)
+    (tmp_path / ".statsync").mkdir()
+    for name in ("gates/a.yaml", "gates/deep/b.yml", "statsync.yaml", ".statsync/x.yaml", "gates/notes.txt"):
+        (tmp_path / name).write_text("{}\n")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])]
+    assert found == ["gates/a.yaml", "gates/deep/b.yml"]
+
+
+def test_problems_from_all_files_are_reported_together(tmp_path: Path):
+    (tmp_path / "a.yaml").write_text("a: 1\na: 2\n")
+    (tmp_path / "b.yaml").write_text("b: [\n")
+    with pytest.raises(InvalidConfig) as caught:
+        load_paths([tmp_path])
+    files = [Path(p.mark.file).name for p in caught.value.problems]
+    assert files == ["a.yaml", "b.yaml"]
+
+
+def test_a_missing_path_is_an_error():
+    with pytest.raises(InvalidConfig, match="no such file or directory"):
+        load_paths([Path("/nonexistent/configs")])
+
+
+def test_non_utf8_files_are_reported(tmp_path: Path):
+    (tmp_path / "bad.yaml").write_bytes(b"kind: gate\nid: \xff\xfe\n")
+    with pytest.raises(InvalidConfig, match="not UTF-8"):
+        load_paths([tmp_path])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_hostile_input_never_escapes_as_anything_but_invalid_config(text):
+    try:
+        load_text(text, "fuzz.yaml")
+    except InvalidConfig as exc:
+        assert all(str(problem).startswith("fuzz.yaml") for problem in exc.problems)

@@ -1,0 +1,151 @@
+"""Plan and apply through the in-process emulator (the same code path as --target local)."""
+from pathlib import Path
+
+import pytest
+
+from statsync.config import load_project
+from statsync.plan import build_plan
+from statsync.workflow import apply_plan, load_desired, make_plan, read_live
+from tests.conftest import client_for, run
+
+
+def plan_and_apply(emulator, project, apply=True):
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(project, client, "test")
+            outcomes = await apply_plan(plan, client) if apply else []
+            return plan, outcomes
+    return run(go())
+
+
+def test_examples_apply_then_plan_is_empty_despite_server_defaults_and_ids(emulator, examples):
+    project = load_project((str(examples),))
+    plan, outcomes = plan_and_apply(emulator, project)
+    assert plan.count("create") == 8 and {o.status for o in outcomes} == {"applied"}
+    # the emulator filled defaults and generated rule ids, baseIDs and group ids
+    live_gate = emulator.store.get("gates", "new_checkout")
+    assert all(rule["baseID"] for rule in live_gate["rules"])
+    assert emulator.store.get("experiments", "search_ranking")["groups"][0]["id"]
+    second, _ = plan_and_apply(emulator, project, apply=False)
+    assert not second.has_changes and second.unchanged == 8
+
+
+def test_one_changed_percentage_is_exactly_one_change_and_keeps_rule_identity(emulator, examples):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+    before = {r["name"]: r for r in emulator.store.get("gates", "new_checkout")["rules"]}
+    path = examples / "gates" / "new_checkout.yaml"
+    path.write_text(path.read_text().replace("passPercentage: 25", "passPercentage: 40"))
+
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    [step] = plan.steps
+    assert (step.action, step.address) == ("update", "gate.new_checkout")
+    assert [(c.path, c.before, c.after) for c in step.changes] == [
+        ("rules[Canada and Mexico].passPercentage", 25, 40)]
+    [request] = step.requests
+    assert (request.method, request.path) == ("PATCH", "/gates/new_checkout")
+    assert set(request.body) == {"rules"}
+    sent = {r["name"]: r for r in request.body["rules"]}
+    assert all(sent[name]["baseID"] == before[name]["baseID"] for name in before)
+    assert sent["Canada and Mexico"]["id"] == before["Canada and Mexico"]["id"]
+
+    plan_and_apply(emulator, project)
+    after = {r["name"]: r for r in emulator.store.get("gates", "new_checkout")["rules"]}
+    assert after["Canada and Mexico"]["baseID"] == before["Canada and Mexico"]["baseID"]
+    assert after["Canada and Mexico"]["id"] != before["Canada and Mexico"]["id"]  # id carries the percentage
+    final, _ = plan_and_apply(emulator, project, apply=False)
+    assert not final.has_changes
+
+
+def test_dynamic_config_updates_always_send_isEnabled(emulator, examples):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+    path = examples / "dynamic_configs" / "mobile_home.yaml"
+    path.write_text(path.read_text().replace("Layout of the mobile", "Layout of the phone"))
+    # someone disabled it in the console; the YAML does not mention isEnabled
+    emulator.console_edit("dynamic_configs", "mobile_home", {"isEnabled": False})
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    [step] = plan.steps
+    assert step.requests[0].body["isEnabled"] is True  # the YAML's (default) state, said explicitly
+    assert {c.path for c in step.changes} == {"description", "isEnabled"}
+
+
+def test_reordering_rules_is_one_order_change(emulator, examples):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+    live = emulator.store.get("gates", "new_checkout")
+    emulator.console_edit("gates", "new_checkout", {"rules": list(reversed(live["rules"]))})
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    [step] = plan.steps
+    assert [(c.path, c.note) for c in step.changes] == [("rules", "order")]
+    assert [r["name"] for r in step.requests[0].body["rules"]] == ["Employees first", "Canada and Mexico", "Everyone else"]
+
+
+def test_steps_depend_on_the_objects_they_reference_and_run_after_them(emulator, examples):
+    project = load_project((str(examples),))
+    plan, _ = plan_and_apply(emulator, project)
+    by_address = {step.address: step for step in plan.steps}
+    assert by_address["gate.new_checkout"].depends_on == ["gate.employees"]
+    assert by_address["dynamic_config.checkout_settings"].depends_on == ["gate.employees"]
+    assert by_address["experiment.checkout_button_color"].depends_on == ["gate.new_checkout"]
+    created = {(collection, object_id): obj["createdTime"]
+               for collection in ("gates", "dynamic_configs", "experiments")
+               for object_id, obj in emulator.store.collection(collection).items()}
+    assert created[("gates", "employees")] < created[("gates", "new_checkout")]
+    assert created[("gates", "employees")] < created[("dynamic_configs", "checkout_settings")]
+    assert created[("gates", "new_checkout")] < created[("experiments", "checkout_button_color")]
+
+
+def test_a_failed_step_skips_its_dependents(emulator, examples):
+    project = load_project((str(examples),))
+    # make the employees gate fail on create: a console user takes the id after the plan was read
+    emulator.console_create("gates", {"id": "employees"})
+    desired = load_desired(project)
+
+    async def go():
+        async with client_for(emulator) as client:
+            live = await read_live(client)
+            live["gate"].pop("employees")  # plan as if it did not exist
+            plan = build_plan(desired, live, "test")
+            return await apply_plan(plan, client)
+    outcomes = {o.step.address: o for o in run(go())}
+    assert outcomes["gate.employees"].status == "failed"
+    assert "already in use" in outcomes["gate.employees"].error
+    assert outcomes["gate.new_checkout"].status == "skipped"
+    assert outcomes["experiment.checkout_button_color"].status == "skipped"
+    assert outcomes["gate.search_v2"].status == "applied"
+
+
+def test_unmanaged_live_objects_are_listed_and_left_alone(emulator, examples):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+
+    emulator.console_create("gates", {"id": "console_only_gate"})
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    assert plan.unmanaged == ["gate.console_only_gate"] and not plan.has_changes
+
+
+def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emulator, tmp_path: Path):
+    gates = "".join(f"---\nkind: gate\nid: gate_{i:03}\n" for i in range(250))
+    (tmp_path / "gates.yaml").write_text(gates)
+    project = load_project((str(tmp_path),))
+    plan_and_apply(emulator, project)
+
+    async def go():
+        async with client_for(emulator) as client:
+            live = await read_live(client)
+            return live, dict(client.requests)
+    live, requests = run(go())
+    assert len(live["gate"]) == 250
+    assert requests == {"GET /gates": 3, "GET /dynamic_configs": 1, "GET /experiments": 1}
+
+
+@pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])
+def test_console_edits_show_as_changes_back_to_the_repository(emulator, examples, field, value):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+    emulator.console_edit("gates", "employees", {field: value}, name="Ada Lovelace")
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    [step] = plan.steps
+    assert step.live.last_modifier_name == "Ada Lovelace"
+    assert [c.path for c in step.changes] == [field]

@@ -1,0 +1,110 @@
+"""Bad input gives one line naming file:line:col and the field — for every case the spine lists."""
+import pytest
+
+from statsync.errors import InvalidConfig
+from statsync.loader import load_text
+from statsync.validate import check_references, desired_objects
+
+
+def problems(text: str, live: dict | None = None) -> list[str]:
+    try:
+        objects = desired_objects(load_text(text, "f.yaml"))
+        check_references(objects, live)
+    except InvalidConfig as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+GATE = "kind: gate\nid: my_gate\n"
+
+
+def test_a_valid_gate_has_no_problems():
+    assert problems(GATE + "rules:\n  - {name: All, passPercentage: 10.25, conditions: [{type: public}]}\n") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("isEnabled: yes please\n", "f.yaml:3:12: isEnabled: 'yes please' is not of type boolean"),
+    ("rules: {}\n", "f.yaml:3:8: rules: {} is not of type array"),
+    ("description: 12\n", "f.yaml:3:14: description: 12 is not of type string"),
+    ("passPercentage: 3\n", "f.yaml:3:1: passPercentage: unknown field"),
+    ("descripton: x\n", "f.yaml:3:1: descripton: unknown field (did you mean 'description'?)"),
+    ("rules:\n  - {name: R, passPercentage: 150, conditions: []}\n",
+     "f.yaml:4:31: rules[0].passPercentage: 150 is greater than the maximum of 100"),
+    ("rules:\n  - {name: R, passPercentage: 10.123, conditions: []}\n",
+     "f.yaml:4:31: rules[0].passPercentage: 10.123 is not a multiple of 0.01"),
+    ("type: FOREVER\n", "f.yaml:3:7: type: 'FOREVER' is not one of 'PERMANENT', 'TEMPORARY'"),
+    ("rules:\n  - {name: R, passPercentage: 1, conditions: [{type: pubic}]}\n",
+     "f.yaml:4:54: rules[0].conditions[0].type: 'pubic' is not an allowed value (did you mean 'public'?)"),
+    ("rules:\n  - {name: R, passPercentage: 1}\n", "f.yaml:4:5: rules[0]: 'conditions' is required"),
+    ("rules:\n  - {name: R, passPercentage: 1, conditions: [{type: country, targetValue: [NO]}]}\n",
+     "f.yaml:4:76: rules[0].conditions[0].targetValue: [False] has the wrong type "
+     "(expected list of numbers or list of strings or null or number or string; "
+     "YAML reads unquoted yes/no/on/off as booleans: quote them)"),
+])
+def test_gate_field_errors(text, expected):
+    [message] = problems(GATE + text)
+    assert message.startswith(expected)
+
+
+def test_percentages_with_two_decimals_are_valid_despite_float_division():
+    # 0.29 / 0.01 is 28.999999999999996 in floating point
+    assert problems(GATE + "rules:\n  - {name: R, passPercentage: 0.29, conditions: []}\n") == []
+
+
+def test_unknown_kind_and_missing_kind_and_missing_id():
+    assert problems("kind: gatee\nid: abc\n") == [
+        "f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: gate, dynamic_config, experiment"]
+    assert problems("id: abc\n") == ["f.yaml:1:1: missing `kind` (one of: gate, dynamic_config, experiment)"]
+    assert problems("kind: gate\nname: No id\n") == ["f.yaml:1:1: id: gate has no `id`"]
+    assert problems("- a list\n") == ["f.yaml:1:1: each YAML document must be a mapping with `kind` and `id`"]
+
+
+def test_id_patterns_are_statsigs():
+    assert problems("kind: gate\nid: has space\n") == ["f.yaml:2:5: id: 'has space' does not match ^[a-zA-Z0-9_\\-.]*$"]
+    # experiment ids may not contain dots, gate ids may
+    assert problems("kind: experiment\nid: exp.one\n")[0].startswith("f.yaml:2:5: id: 'exp.one' does not match")
+    assert problems("kind: gate\nid: gate.one\n") == []
+
+
+def test_duplicate_ids_name_both_places():
+    text = GATE + "---\nkind: gate\nid: my_gate\n"
+    assert problems(text) == ["f.yaml:5:5: id: gate 'my_gate' is already defined at f.yaml:2:5"]
+    # the same id in another kind is a different object
+    assert problems(GATE + "---\nkind: dynamic_config\nid: my_gate\n") == []
+
+
+def test_duplicate_rule_names_are_rejected_because_rules_are_matched_by_name():
+    text = GATE + "rules:\n  - {name: R, passPercentage: 1, conditions: []}\n  - {name: R, passPercentage: 2, conditions: []}\n"
+    assert problems(text) == [
+        "f.yaml:5:12: rules[1].name: duplicate name 'R' (also rules[0]); rules are matched to live ones by name"]
+
+
+def test_group_sizes_must_sum_to_100():
+    text = ("kind: experiment\nid: exp_one\ngroups:\n  - {name: A, size: 50, parameterValues: {}}\n"
+            "  - {name: B, size: 49.5, parameterValues: {}}\n")
+    assert problems(text) == ["f.yaml:4:3: groups: sizes add up to 99.5, not 100"]
+
+
+def test_references_must_resolve_in_the_repo_or_live():
+    text = (GATE + "rules:\n  - {name: R, passPercentage: 1, conditions: [{type: passes_gate, targetValue: other_gate}]}\n"
+            "---\nkind: experiment\nid: exp_one\ntargetingGateID: missing_gate\n")
+    assert problems(text) == [
+        "f.yaml:4:80: rules[0].conditions[0].targetValue: gate 'other_gate' does not exist in the repository",
+        "f.yaml:8:18: targetingGateID: gate 'missing_gate' does not exist in the repository",
+    ]
+    live = {"gate": {"other_gate", "missing_gate"}}
+    assert problems(text, live) == []
+    assert problems(text, {"gate": {"other_gate"}}) == [
+        "f.yaml:8:18: targetingGateID: gate 'missing_gate' does not exist in the repository or the live project"]
+
+
+def test_reference_cycles_are_rejected_naming_the_cycle():
+    text = ("kind: gate\nid: gate_a\nrules: [{name: R, passPercentage: 1, conditions: [{type: passes_gate, targetValue: gate_b}]}]\n"
+            "---\nkind: gate\nid: gate_b\nrules: [{name: R, passPercentage: 1, conditions: [{type: fails_gate, targetValue: [gate_a]}]}]\n")
+    [message] = problems(text)
+    assert "reference cycle: gate gate_" in message and message.startswith("f.yaml:")
+    assert "gate gate_a" in message and "gate gate_b" in message
+
+
+def test_statsync_block_rejects_settings_that_do_nothing_yet():
+    assert problems(GATE + "statsync: {protec: true}\n") == ["f.yaml:3:12: statsync.protec: unknown field"]
