@@ -181,19 +181,45 @@ def _confirmed(target: str) -> bool:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on (0 picks a free one).")
-@click.option("--state", type=click.Path(dir_okay=False), help="JSON file the project is loaded from and saved to.")
+@click.option("--state", type=click.Path(dir_okay=False),
+              help="JSON file the project is loaded from and saved to on exit (default: in memory).")
 @click.option("--api-key", help="Accept only this key (default: any key starting with 'console-').")
-@click.option("--seed", type=int, help="Seed for generated ids, for reproducible runs.")
+@click.option("--seed", type=int, help="Seed for generated ids and random faults, for reproducible runs.")
+@click.option("--latency-ms", type=click.FloatRange(min=0), default=0, help="Added latency per request.")
+@click.option("--jitter-ms", type=click.FloatRange(min=0), default=0, help="Random ± spread on the latency.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0,
+              help="Share of requests answered with a 500/502/503/504.")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0,
+              help="Share of mutations whose connection is dropped, half before and half after the change is committed.")
+@click.option("--fault", "scripted", multiple=True, metavar="'METHOD /path N OUTCOME'",
+              help="Scripted fault, e.g. 'POST /gates 3 503' or 'PATCH /gates/{id} 1 drop-after'. Repeatable.")
+@click.option("--rate-limit", is_flag=True, help="Enforce Statsig-like rate limits (429 with Retry-After).")
+@click.option("--requests-per-10s", type=click.IntRange(min=1), default=100, show_default=True,
+              help="With --rate-limit: requests allowed in any 10-second window.")
+@click.option("--mutations-per-15m", type=click.IntRange(min=1), default=900, show_default=True,
+              help="With --rate-limit: mutations allowed in any 15-minute window.")
 @reports_errors
-def emulator(host, port, state, api_key, seed) -> None:
+def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate, drop_rate, scripted,
+             rate_limit, requests_per_10s, mutations_per_15m) -> None:
     """Serve the Statsig Console API emulator over HTTP.
 
     Try statsync without a Statsig account, or test a config repository
-    hermetically: point --api-url at it with any `console-…` key.
+    hermetically: point --api-url at it with any `console-…` key. Faults and
+    rate limits are off unless asked for. SIGINT or SIGTERM stops it cleanly,
+    saving --state.
     """
+    from statsync.emulator.faults import Faults
+    from statsync.emulator.ratelimit import RateLimit
     from statsync.emulator.server import serve
 
-    serve(host=host, port=port, state=state, api_key=api_key, seed=seed)
+    faults = Faults(latency_ms=latency_ms, jitter_ms=jitter_ms, error_rate=error_rate, drop_rate=drop_rate, seed=seed)
+    for text in scripted:
+        try:
+            faults.script(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fault") from None
+    limit = RateLimit(requests=requests_per_10s, mutations=mutations_per_15m) if rate_limit else None
+    serve(host=host, port=port, state=state, api_key=api_key, seed=seed, faults=faults, rate_limit=limit)
 
 
 if __name__ == "__main__":  # pragma: no cover

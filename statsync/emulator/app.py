@@ -1,11 +1,12 @@
 """The emulator's HTTP face: a Starlette app serving the Console API routes.
 
-`Emulator` bundles the app with its state, request log and console-edit hook, so
-tests and the `local` target drive it in-process (httpx.ASGITransport) exactly as
-`statsync emulator` serves it on a socket.
+`Emulator` bundles the app with its state, request log, faults, rate limit and
+console-edit hooks, so tests and the `local` target drive it in-process
+(httpx.ASGITransport) exactly as `statsync emulator` serves it on a socket.
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import time
@@ -16,18 +17,26 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity
+from statsync.emulator.entities import ENTITIES, BadRequest, Entity
+from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
+from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
+from statsync.emulator.ratelimit import RateLimit
 from statsync.emulator.store import Store
 
 MESSAGES = {
     400: "Invalid request. Please check the request input and try again.",
     401: "This endpoint only accepts an active CONSOLE key, but an invalid key was sent.",
     404: "Not Found. The requested resource could not be found.",
+    429: "Too many requests. Please slow down and retry after the time given in Retry-After.",
+    500: "Internal server error.",
+    502: "Bad gateway.",
+    503: "Service unavailable.",
+    504: "Gateway timeout.",
 }
 
 
@@ -37,24 +46,35 @@ class RequestRecord:
 
     method: str
     path: str
-    status: int
+    status: int  # 0 when the connection was dropped
     time: float  # epoch seconds when the request arrived
     duration: float  # seconds spent answering
+    fault: str = ""  # "", "5xx", "429", "drop-before", "drop-after"
 
 
 class ApiError(Exception):
     def __init__(self, status: int, detail: str = ""):
         self.status = status
-        message = MESSAGES.get(status, "Error")
-        super().__init__(f"{message} {detail}".strip() if status != 400 or detail else message)
+        super().__init__(f"{MESSAGES.get(status, 'Error')} {detail}".strip())
+
+
+class _Dropped(Response):
+    """Start the response, then cut the connection."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")]})
+        raise ConnectionDropped()
 
 
 class Emulator:
     def __init__(self, state: Path | None = None, api_key: str | None = None, seed: int | None = None,
-                 check_responses: bool = False):
+                 check_responses: bool = False, faults: Faults | None = None, rate_limit: RateLimit | None = None):
         self.store = Store(state, seed=seed)
         self.api_key = api_key
         self.check_responses = check_responses
+        self.faults = faults or Faults(seed=seed)
+        self.rate_limit = rate_limit  # None: off, as by default
         self.log: list[RequestRecord] = []
         self.on_request: Callable[[RequestRecord], None] | None = None  # e.g. print a log line
         self.app = self._build_app()
@@ -68,13 +88,13 @@ class Emulator:
             if obj is None:
                 raise KeyError(f"{collection}/{object_id} does not exist")
             updated = ENTITIES[collection].update(self.store, obj, changes, partial=True, actor=_person(name, email))
-            return copy.deepcopy(updated)
+            return _public(updated)
 
     def console_create(self, collection: str, body: dict[str, Any],
                        name: str = "Console User", email: str = "console.user@example.com") -> dict:
         """Create an object as a person in the Statsig console would."""
         with self.store.lock:
-            return copy.deepcopy(ENTITIES[collection].create(self.store, body, actor=_person(name, email)))
+            return _public(ENTITIES[collection].create(self.store, body, actor=_person(name, email)))
 
     def save(self) -> None:
         self.store.save()
@@ -84,36 +104,63 @@ class Emulator:
         routes = []
         for collection in ENTITIES:
             base = f"{API_PREFIX}/{collection}"
-            routes.append(Route(base, self._collection_endpoint, methods=["GET", "POST"]))
-            routes.append(Route(base + "/{id:str}", self._object_endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
+            routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
+            routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
+            if collection in ACTIONS:
+                routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT"]))
         return Starlette(routes=routes)
 
-    async def _collection_endpoint(self, request: Request) -> JSONResponse:
-        collection = request.url.path[len(API_PREFIX) + 1:]
-        return await self._answer(request, f"/{collection}", collection, None)
-
-    async def _object_endpoint(self, request: Request) -> JSONResponse:
+    async def _endpoint(self, request: Request) -> Response:
         collection = request.url.path[len(API_PREFIX) + 1:].split("/", 1)[0]
-        return await self._answer(request, f"/{collection}/{{id}}", collection, request.path_params["id"])
-
-    async def _answer(self, request: Request, template: str, collection: str, object_id: str | None) -> JSONResponse:
+        object_id, action = request.path_params.get("id"), request.path_params.get("action")
+        template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
         started = time.time()
+        fault = ""
+        decision = self.faults.decide(request.method, template)
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
         try:
+            if self.rate_limit is not None:
+                wait = self.rate_limit.check(request.method)
+                if wait:
+                    fault = "429"
+                    return self._respond(request, started, 429, {"status": 429, "message": MESSAGES[429]},
+                                         fault, headers={"Retry-After": str(wait)})
+            if decision.status:
+                fault = "5xx"
+                raise ApiError(decision.status)
+            if decision.drop == "before":
+                return self._drop(request, started, "drop-before")
             self._authenticate(request)
+            if action is not None and action not in ACTIONS.get(collection, {}):
+                raise ApiError(404)
             body = await self._body(request, template)
             with self.store.lock:
-                status, payload = self._dispatch(request, ENTITIES[collection], object_id, body)
+                status, payload = self._dispatch(request, ENTITIES[collection], object_id, action, body)
+            if decision.drop == "after" and request.method in MUTATIONS:
+                return self._drop(request, started, "drop-after")  # committed, but the client never hears
         except ApiError as exc:
             status, payload = exc.status, {"status": exc.status, "message": str(exc)}
         except BadRequest as exc:
             status, payload = 400, {"status": 400, "message": str(exc)}
         if self.check_responses:
             status, payload = self._checked(request.method, template, status, payload)
-        record = RequestRecord(request.method, request.url.path, status, started, time.time() - started)
+        return self._respond(request, started, status, payload, fault)
+
+    def _respond(self, request: Request, started: float, status: int, payload: Any, fault: str,
+                 headers: dict | None = None) -> Response:
+        self._record(request, started, status, fault)
+        return JSONResponse(payload, status_code=status, headers=headers)
+
+    def _drop(self, request: Request, started: float, fault: str) -> Response:
+        self._record(request, started, 0, fault)
+        return _Dropped()
+
+    def _record(self, request: Request, started: float, status: int, fault: str) -> None:
+        record = RequestRecord(request.method, request.url.path, status, started, time.time() - started, fault)
         self.log.append(record)
         if self.on_request is not None:
             self.on_request(record)
-        return JSONResponse(payload, status_code=status)
 
     def _authenticate(self, request: Request) -> None:
         key = request.headers.get("statsig-api-key", "")
@@ -129,33 +176,70 @@ class Emulator:
             body = json.loads(raw) if raw else None
         except ValueError:
             raise ApiError(400, "The request body is not valid JSON.") from None
+        operation = spec.operation(request.method, template)
         validator = spec.request_validator(request.method, template)
         if validator is not None:
             if body is None:
-                raise ApiError(400, "A request body is required.")
-            error = next(iter(sorted(validator.iter_errors(body), key=lambda e: e.path)), None)
+                if operation["requestRequired"]:
+                    raise ApiError(400, "A request body is required.")
+                return {}
+            error = next(iter(sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.path)))), None)
             if error is not None:
                 where = ".".join(str(part) for part in error.absolute_path) or "body"
                 raise ApiError(400, f"{where}: {error.message}")
-        return body
+        return body if body is not None else {}
 
-    def _dispatch(self, request: Request, entity: Entity, object_id: str | None, body: Any):
+    def _dispatch(self, request: Request, entity: Entity, object_id: str | None, action: str | None, body: Any):
         store, method = self.store, request.method
         if object_id is None:
             if method == "GET":
                 return 200, self._page(request, entity)
             obj = entity.create(store, body)
-            return 201, {"message": f"{entity.label} created successfully.", "data": copy.deepcopy(obj)}
+            return 201, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
         obj = store.get(entity.collection, object_id)
         if obj is None:
             raise ApiError(404)
         if method == "GET":
-            return 200, {"message": f"{entity.label} read successfully.", "data": copy.deepcopy(obj)}
+            return 200, {"message": f"{entity.label} read successfully.", "data": _public(obj)}
         if method == "DELETE":
             store.delete(entity.collection, object_id)
-            return 200, {"message": f"{entity.label} deleted successfully."}
+            payload = {"message": f"{entity.label} deleted successfully."}
+            if _answers_with_data("DELETE", f"/{entity.collection}/{{id}}"):
+                payload["data"] = _public(obj)  # e.g. DELETE /experiments/{id} declares the deleted object
+            return 200, payload
+        if action is not None:
+            return self._transition(entity, obj, action, body)
+        if obj.get("status") in READ_ONLY.get(entity.collection, ()):
+            raise BadRequest(f"{entity.label} {object_id} is archived and cannot be edited. Unarchive it first.")
+        if entity.collection == "experiments" and body.get("status", obj["status"]) != obj["status"]:
+            self._check_status_change(entity, obj, body)
         entity.update(store, obj, body, partial=(method == "PATCH"))
-        return 200, {"message": f"{entity.label} updated successfully.", "data": copy.deepcopy(obj)}
+        return 200, {"message": f"{entity.label} updated successfully.", "data": _public(obj)}
+
+    def _check_status_change(self, entity: Entity, obj: dict, body: dict) -> None:
+        """A status written through an update obeys the same rules as the lifecycle endpoints."""
+        action = STATUS_ACTIONS.get(body["status"])
+        rule = ACTIONS[entity.collection].get(action) if action else None
+        if rule is None or obj["status"] not in rule.allowed_from:
+            raise BadRequest(f"Invalid request. Cannot change the status of experiment {obj['id']} "
+                             f"from {obj['status']!r} to {body['status']!r}.")
+        if action == "make_decision" and not body.get("launchedGroupID"):
+            raise BadRequest("Invalid request. decision_made needs launchedGroupID.")
+
+    def _transition(self, entity: Entity, obj: dict, action: str, body: dict):
+        rule = ACTIONS[entity.collection][action]
+        if rule.allowed_from and obj.get("status") not in rule.allowed_from:
+            raise BadRequest(f"Cannot {action.replace('_', ' ')} {entity.label.lower()} {obj['id']} "
+                             f"while its status is {obj.get('status')!r}.")
+        obj["_now"] = self.store.now()
+        try:
+            rule.effect(obj, body or {})
+        finally:
+            obj.pop("_now", None)
+        entity.touch(self.store, obj)
+        if rule.returns_object:
+            return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}
+        return 200, {"message": f"{entity.label} {action.replace('_', ' ')} succeeded."}
 
     def _page(self, request: Request, entity: Entity) -> dict:
         page, limit = _positive_int(request, "page", 1), _positive_int(request, "limit", 100)
@@ -166,7 +250,7 @@ class Emulator:
         has_next = start + limit < len(objects)
         return {
             "message": f"{entity.label}s listed successfully.",
-            "data": copy.deepcopy(chunk),
+            "data": [_public(obj) for obj in chunk],
             "pagination": {
                 "itemsPerPage": limit,
                 "pageNumber": page,
@@ -189,6 +273,16 @@ class Emulator:
         return 500, {"status": 500, "message": f"emulator response breaks the spec at {where}: {error.message}"}
 
 
+def _answers_with_data(method: str, template: str) -> bool:
+    """Whether the spec's 200 schema for this operation is a SingleDataResponse."""
+    return "SingleDataResponse" in json.dumps(spec.operation(method, template)["responses"].get("200"))
+
+
+def _public(obj: dict) -> dict:
+    """The object as the API shows it: a copy without the emulator's private fields."""
+    return {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+
+
 def _person(name: str, email: str) -> dict[str, Any]:
     return {"id": "user" + "".join(ch for ch in email if ch.isalnum())[:18], "name": name, "email": email}
 
@@ -204,6 +298,3 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     if value < 1:
         raise ApiError(400, f"{name} must be at least 1.")
     return value
-
-
-__all__ = ["Emulator", "RequestRecord", "API_USER"]

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from statsync import spec
 from statsync.emulator.store import Store
 
 API_USER = {"id": "emulatorConsoleApiKey00", "name": "CONSOLE API", "email": None}
@@ -101,6 +102,7 @@ class Entity:
 
     collection: str
     label: str  # "Gate", for messages
+    response_dto: str  # the spec's schema of this object as the API shows it
     defaults: Callable[[str], dict[str, Any]]  # id → defaults filled on create
     finish: Callable[[Store, dict, dict, dict | None], None]  # (store, obj, body, previous)
     # PATCH DTO defaults the server applies when the field is omitted (⚠ verify
@@ -115,10 +117,16 @@ class Entity:
             object_id = derive_id(body["name"])
         if store.get(self.collection, object_id) is not None:
             raise BadRequest(f"Name is already in use. A {self.label.lower()} with id {object_id} already exists.")
+        if self.collection == "experiments":
+            if body.get("status", "setup") not in ("setup", "active"):
+                raise BadRequest("Invalid request. An experiment can only be created in status setup or active.")
+            if body.get("layerID") and store.get("layers", body["layerID"]) is None:
+                raise BadRequest(f"Invalid request. Layer {body['layerID']} does not exist.")
         obj = {"id": object_id, **self.defaults(object_id)}
         obj.update(copy.deepcopy(_writable(body)))
         obj.setdefault("name", object_id)
         self.finish(store, obj, body, None)
+        self.conform(obj)
         _audit(store, obj, actor, created=True)
         store.put(self.collection, obj)
         return obj
@@ -134,12 +142,50 @@ class Entity:
             kept = {key: value for key, value in obj.items() if key in _SERVER_FIELDS or key == "id"}
             updated = {**self.defaults(obj["id"]), "name": obj.get("name"), **kept,
                        **copy.deepcopy(_writable(body))}
+        self.check_update(previous, updated)
         self.finish(store, updated, body, previous)
+        self.conform(updated)
         if _comparable(updated) != _comparable(previous):
             _audit(store, updated, actor, created=False)
         obj.clear()
         obj.update(updated)
         return obj
+
+    def conform(self, obj: dict) -> None:
+        """Some request fields accept null where the response does not (isAnalysisOnly,
+        say): the server then leaves the field out rather than answer with null."""
+        dto = spec.component(self.response_dto)
+        for name in [key for key, value in obj.items() if value is None]:
+            schema = dto.get("properties", {}).get(name, {})
+            if name not in dto.get("required", []) and not _allows_null(schema):
+                del obj[name]
+
+    def touch(self, store: Store, obj: dict, actor: dict = API_USER) -> None:
+        """Record a change made outside update() (a lifecycle action)."""
+        _audit(store, obj, actor, created=False)
+
+    def check_update(self, previous: dict, updated: dict) -> None:
+        if self.collection == "experiments":
+            _check_experiment_update(previous, updated)
+
+
+def _allows_null(schema: dict) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_allows_null(branch) for key in ("oneOf", "anyOf") for branch in schema.get(key, []))
+
+
+def _check_experiment_update(previous: dict, updated: dict) -> None:
+    """What Statsig forbids once an experiment runs (DIGEST §17.1)."""
+    if previous.get("status") != "active":
+        return
+    def shape(groups):
+        return [{k: v for k, v in group.items() if k != "id"} for group in groups or []]
+    if shape(updated.get("groups")) != shape(previous.get("groups")):
+        raise BadRequest("Groups of a running experiment cannot be edited. Reset the experiment first.")
+    if (updated.get("allocation") or 0) < (previous.get("allocation") or 0):
+        raise BadRequest("Allocation of a running experiment can only be increased. Reset the experiment first.")
 
 
 _SERVER_FIELDS = {
@@ -234,10 +280,10 @@ def _experiment_defaults(object_id: str) -> dict:
 ENTITIES: dict[str, Entity] = {
     entity.collection: entity
     for entity in (
-        Entity("gates", "Gate", defaults=_gate_defaults,
+        Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults,
                finish=_finish_gate),
-        Entity("dynamic_configs", "Dynamic config", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
+        Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
                patch_defaults={"isEnabled": True}),
-        Entity("experiments", "Experiment", defaults=_experiment_defaults, finish=_finish_experiment),
+        Entity("experiments", "Experiment", "ExternalExperimentDto", defaults=_experiment_defaults, finish=_finish_experiment),
     )
 }

@@ -10,17 +10,29 @@ from pathlib import Path
 import uvicorn
 
 from statsync.emulator.app import Emulator
+from statsync.emulator.faults import ConnectionDropped, Faults
+from statsync.emulator.ratelimit import RateLimit
 
 
-def serve(host: str, port: int, state: str | None, api_key: str | None, seed: int | None) -> None:
+class _QuietDrops(logging.Filter):
+    """Emulated connection drops are the point, not errors worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+def serve(host: str, port: int, state: str | None, api_key: str | None = None, seed: int | None = None,
+          faults: Faults | None = None, rate_limit: RateLimit | None = None) -> None:
     try:
-        emulator = Emulator(state=Path(state) if state else None, api_key=api_key, seed=seed)
+        emulator = Emulator(state=Path(state) if state else None, api_key=api_key, seed=seed,
+                            faults=faults, rate_limit=rate_limit)
     except ValueError as exc:
         from statsync.errors import StatsyncError
 
         raise StatsyncError(str(exc)) from None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -32,9 +44,11 @@ def serve(host: str, port: int, state: str | None, api_key: str | None, seed: in
     print(f"statsync emulator listening on http://{host}:{bound_port}"
           + (f" (state: {state})" if state else " (in memory)"), flush=True)
     config = uvicorn.Config(emulator.app, log_level="warning", access_log=False, lifespan="off")
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     server = uvicorn.Server(config)
     emulator.on_request = lambda record: print(
-        f"{record.method} {record.path} {record.status} {record.duration * 1000:.1f}ms", flush=True)
+        f"{record.method} {record.path} {record.status or 'dropped'} {record.duration * 1000:.1f}ms"
+        + (f" [{record.fault}]" if record.fault else ""), flush=True)
     # uvicorn stops gracefully on SIGINT/SIGTERM, then re-raises the signal to
     # whatever handler was there before; a no-op one lets us save state and exit 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
