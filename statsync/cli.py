@@ -99,30 +99,35 @@ def validate(paths: tuple[str, ...], config: str | None) -> None:
     click.echo(f"{len(objects)} object(s) valid.")
 
 
+prune_option = click.option("--prune", is_flag=True, default=None,
+                            help="Delete live objects missing from the repository (within prune scope).")
+
+
 @main.command()
 @paths_argument
 @config_option
 @with_target
+@prune_option
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
 @reports_errors
-def plan(paths, config, target, api_url, detailed_exitcode) -> None:
+def plan(paths, config, target, api_url, prune, detailed_exitcode) -> None:
     """Show what apply would change on the target.
 
     Exit codes: 0 no changes (or changes without --detailed-exitcode),
     2 changes with --detailed-exitcode, 1 error.
     """
     from statsync.targets import open_target
-    from statsync.workflow import make_plan
+    from statsync.workflow import make_plan, plan_options
 
     project = load_project(paths, config)
 
     async def run():
         async with open_target(project, target, api_url) as (name, client):
-            return await make_plan(project, client, name)
+            return await make_plan(project, client, name, plan_options(project, prune))
 
     result = asyncio.run(run())
-    click.echo(render_plan(result, color=use_color()), nl=False)
+    click.echo(render_plan(result, color=use_color(), limits=project.limits if target != "local" else None), nl=False)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
@@ -131,41 +136,54 @@ def plan(paths, config, target, api_url, detailed_exitcode) -> None:
 @paths_argument
 @config_option
 @with_target
+@prune_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--force", is_flag=True, help="Apply even past the safety thresholds in statsync.yaml.")
+@click.option("--allow-deletes", type=click.IntRange(min=0), metavar="N",
+              help="Allow a plan that deletes exactly N objects, past safety.max_deletes.")
+@click.option("--parallelism", type=click.IntRange(1, 32), help="Independent steps applied at once (default 4).")
+@click.option("--respect-review-settings", is_flag=True,
+              help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, target, api_url, auto_approve) -> None:
+def apply(paths, config, target, api_url, prune, auto_approve, force, allow_deletes, parallelism,
+          respect_review_settings) -> None:
     """Plan, then make the target match the repository.
 
-    Steps run in dependency order; a failed step skips the steps that depend on it.
-    Exit codes: 0 applied (or nothing to do), 1 failed or refused.
+    Steps run in dependency order, paced to Statsig's rate limits, with retries.
+    An object changed in the console since it was read is skipped as a conflict.
+    Every run is journaled in .statsync/journal/.
+    Exit codes: 0 applied (or nothing to do), 1 anything failed, conflicted or refused.
     """
+    from statsync.executor import ApplyOptions
+    from statsync.plan import check_safety
+    from statsync.render.progress import Progress
     from statsync.targets import open_target
-    from statsync.workflow import apply_plan, make_plan
+    from statsync.workflow import apply_plan, make_plan, open_journal, plan_options
 
     project = load_project(paths, config)
     color = use_color()
 
-    def show(outcome) -> None:
-        mark = {"applied": click.style("✓", fg="green"), "failed": click.style("✗", fg="red"),
-                "skipped": click.style("-", fg="yellow")}[outcome.status] if color else outcome.status
-        detail = f": {outcome.error}" if outcome.error else ""
-        click.echo(f"{mark} {outcome.step.action} {outcome.step.address}{detail}")
-
     async def run() -> int:
-        async with open_target(project, target, api_url) as (name, client):
-            result = await make_plan(project, client, name)
-            click.echo(render_plan(result, color=color), nl=False)
+        async with open_target(project, target, api_url, respect_review_settings) as (name, client):
+            result = await make_plan(project, client, name, plan_options(project, prune))
+            click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
             if not result.has_changes:
                 return EXIT_OK
+            check_safety(result, project.safety, force=force, allow_deletes=allow_deletes)
             if not auto_approve and not _confirmed(name):
                 click.echo("Apply cancelled; nothing was changed.", err=True)
                 return EXIT_ERROR
-            outcomes = await apply_plan(result, client, show)
-            counts = {status: sum(1 for o in outcomes if o.status == status)
-                      for status in ("applied", "failed", "skipped")}
-            click.echo(f"Apply finished: {counts['applied']} applied, {counts['failed']} failed, "
-                       f"{counts['skipped']} skipped ({client.request_count} API requests in all).")
-            return EXIT_ERROR if counts["failed"] or counts["skipped"] else EXIT_OK
+            journal = open_journal(project, name)
+            progress = Progress(len(result.steps), client.pacer, color=color)
+            try:
+                options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
+                                       on_outcome=progress.step_done)
+                async with progress.running():
+                    outcomes = await apply_plan(result, client, options)
+            finally:
+                journal.close()
+            click.echo(progress.summary(outcomes, client) + f" Journal: {journal.path}")
+            return EXIT_OK if all(outcome.ok for outcome in outcomes) else EXIT_ERROR
 
     sys.exit(asyncio.run(run()))
 

@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from statsync import spec
+from statsync.api.pacing import Limits
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.loader import CONFIG_FILE, load_file
 from statsync.schemas import config_schema
 
 DEFAULT_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
+# A plan deleting more than max_deletes objects, or changing more than
+# max_changed_percent of the managed live objects (once there are at least
+# min_managed of them), is refused unless forced.
+SAFETY_DEFAULTS = {"max_deletes": 5, "max_changed_percent": 30, "min_managed": 10}
 LOCAL_TARGET = "local"
 
 
@@ -32,6 +37,31 @@ class Project:
     @property
     def state_dir(self) -> Path:
         return self.root / ".statsync"
+
+    @property
+    def limits(self) -> Limits | None:
+        """The pacing budget for real targets: Statsig's documented limits unless set."""
+        setting = self.settings.get("rate_limit", {})
+        if setting is False:
+            return None
+        return Limits(requests=setting.get("requests_per_10s", 100),
+                      mutations=setting.get("mutations_per_15m", 900))
+
+    @property
+    def ignore(self) -> list[str]:
+        return list(self.settings.get("ignore", []))
+
+    @property
+    def prune(self) -> dict[str, Any]:
+        return dict(self.settings.get("prune", {}))
+
+    @property
+    def safety(self) -> dict[str, Any]:
+        return {**SAFETY_DEFAULTS, **self.settings.get("safety", {})}
+
+    @property
+    def parallelism(self) -> int:
+        return self.settings.get("apply", {}).get("parallelism", 4)
 
 
 def load_project(paths: tuple[str, ...] = (), config: str | None = None) -> Project:

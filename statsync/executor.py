@@ -1,60 +1,136 @@
 """Run a Plan's steps against the Console API in dependency order.
 
-Steps whose dependencies are done run together (bounded); a failed step skips
-every step that depends on it, and both are reported, never hidden.
+Independent steps run together, up to a limit; a step starts as soon as the
+steps it depends on are done. Before an update or delete the object is read
+again, and if someone changed it since the plan was made the step is skipped as
+a conflict naming who changed it: nothing a person did in the console is
+silently overwritten. A failed step skips every step that depends on it, and
+both are reported, never hidden.
 """
 from __future__ import annotations
 
 import asyncio
-import graphlib
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from statsync.api.client import ConsoleClient
 from statsync.errors import StatsyncError
+from statsync.journal import Journal
+from statsync.kinds import all_kinds
 from statsync.plan import Plan, Step
 
-CONCURRENCY = 4
+OUTCOMES = ("applied", "pending_review", "conflict", "failed", "skipped")
 
 
 @dataclass
 class Outcome:
     step: Step
-    status: str  # applied | failed | skipped
+    status: str  # one of OUTCOMES
     error: str = ""
     duration: float = 0.0
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("applied", "pending_review")
+
+    def record(self) -> dict:
+        step = self.step
+        return {"type": "step", "action": step.action, "kind": step.kind, "id": step.id,
+                "requests": [f"{r.method} {r.path}" for r in step.requests], "outcome": self.status,
+                "error": self.error, "duration": round(self.duration, 3)}
 
 
 OnOutcome = Callable[[Outcome], None]
 
 
-async def execute(plan: Plan, client: ConsoleClient, on_outcome: OnOutcome | None = None) -> list[Outcome]:
+@dataclass
+class ApplyOptions:
+    parallelism: int = 4
+    check_conflicts: bool = True
+    journal: Journal | None = None
+    on_outcome: OnOutcome | None = None
+
+
+async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | None = None) -> list[Outcome]:
+    options = options or ApplyOptions()
     steps = {step.address: step for step in plan.steps}
-    sorter = graphlib.TopologicalSorter({address: set(step.depends_on) & steps.keys()
-                                         for address, step in steps.items()})
-    sorter.prepare()
+    waiting = {address: {dep for dep in step.depends_on if dep in steps} for address, step in steps.items()}
     outcomes: dict[str, Outcome] = {}
-    limit = asyncio.Semaphore(CONCURRENCY)
+    limit = asyncio.Semaphore(options.parallelism)
+    running: dict[asyncio.Task, str] = {}
 
     async def run(step: Step) -> Outcome:
-        failed = [dep for dep in step.depends_on if dep in outcomes and outcomes[dep].status != "applied"]
-        if failed:
-            return Outcome(step, "skipped", f"depends on {', '.join(failed)}, which did not apply")
         async with limit:
-            started = time.monotonic()
-            try:
-                for request in step.requests:
-                    await client.request(request.method, request.path, request.body)
-            except StatsyncError as exc:
-                return Outcome(step, "failed", str(exc), time.monotonic() - started)
-            return Outcome(step, "applied", duration=time.monotonic() - started)
+            return await _run_step(step, client, options.check_conflicts)
 
-    while sorter.is_active():
-        ready = sorter.get_ready()
-        for outcome in await asyncio.gather(*(run(steps[address]) for address in ready)):
-            outcomes[outcome.step.address] = outcome
-            if on_outcome:
-                on_outcome(outcome)
-            sorter.done(outcome.step.address)
-    return [outcomes[step.address] for step in plan.steps]
+    def finish(outcome: Outcome) -> None:
+        outcomes[outcome.step.address] = outcome
+        if options.journal:
+            options.journal.write(outcome.record())
+        if options.on_outcome:
+            options.on_outcome(outcome)
+
+    while waiting or running:
+        for address in [a for a, deps in waiting.items() if deps <= outcomes.keys()]:
+            del waiting[address]
+            failed = [dep for dep in steps[address].depends_on if dep in outcomes and not outcomes[dep].ok]
+            if failed:
+                finish(Outcome(steps[address], "skipped", f"depends on {', '.join(failed)}, which did not apply"))
+            else:
+                running[asyncio.create_task(run(steps[address]))] = address
+        if not running:
+            continue
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            del running[task]
+            finish(task.result())
+    ordered = [outcomes[step.address] for step in plan.steps]
+    if options.journal:
+        counts = {status: sum(1 for o in ordered if o.status == status) for status in OUTCOMES}
+        options.journal.write({"type": "summary", **counts, "requests": client.request_count,
+                               "retries": client.retries})
+    return ordered
+
+
+async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool) -> Outcome:
+    started = time.monotonic()
+    sent_before = client.request_count
+    kind = all_kinds()[step.kind]
+
+    def outcome(status: str, error: str = "") -> Outcome:
+        return Outcome(step, status, error, time.monotonic() - started, client.request_count - sent_before)
+
+    try:
+        if check_conflicts and step.live is not None:
+            current = await client.get(kind.path(step.id))
+            if current is None:
+                if step.action == "delete":
+                    return outcome("applied")  # already gone: the goal is met
+                return outcome("conflict", f"{step.address} was deleted in the console after the plan was made")
+            if not step.live.matches(current):
+                return outcome("conflict", conflict_message(step, current))
+        pending = False
+        for request in step.requests:
+            created_at = kind.path(step.id) if step.action == "create" and request.method == "POST" else None
+            answer = await client.request(request.method, request.path, request.body, created_at=created_at)
+            pending = pending or _review_pending(answer)
+    except StatsyncError as exc:
+        return outcome("failed", str(exc))
+    return outcome("pending_review" if pending else "applied")
+
+
+def conflict_message(step: Step, current: dict) -> str:
+    who = current.get("lastModifierName") or "someone"
+    email = current.get("lastModifierEmail")
+    return (f"{step.address} changed since the plan was made (version {step.live.version} → "
+            f"{current.get('version')}, by {who}{f' <{email}>' if email else ''}); not overwritten — "
+            f"plan again to see their change")
+
+
+def _review_pending(answer: dict) -> bool:
+    """With x-respect-review-settings, a change that needs review comes back as an
+    active review on the object instead of being applied."""
+    review = (answer.get("data") or {}).get("activeReview") if isinstance(answer.get("data"), dict) else None
+    return bool(review) and str(review.get("reviewStatus", "")).lower() in ("pending", "pending_review", "open")

@@ -1,16 +1,19 @@
 """Desired objects + live objects → a Plan: the steps, their changes and requests.
 
-A Plan is plain data. It is rendered (text now; JSON and Markdown share it),
-executed by `executor`, and every request body it holds is exactly what will be
-sent, so a reviewer reads the real thing.
+A Plan is plain data. It is rendered (text, JSON, Markdown), saved, and executed
+by `executor`; every request body it holds is exactly what will be sent, so a
+reviewer reads the real thing.
 """
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from statsync.diff import ABSENT, Change, diff
+from statsync.errors import StatsyncError
+from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
 from statsync.normalize import canonical, with_defaults
 from statsync.references import references
@@ -38,16 +41,20 @@ class LiveVersion:
     def of(cls, live: dict[str, Any]) -> "LiveVersion":
         return cls(live.get("version"), live.get("lastModifiedTime"), live.get("lastModifierName"))
 
+    def matches(self, live: dict[str, Any]) -> bool:
+        return (self.version, self.last_modified_time) == (live.get("version"), live.get("lastModifiedTime"))
+
 
 @dataclass
 class Step:
-    action: str  # create | update
+    action: str  # create | update | delete
     kind: str
     id: str
     changes: list[Change]
     requests: list[ApiRequest]
     depends_on: list[str] = field(default_factory=list)  # addresses of other steps
     live: LiveVersion | None = None
+    ignored: list[str] = field(default_factory=list)  # live differences left alone by ignore rules
 
     @property
     def address(self) -> str:
@@ -55,11 +62,21 @@ class Step:
 
 
 @dataclass
+class Kept:
+    """A live object pruning would delete but must not, and why."""
+
+    address: str
+    reason: str
+
+
+@dataclass
 class Plan:
     target: str
     steps: list[Step]
     unchanged: int = 0
-    unmanaged: list[str] = field(default_factory=list)  # live objects the repository does not describe
+    unmanaged: list[str] = field(default_factory=list)  # live objects neither managed nor pruned
+    kept: list[Kept] = field(default_factory=list)
+    ignored_elsewhere: int = 0  # ignored differences on objects that are otherwise in sync
 
     @property
     def has_changes(self) -> bool:
@@ -72,22 +89,45 @@ class Plan:
     def request_count(self) -> int:
         return sum(len(step.requests) for step in self.steps)
 
+    @property
+    def ignored_count(self) -> int:
+        return self.ignored_elsewhere + sum(len(step.ignored) for step in self.steps)
 
-def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str) -> Plan:
+    @property
+    def managed_live(self) -> int:
+        """Live objects this plan is responsible for: updated, unchanged or deleted."""
+        return self.unchanged + self.count("update") + self.count("delete")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    ignore: tuple[str, ...] = ()  # project-wide ignore patterns
+    prune: bool = False
+    prune_kinds: tuple[str, ...] = ()  # empty: every kind
+    prune_id_prefix: str = ""
+    prune_tag: str = ""
+    protect: tuple[str, ...] = ()  # kind.id patterns never deleted
+
+
+def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
+               options: PlanOptions = PlanOptions()) -> Plan:
     steps: list[Step] = []
-    unchanged = 0
+    unchanged, ignored_elsewhere = 0, 0
     for obj in _in_kind_order(desired):
         current = live.get(obj.kind.name, {}).get(obj.id)
-        step = _create(obj) if current is None else _update(obj, current)
+        if current is None:
+            steps.append(_create(obj))
+            continue
+        step, ignored = _update(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
         if step is None:
             unchanged += 1
+            ignored_elsewhere += ignored
         else:
             steps.append(step)
-    _link_dependencies(steps, {o.key: o for o in desired})
-    managed = {obj.key for obj in desired}
-    unmanaged = [f"{kind}.{object_id}" for kind, objects in live.items() for object_id in objects
-                 if (kind, object_id) not in managed]
-    return Plan(target=target, steps=steps, unchanged=unchanged, unmanaged=sorted(unmanaged))
+    plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
+    _plan_deletes(plan, desired, live, options)
+    _link_dependencies(plan, {o.key: o for o in desired}, live)
+    return plan
 
 
 def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
@@ -111,25 +151,37 @@ def _create(obj: DesiredObject) -> Step:
     return Step("create", kind.name, obj.id, changes, [ApiRequest("POST", kind.path(), body)])
 
 
-def _update(obj: DesiredObject, live: dict[str, Any]) -> Step | None:
+def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
+    """The update step (None when in sync) and how many live differences ignore rules hid."""
     kind = obj.kind
-    desired_form = canonical(kind, obj.id, obj.body)
+    wanted = overlay(kind, obj.body, live, ignore) if ignore else obj.body
+    desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
-    live_form = {name: value for name, value in live_form.items() if name in desired_form}
-    if live_form == desired_form:
-        return None
-    changes = diff(kind, live_form, desired_form)
+    changes = _changes(kind, live_form, desired_form)
+    ignored: list[str] = []
+    if ignore:
+        kept = {change.path for change in changes}
+        everything = _changes(kind, live_form, canonical(kind, obj.id, obj.body))
+        ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
-        return None
-    body = update_body(kind, obj, live, {change.field for change in changes})
-    return Step("update", kind.name, obj.id, changes, [ApiRequest("PATCH", kind.path(obj.id), body)],
-                live=LiveVersion.of(live))
+        return None, len(ignored)
+    body = update_body(kind, obj.id, wanted, live, {change.field for change in changes})
+    step = Step("update", kind.name, obj.id, changes, [ApiRequest("PATCH", kind.path(obj.id), body)],
+                live=LiveVersion.of(live), ignored=ignored)
+    return step, 0
 
 
-def update_body(kind: Kind, obj: DesiredObject, live: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]) -> list[Change]:
+    """Only fields the desired object manages are compared; equal forms cost nothing more."""
+    live_form = {name: value for name, value in live_form.items() if name in desired_form}
+    return [] if live_form == desired_form else diff(kind, live_form, desired_form)
+
+
+def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[str, Any],
+                fields: set[str]) -> dict[str, Any]:
     """A PATCH body with the changed top-level fields (PATCH merges top-level fields
     and replaces nested lists wholesale, DIGEST §19.4)."""
-    desired = with_defaults(kind, obj.id, copy.deepcopy(obj.body))
+    desired = with_defaults(kind, object_id, copy.deepcopy(wanted))
     body = {}
     for name in sorted(fields | set(kind.always_sent)):
         if name not in desired:
@@ -149,7 +201,7 @@ def _echo_server_ids(items: list[dict], live_items: list[dict], keyed) -> list[d
     out = []
     for item in items:
         match = by_key.get(item.get(keyed.key))
-        item = dict(item)
+        item = {key: value for key, value in item.items() if key not in keyed.server_ids}
         if match is not None:
             for name in (*keyed.server_ids, *keyed.carried):
                 if match.get(name) is not None:
@@ -158,13 +210,100 @@ def _echo_server_ids(items: list[dict], live_items: list[dict], keyed) -> list[d
     return out
 
 
-def _link_dependencies(steps: list[Step], desired: dict) -> None:
-    """A step waits for the steps of the objects it references (a gate before the
-    gates whose conditions name it, before experiments it targets)."""
-    addresses = {(step.kind, step.id): step.address for step in steps}
-    for step in steps:
+def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, options: PlanOptions) -> None:
+    """Pruning: live objects missing from the repository, within scope, deleted only
+    when nothing that stays still references them."""
+    kinds = all_kinds()
+    managed = {obj.key for obj in desired}
+    candidates, unmanaged = [], []
+    for kind_name, objects in live.items():
+        for object_id, obj in objects.items():
+            if (kind_name, object_id) in managed:
+                continue
+            address = f"{kind_name}.{object_id}"
+            if not options.prune or not _in_scope(kind_name, object_id, obj, options):
+                unmanaged.append(address)
+            elif any(fnmatchcase(address, pattern) for pattern in options.protect):
+                plan.kept.append(Kept(address, "protected by prune.protect"))
+            else:
+                candidates.append((kind_name, object_id))
+    # What stays (and so may not lose a reference): desired objects as they will
+    # be, and live objects that are not being deleted.
+    deleting = set(candidates)
+    referrers: dict[tuple[str, str], list[str]] = {}
+    for obj in desired:
+        for ref in references(obj.kind, obj.body):
+            referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{obj.kind.name}.{obj.id}")
+    for kind_name, objects in live.items():
+        for object_id, obj in objects.items():
+            if (kind_name, object_id) in managed or (kind_name, object_id) in deleting:
+                continue
+            for ref in references(kinds[kind_name], obj):
+                referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{kind_name}.{object_id}")
+    for key in candidates:
+        kind_name, object_id = key
+        users = referrers.get(key)
+        if users:
+            plan.kept.append(Kept(f"{kind_name}.{object_id}", "still referenced by " + ", ".join(sorted(users))))
+            continue
+        kind = kinds[kind_name]
+        obj = live[kind_name][object_id]
+        plan.steps.append(Step("delete", kind_name, object_id, [], [ApiRequest("DELETE", kind.path(object_id))],
+                               live=LiveVersion.of(obj)))
+    plan.unmanaged = sorted(unmanaged)
+
+
+def _in_scope(kind_name: str, object_id: str, obj: dict, options: PlanOptions) -> bool:
+    if options.prune_kinds and kind_name not in options.prune_kinds:
+        return False
+    if options.prune_id_prefix and not object_id.startswith(options.prune_id_prefix):
+        return False
+    if options.prune_tag and options.prune_tag not in (obj.get("tags") or []):
+        return False
+    return True
+
+
+def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
+    """Creates and updates wait for the objects they reference (a gate before the gates
+    whose conditions name it, before experiments it targets); a delete waits for every
+    step whose live object still references the object being deleted."""
+    kinds = all_kinds()
+    addresses = {(step.kind, step.id): step.address for step in plan.steps if step.action != "delete"}
+    deletes = {(step.kind, step.id): step.address for step in plan.steps if step.action == "delete"}
+    for step in plan.steps:
+        if step.action == "delete":
+            continue
         obj = desired[(step.kind, step.id)]
         for ref in references(obj.kind, obj.body):
-            target = addresses.get((ref.target_kind, ref.target_id))
-            if target and target != step.address and target not in step.depends_on:
-                step.depends_on.append(target)
+            _depend(step, addresses.get((ref.target_kind, ref.target_id)))
+    for step in plan.steps:
+        current = live.get(step.kind, {}).get(step.id)
+        if current is None:
+            continue
+        for ref in references(kinds[step.kind], current):
+            target = deletes.get((ref.target_kind, ref.target_id))
+            if target is not None:
+                _depend(next(s for s in plan.steps if s.address == target), step.address)
+
+
+def _depend(step: Step, address: str | None) -> None:
+    if address and address != step.address and address not in step.depends_on:
+        step.depends_on.append(address)
+
+
+def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_deletes: int | None = None) -> None:
+    """Refuse plans that delete or change more than the project allows (octoDNS-style)."""
+    if force:
+        return
+    deletes = plan.count("delete")
+    if deletes > safety["max_deletes"] and allow_deletes != deletes:
+        raise StatsyncError(f"refusing to delete {deletes} objects (safety.max_deletes is {safety['max_deletes']}); "
+                            f"check the plan, then pass --allow-deletes {deletes} or --force")
+    if allow_deletes is not None and allow_deletes != deletes:
+        raise StatsyncError(f"--allow-deletes {allow_deletes} does not match the plan, which deletes {deletes}")
+    managed = plan.managed_live
+    changed = plan.count("update") + deletes
+    if managed >= safety["min_managed"] and managed and changed * 100 / managed > safety["max_changed_percent"]:
+        raise StatsyncError(f"refusing to change {changed} of {managed} managed objects "
+                            f"({changed * 100 / managed:.0f}% > safety.max_changed_percent "
+                            f"{safety['max_changed_percent']}%); check the plan, then pass --force")

@@ -20,9 +20,15 @@ STATSYNC_BLOCK = {
     "type": "object",
     "title": "statsync settings for this object (never sent to Statsig)",
     "additionalProperties": False,
-    # Settings arrive here as they are implemented (protect, ignore): an unknown
-    # one is an error rather than a promise statsync does not keep.
-    "properties": {},
+    "properties": {
+        "protect": {"type": "boolean", "description": "Never delete or replace this object, even with pruning on."},
+        "ignore": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Field paths the console owns, e.g. rules.*.passPercentage; "
+                           "live differences there are counted in the plan, never applied.",
+        },
+    },
 }
 
 
@@ -148,7 +154,46 @@ def config_schema() -> dict[str, Any]:
             },
             "ignore": {"type": "array", "items": {"type": "string", "minLength": 1},
                        "description": "Field paths the console owns for every object, e.g. "
-                                      "rules.*.passPercentage (per kind: gate:rules.*.passPercentage)."},
+                                      "rules.*.passPercentage, or for one kind: gate:rules.*.passPercentage. "
+                                      "Live differences there are counted in the plan, never applied."},
+            "rate_limit": {
+                "description": "Pacing for real targets (default: Statsig's documented limits). "
+                               "false turns pacing off.",
+                "oneOf": [
+                    {"const": False},
+                    {"type": "object", "additionalProperties": False, "properties": {
+                        "requests_per_10s": {"type": "integer", "minimum": 1},
+                        "mutations_per_15m": {"type": "integer", "minimum": 1}}},
+                ],
+            },
+            "apply": {"type": "object", "additionalProperties": False, "properties": {
+                "parallelism": {"type": "integer", "minimum": 1, "maximum": 32,
+                                "description": "Independent steps applied at once (default 4)."}}},
+            "prune": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Delete live objects that are not in the repository (off unless enabled).",
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "kinds": {"type": "array", "items": {"type": "string"},
+                              "description": "Only these kinds (default: every kind)."},
+                    "id_prefix": {"type": "string", "description": "Only ids starting with this."},
+                    "tag": {"type": "string", "description": "Only objects carrying this tag."},
+                    "protect": {"type": "array", "items": {"type": "string"},
+                                "description": "kind.id patterns never deleted, e.g. gate.legacy_*"},
+                },
+            },
+            "safety": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Plans beyond these are refused unless --force (or --allow-deletes N).",
+                "properties": {
+                    "max_deletes": {"type": "integer", "minimum": 0},
+                    "max_changed_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                    "min_managed": {"type": "integer", "minimum": 0,
+                                    "description": "The percentage rule applies from this many managed objects."},
+                },
+            },
         },
     }
 

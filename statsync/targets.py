@@ -16,7 +16,8 @@ LOCAL_KEY = "console-local-emulator"
 
 
 @asynccontextmanager
-async def open_target(project: Project, target: str | None, api_url: str | None) -> AsyncIterator[tuple[str, ConsoleClient]]:
+async def open_target(project: Project, target: str | None, api_url: str | None,
+                      respect_review_settings: bool = False) -> AsyncIterator[tuple[str, ConsoleClient]]:
     """Yield (target name, client). The local emulator's state is saved on exit."""
     if target == LOCAL_TARGET:
         from statsync.emulator.app import Emulator
@@ -24,7 +25,8 @@ async def open_target(project: Project, target: str | None, api_url: str | None)
         emulator = Emulator(state=project.state_dir / "local.json")
         transport = httpx.ASGITransport(app=emulator.app)
         try:
-            async with ConsoleClient("http://local.statsync", LOCAL_KEY, transport=transport) as client:
+            async with ConsoleClient("http://local.statsync", LOCAL_KEY, transport=transport,
+                                     respect_review_settings=respect_review_settings) as client:
                 yield LOCAL_TARGET, client
         finally:
             emulator.save()
@@ -43,5 +45,6 @@ async def open_target(project: Project, target: str | None, api_url: str | None)
     if not key:
         raise StatsyncError(f"{key_env} is not set: export a Statsig Console API key "
                             f"(or use --target local to try statsync without an account)")
-    async with ConsoleClient(url, key) as client:
+    async with ConsoleClient(url, key, limits=project.limits,
+                             respect_review_settings=respect_review_settings) as client:
         yield name, client

@@ -1,37 +1,51 @@
 """One httpx.AsyncClient wrapper for Statsig's Console API.
 
-It adds the auth and version headers, reads whole kinds through paged list
-requests (never one GET per object), surfaces Statsig's error message, and
-counts every request it makes.
+It adds the auth and version headers; reads whole kinds through paged list
+requests (never one GET per object); paces itself to Statsig's rate limits;
+retries what is safe to retry, checking before re-sending a create whose outcome
+is unknown; surfaces Statsig's error message; and counts every request.
 """
 from __future__ import annotations
 
 import asyncio
+import random
+import socket
+import time
 from collections import Counter
 from typing import Any
 
 import httpx
 
 from statsync.api.errors import ApiError, AuthError, ConnectionFailed
+from statsync.api.pacing import Limits, Pacer
 from statsync.api.paths import API_PREFIX, API_VERSION
+from statsync.api.retry import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
 
 PAGE_SIZE = 100
-# Pages of one kind fetched at once once the total is known; far below
-# Statsig's ~100 requests / 10 s so a plan never trips the rate limit on its own.
+# Pages of one kind fetched at once once the total is known; the pacer keeps
+# the sum of all requests within Statsig's limits anyway.
 READ_CONCURRENCY = 8
+REVIEW_HEADER = "x-respect-review-settings"
 
 
 class ConsoleClient:
     def __init__(self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, limits: Limits | None = None, retry: RetryPolicy | None = None,
+                 respect_review_settings: bool = False, seed: int | None = None):
         self.base_url = base_url.rstrip("/")
-        self.requests: Counter[str] = Counter()  # "GET /gates" → count
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + API_PREFIX,
-            headers={"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION},
-            transport=transport,
-            timeout=timeout,
-        )
+        self.requests: Counter[str] = Counter()  # "GET /gates" → count, every attempt included
+        self.retries = 0
+        self.pacer = Pacer(limits)  # None: no pacing (the local emulator has no limits)
+        self.retry = retry or RetryPolicy()
+        self._rng = random.Random(seed)
+        headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}
+        if respect_review_settings:
+            headers[REVIEW_HEADER] = "true"
+        if transport is None:
+            # Without TCP_NODELAY a request's body can wait ~40 ms for a delayed ACK.
+            transport = httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+        self._http = httpx.AsyncClient(base_url=self.base_url + API_PREFIX, headers=headers,
+                                       transport=transport, timeout=timeout)
         self._reads = asyncio.Semaphore(READ_CONCURRENCY)
 
     async def __aenter__(self) -> "ConsoleClient":
@@ -47,22 +61,59 @@ class ConsoleClient:
     def request_count(self) -> int:
         return sum(self.requests.values())
 
-    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None) -> dict:
-        """Send one request; return the decoded JSON body (empty dict when there is none)."""
-        self.requests[f"{method} {_template(path)}"] += 1
-        try:
-            response = await self._http.request(method, path, json=body, params=params)
-        except httpx.TimeoutException:
-            raise ConnectionFailed(self.base_url, "timed out") from None
-        except httpx.TransportError as exc:
-            raise ConnectionFailed(self.base_url, _reason(exc)) from None
-        payload = _json(response)
-        if response.status_code >= 400:
-            message = payload.get("message") if isinstance(payload, dict) else None
-            message = message or response.reason_phrase or ""
-            error = AuthError if response.status_code in (401, 403) else ApiError
-            raise error(method, path, response.status_code, str(message))
-        return payload if isinstance(payload, dict) else {}
+    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
+                      created_at: str | None = None) -> dict:
+        """Send one request, retrying what is safe; return the decoded JSON body.
+
+        `created_at` marks a create: the path the new object will have. If a create's
+        outcome is unknown (connection dropped after sending, timeout, 5xx), that path
+        is read before the create is sent again, so a retry never duplicates an object
+        nor fails with a false "already in use".
+        """
+        deadline = time.monotonic() + self.retry.budget_seconds
+        attempt, uncertain = 0, False
+        while True:
+            attempt += 1
+            await self.pacer.acquire(method)
+            self.requests[f"{method} {_template(path)}"] += 1
+            delay: float | None = None
+            try:
+                response = await self._http.request(method, path, json=body, params=params)
+            except httpx.ConnectError as exc:
+                failure: Exception = ConnectionFailed(self.base_url, _reason(exc))
+                if attempt >= self.retry.connect_attempts:
+                    raise failure from None
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                failure = ConnectionFailed(self.base_url, "timed out" if isinstance(exc, httpx.TimeoutException)
+                                           else _reason(exc))
+                uncertain = uncertain or method != "GET"
+            else:
+                payload = _json(response)
+                if response.status_code < 400:
+                    return payload if isinstance(payload, dict) else {}
+                failure = _api_error(method, path, response, payload)
+                if response.status_code == 404 and method == "DELETE" and attempt > 1:
+                    return {}  # an earlier attempt deleted it
+                if response.status_code == 400 and created_at and uncertain:
+                    found = await self._find(created_at)
+                    if found is not None:
+                        return {"data": found}
+                if response.status_code not in RETRYABLE_STATUS:
+                    raise failure
+                uncertain = uncertain or (response.status_code != 429 and method != "GET")
+                delay = retry_after_seconds(response.headers.get("retry-after")) if response.status_code == 429 else None
+            if created_at and uncertain:
+                found = await self._find(created_at)
+                if found is not None:
+                    return {"data": found}
+            delay = delay if delay is not None else self.retry.backoff(attempt, self._rng)
+            if attempt >= self.retry.attempts or time.monotonic() + delay > deadline:
+                raise failure
+            self.retries += 1
+            await asyncio.sleep(delay)
+
+    async def _find(self, path: str) -> dict | None:
+        return await self.get(path)
 
     async def get(self, path: str) -> dict | None:
         """One object, or None when Statsig answers 404."""
@@ -105,6 +156,13 @@ class ConsoleClient:
             return await self.request("GET", path, params={"page": number, "limit": PAGE_SIZE})
 
 
+def _api_error(method: str, path: str, response: httpx.Response, payload: Any) -> ApiError:
+    message = payload.get("message") if isinstance(payload, dict) else None
+    message = message or response.reason_phrase or ""
+    error = AuthError if response.status_code in (401, 403) else ApiError
+    return error(method, path, response.status_code, str(message))
+
+
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -120,6 +178,4 @@ def _template(path: str) -> str:
 
 def _reason(exc: httpx.TransportError) -> str:
     text = str(exc) or type(exc).__name__
-    if "Connection refused" in text or "connect" in type(exc).__name__.lower():
-        return "connection refused" if "refused" in text.lower() else text
-    return text
+    return "connection refused" if "refused" in text.lower() else text

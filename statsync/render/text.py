@@ -11,10 +11,12 @@ from typing import Any
 
 import click
 
+from statsync.api.pacing import Limits
 from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+CONFLICT_CHECK = 1  # each update or delete reads its object again just before it is sent
 MAX_VALUE = 120  # characters of a value shown inline before it is shortened
 
 
@@ -25,20 +27,21 @@ def value_text(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def render_plan(plan: Plan, color: bool = False) -> str:
+def render_plan(plan: Plan, color: bool = False, limits: Limits | None = None) -> str:
     def paint(text: str, colour: str, bold: bool = False) -> str:
         return click.style(text, fg=colour, bold=bold) if color else text
 
     if not plan.has_changes:
         lines = [f"No changes. {plan.unchanged} object(s) on target {plan.target} match the repository."]
-        lines += _unmanaged(plan)
+        lines += _notes(plan)
         return "\n".join(lines) + "\n"
     lines = [f"statsync will make these changes on target {plan.target}:", ""]
     for step in plan.steps:
         lines += _step_lines(step, paint)
         lines.append("")
     lines.append(paint(summary(plan), "white", bold=True))
-    lines += _unmanaged(plan)
+    lines.append(cost(plan, limits))
+    lines += _notes(plan)
     return "\n".join(lines) + "\n"
 
 
@@ -48,6 +51,8 @@ def _step_lines(step: Step, paint) -> list[str]:
     if step.action == "update" and step.live and step.live.last_modifier_name:
         head += f"  (live version {step.live.version}, last changed by {step.live.last_modifier_name})"
     lines = [head]
+    if step.action == "delete":
+        lines.append(f"    {paint('-', 'red')} (not in the repository; deleted by pruning)")
     for change in step.changes:
         if step.action == "create":
             lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
@@ -66,11 +71,35 @@ def _step_lines(step: Step, paint) -> list[str]:
 
 def summary(plan: Plan) -> str:
     return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
-            f"{plan.unchanged} unchanged; {plan.request_count} API request(s) to apply.")
+            f"{plan.count('delete')} to delete, {plan.unchanged} unchanged.")
 
 
-def _unmanaged(plan: Plan) -> list[str]:
-    if not plan.unmanaged:
-        return []
-    shown = ", ".join(plan.unmanaged[:5]) + (f" and {len(plan.unmanaged) - 5} more" if len(plan.unmanaged) > 5 else "")
-    return [f"{len(plan.unmanaged)} live object(s) not in the repository are left alone: {shown}"]
+def cost(plan: Plan, limits: Limits | None) -> str:
+    """How many requests apply will make, and how long that takes at the rate limit."""
+    checks = (plan.count("update") + plan.count("delete")) * CONFLICT_CHECK
+    total = plan.request_count + checks
+    line = f"Apply will make about {total} API request(s) ({plan.request_count} changes, {checks} conflict checks)"
+    if limits is None:
+        return line + "."
+    seconds = limits.estimate_seconds(total, plan.request_count)
+    pace = "well within" if seconds == 0 else f"about {_duration(seconds)} at"
+    return f"{line}, {pace} Statsig's rate limit."
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+def _notes(plan: Plan) -> list[str]:
+    lines = []
+    if plan.ignored_count:
+        lines.append(f"{plan.ignored_count} live difference(s) left alone by ignore rules.")
+    for kept in plan.kept:
+        lines.append(f"Not deleting {kept.address}: {kept.reason}.")
+    if plan.unmanaged:
+        shown = ", ".join(plan.unmanaged[:5]) + (
+            f" and {len(plan.unmanaged) - 5} more" if len(plan.unmanaged) > 5 else "")
+        lines.append(f"{len(plan.unmanaged)} live object(s) not in the repository are left alone: {shown}")
+    return lines

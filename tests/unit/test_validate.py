@@ -106,5 +106,7 @@ def test_reference_cycles_are_rejected_naming_the_cycle():
     assert "gate gate_a" in message and "gate gate_b" in message
 
 
-def test_statsync_block_rejects_settings_that_do_nothing_yet():
-    assert problems(GATE + "statsync: {protec: true}\n") == ["f.yaml:3:12: statsync.protec: unknown field"]
+def test_statsync_block_rejects_unknown_settings():
+    assert problems(GATE + "statsync: {protec: true}\n") == [
+        "f.yaml:3:12: statsync.protec: unknown field (did you mean 'protect'?)"]
+    assert problems(GATE + "statsync: {protect: true, ignore: [rules.*.passPercentage]}\n") == []
