@@ -216,9 +216,11 @@ def _confirmed(target: str) -> bool:
               help="With --rate-limit: requests allowed in any 10-second window.")
 @click.option("--mutations-per-15m", type=click.IntRange(min=1), default=900, show_default=True,
               help="With --rate-limit: mutations allowed in any 15-minute window.")
+@click.option("--reviews-required", is_flag=True,
+              help="Project requires reviews: with x-respect-review-settings, changes become pending reviews.")
 @reports_errors
 def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate, drop_rate, scripted,
-             rate_limit, requests_per_10s, mutations_per_15m) -> None:
+             rate_limit, requests_per_10s, mutations_per_15m, reviews_required) -> None:
     """Serve the Statsig Console API emulator over HTTP.
 
     Try statsync without a Statsig account, or test a config repository
@@ -237,7 +239,8 @@ def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--fault") from None
     limit = RateLimit(requests=requests_per_10s, mutations=mutations_per_15m) if rate_limit else None
-    serve(host=host, port=port, state=state, api_key=api_key, seed=seed, faults=faults, rate_limit=limit)
+    serve(host=host, port=port, state=state, api_key=api_key, seed=seed, faults=faults, rate_limit=limit,
+          reviews_required=reviews_required)
 
 
 if __name__ == "__main__":  # pragma: no cover

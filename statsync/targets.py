@@ -1,8 +1,12 @@
 """Open a client for the chosen target: `local` (embedded emulator) or a real API."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 import httpx
@@ -45,6 +49,35 @@ async def open_target(project: Project, target: str | None, api_url: str | None,
     if not key:
         raise StatsyncError(f"{key_env} is not set: export a Statsig Console API key "
                             f"(or use --target local to try statsync without an account)")
-    async with ConsoleClient(url, key, limits=project.limits,
+    async with ConsoleClient(url, key, limits=project.limits, clock=time.time,
                              respect_review_settings=respect_review_settings) as client:
-        yield name, client
+        budget = _budget_file(project, url)
+        client.pacer.remember(_read_json(budget))
+        try:
+            yield name, client
+        finally:
+            _write_json(budget, client.pacer.sent_times())
+
+
+def _budget_file(project: Project, url: str) -> Path:
+    """Where the rate-limit budget of one API is kept between runs (never the key)."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return project.state_dir / "pacing" / f"{digest}.json"
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(path)
+    except OSError:
+        pass  # the budget is an optimisation: losing it only risks a 429, which is retried

@@ -12,7 +12,7 @@ import random
 import socket
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -31,11 +31,12 @@ REVIEW_HEADER = "x-respect-review-settings"
 class ConsoleClient:
     def __init__(self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, limits: Limits | None = None, retry: RetryPolicy | None = None,
-                 respect_review_settings: bool = False, seed: int | None = None):
+                 respect_review_settings: bool = False, seed: int | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.base_url = base_url.rstrip("/")
         self.requests: Counter[str] = Counter()  # "GET /gates" → count, every attempt included
         self.retries = 0
-        self.pacer = Pacer(limits)  # None: no pacing (the local emulator has no limits)
+        self.pacer = Pacer(limits, clock=clock)  # limits None: no pacing (the local emulator has none)
         self.retry = retry or RetryPolicy()
         self._rng = random.Random(seed)
         headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}
@@ -113,7 +114,15 @@ class ConsoleClient:
             await asyncio.sleep(delay)
 
     async def _find(self, path: str) -> dict | None:
-        return await self.get(path)
+        """Does the object a create was making exist? None when it does not, or when
+        even the check keeps failing (then the create is tried again, and a "name
+        already in use" answer leads here once more)."""
+        try:
+            return await self.get(path)
+        except (ConnectionFailed, ApiError) as exc:
+            if isinstance(exc, AuthError):
+                raise
+            return None
 
     async def get(self, path: str) -> dict | None:
         """One object, or None when Statsig answers 404."""

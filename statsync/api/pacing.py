@@ -49,7 +49,12 @@ class _Window:
 
 
 class Pacer:
-    """Awaits until a request fits every window, then records it (no limits: never waits)."""
+    """Awaits until a request fits every window, then records it (no limits: never waits).
+
+    The windows can be saved and loaded (`sent_times`/`remember`), so that back-to-back
+    runs — a plan, then an apply — share one budget as they share Statsig's; the
+    clock is then wall time.
+    """
 
     def __init__(self, limits: Limits | None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], object] = asyncio.sleep):
@@ -61,6 +66,24 @@ class Pacer:
         self._lock = asyncio.Lock()
         self.waited = 0.0  # seconds spent waiting for the budget, for progress and benchmarks
         self.waiting_until: float | None = None  # set while a request waits, for progress display
+
+    def remaining_wait(self) -> float:
+        """Seconds until a waiting request may go (0 when none waits)."""
+        return max(0.0, self.waiting_until - self._clock()) if self.waiting_until else 0.0
+
+    def sent_times(self) -> dict[str, list[float]]:
+        """Recent request times, to carry the budget over to the next run."""
+        if self.limits is None:
+            return {}
+        return {"requests": list(self._all.sent), "mutations": list(self._mutations.sent)}
+
+    def remember(self, saved: dict[str, list[float]]) -> None:
+        if self.limits is None:
+            return
+        now = self._clock()
+        for window, key in ((self._all, "requests"), (self._mutations, "mutations")):
+            recent = sorted(t for t in saved.get(key, []) if isinstance(t, (int, float)) and now - window.seconds < t <= now)
+            window.sent.extend(recent[-window.limit:])
 
     async def acquire(self, method: str) -> None:
         if self.limits is None:

@@ -49,7 +49,7 @@ class RequestRecord:
     status: int  # 0 when the connection was dropped
     time: float  # epoch seconds when the request arrived
     duration: float  # seconds spent answering
-    fault: str = ""  # "", "5xx", "429", "drop-before", "drop-after"
+    fault: str = ""  # "", "injected" (scripted or random error), "429" (rate limit), "drop-before", "drop-after"
 
 
 class ApiError(Exception):
@@ -69,8 +69,12 @@ class _Dropped(Response):
 
 class Emulator:
     def __init__(self, state: Path | None = None, api_key: str | None = None, seed: int | None = None,
-                 check_responses: bool = False, faults: Faults | None = None, rate_limit: RateLimit | None = None):
+                 check_responses: bool = False, faults: Faults | None = None, rate_limit: RateLimit | None = None,
+                 reviews_required: bool = False):
         self.store = Store(state, seed=seed)
+        # Project-level review setting: with x-respect-review-settings, changes to
+        # existing objects become pending reviews instead of being applied.
+        self.reviews_required = reviews_required
         self.api_key = api_key
         self.check_responses = check_responses
         self.faults = faults or Faults(seed=seed)
@@ -127,8 +131,11 @@ class Emulator:
                     return self._respond(request, started, 429, {"status": 429, "message": MESSAGES[429]},
                                          fault, headers={"Retry-After": str(wait)})
             if decision.status:
-                fault = "5xx"
-                raise ApiError(decision.status)
+                fault = "injected"
+                headers = {"Retry-After": "1"} if decision.status == 429 else None
+                return self._respond(request, started, decision.status,
+                                     {"status": decision.status, "message": MESSAGES.get(decision.status, "Error")},
+                                     fault, headers=headers)
             if decision.drop == "before":
                 return self._drop(request, started, "drop-before")
             self._authenticate(request)
@@ -136,7 +143,10 @@ class Emulator:
                 raise ApiError(404)
             body = await self._body(request, template)
             with self.store.lock:
-                status, payload = self._dispatch(request, ENTITIES[collection], object_id, action, body)
+                if self._needs_review(request, collection, object_id):
+                    status, payload = self._submit_review(ENTITIES[collection], object_id, action, body)
+                else:
+                    status, payload = self._dispatch(request, ENTITIES[collection], object_id, action, body)
             if decision.drop == "after" and request.method in MUTATIONS:
                 return self._drop(request, started, "drop-after")  # committed, but the client never hears
         except ApiError as exc:
@@ -215,6 +225,25 @@ class Emulator:
             self._check_status_change(entity, obj, body)
         entity.update(store, obj, body, partial=(method == "PATCH"))
         return 200, {"message": f"{entity.label} updated successfully.", "data": _public(obj)}
+
+    def _needs_review(self, request: Request, collection: str, object_id: str | None) -> bool:
+        if object_id is None or request.method not in ("POST", "PATCH", "PUT"):
+            return False
+        if request.headers.get("x-respect-review-settings", "").lower() not in ("true", "1", "yes"):
+            return False
+        obj = self.store.get(collection, object_id)
+        if obj is None:
+            return False
+        return self.reviews_required or bool((obj.get("reviewSettings") or {}).get("requiredReview"))
+
+    def _submit_review(self, entity: Entity, object_id: str, action: str | None, body: Any):
+        """The change waits for a reviewer: the object is unchanged but shows the review."""
+        obj = self.store.get(entity.collection, object_id)
+        what = f"{action} " if action else "update "
+        obj["activeReview"] = {"reviewID": self.store.new_id(), "reviewStatus": "pending",
+                               "description": f"{what}of {object_id} submitted through the Console API"}
+        obj["_pendingChange"] = {"action": action, "body": body}
+        return 200, {"message": f"{entity.label} change submitted for review.", "data": _public(obj)}
 
     def _check_status_change(self, entity: Entity, obj: dict, body: dict) -> None:
         """A status written through an update obeys the same rules as the lifecycle endpoints."""

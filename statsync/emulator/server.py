@@ -22,10 +22,10 @@ class _QuietDrops(logging.Filter):
 
 
 def serve(host: str, port: int, state: str | None, api_key: str | None = None, seed: int | None = None,
-          faults: Faults | None = None, rate_limit: RateLimit | None = None) -> None:
+          faults: Faults | None = None, rate_limit: RateLimit | None = None, reviews_required: bool = False) -> None:
     try:
         emulator = Emulator(state=Path(state) if state else None, api_key=api_key, seed=seed,
-                            faults=faults, rate_limit=rate_limit)
+                            faults=faults, rate_limit=rate_limit, reviews_required=reviews_required)
     except ValueError as exc:
         from statsync.errors import StatsyncError
 
@@ -47,8 +47,8 @@ def serve(host: str, port: int, state: str | None, api_key: str | None = None, s
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     server = uvicorn.Server(config)
     emulator.on_request = lambda record: print(
-        f"{record.method} {record.path} {record.status or 'dropped'} {record.duration * 1000:.1f}ms"
-        + (f" [{record.fault}]" if record.fault else ""), flush=True)
+        f"{record.time:.3f} {record.method} {record.path} {record.status or 'dropped'} "
+        f"{record.duration * 1000:.1f}ms" + (f" [{record.fault}]" if record.fault else ""), flush=True)
     # uvicorn stops gracefully on SIGINT/SIGTERM, then re-raises the signal to
     # whatever handler was there before; a no-op one lets us save state and exit 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

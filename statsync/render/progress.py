@@ -45,8 +45,7 @@ class Progress:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(0.5)
-            until = self.pacer.waiting_until
-            wait = (until - time.monotonic()) if until else 0
+            wait = self.pacer.remaining_wait()
             if wait <= 0.5:
                 continue
             text = f"[{self.done}/{self.total}] waiting {wait:.0f}s for Statsig's rate limit"
