@@ -296,13 +296,14 @@ def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_
     if force:
         return
     deletes = plan.count("delete")
+    if allow_deletes is not None and allow_deletes != deletes:
+        raise StatsyncError(f"--allow-deletes {allow_deletes} does not match the plan, which deletes {deletes}")
     if deletes > safety["max_deletes"] and allow_deletes != deletes:
         raise StatsyncError(f"refusing to delete {deletes} objects (safety.max_deletes is {safety['max_deletes']}); "
                             f"check the plan, then pass --allow-deletes {deletes} or --force")
-    if allow_deletes is not None and allow_deletes != deletes:
-        raise StatsyncError(f"--allow-deletes {allow_deletes} does not match the plan, which deletes {deletes}")
     managed = plan.managed_live
-    changed = plan.count("update") + deletes
+    # deletes acknowledged one by one with --allow-deletes no longer count here
+    changed = plan.count("update") + (deletes if allow_deletes is None else 0)
     if managed >= safety["min_managed"] and managed and changed * 100 / managed > safety["max_changed_percent"]:
         raise StatsyncError(f"refusing to change {changed} of {managed} managed objects "
                             f"({changed * 100 / managed:.0f}% > safety.max_changed_percent "

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import ENTITIES, BadRequest, Entity
+from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -204,7 +204,7 @@ class Emulator:
         if object_id is None:
             if method == "GET":
                 return 200, self._page(request, entity)
-            obj = entity.create(store, body)
+            obj = entity.create(store, body, actor=_actor(request))
             return 201, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
         obj = store.get(entity.collection, object_id)
         if obj is None:
@@ -218,12 +218,12 @@ class Emulator:
                 payload["data"] = _public(obj)  # e.g. DELETE /experiments/{id} declares the deleted object
             return 200, payload
         if action is not None:
-            return self._transition(entity, obj, action, body)
+            return self._transition(entity, obj, action, body, _actor(request))
         if obj.get("status") in READ_ONLY.get(entity.collection, ()):
             raise BadRequest(f"{entity.label} {object_id} is archived and cannot be edited. Unarchive it first.")
         if entity.collection == "experiments" and body.get("status", obj["status"]) != obj["status"]:
             self._check_status_change(entity, obj, body)
-        entity.update(store, obj, body, partial=(method == "PATCH"))
+        entity.update(store, obj, body, partial=(method == "PATCH"), actor=_actor(request))
         return 200, {"message": f"{entity.label} updated successfully.", "data": _public(obj)}
 
     def _needs_review(self, request: Request, collection: str, object_id: str | None) -> bool:
@@ -255,7 +255,7 @@ class Emulator:
         if action == "make_decision" and not body.get("launchedGroupID"):
             raise BadRequest("Invalid request. decision_made needs launchedGroupID.")
 
-    def _transition(self, entity: Entity, obj: dict, action: str, body: dict):
+    def _transition(self, entity: Entity, obj: dict, action: str, body: dict, actor: dict):
         rule = ACTIONS[entity.collection][action]
         if rule.allowed_from and obj.get("status") not in rule.allowed_from:
             raise BadRequest(f"Cannot {action.replace('_', ' ')} {entity.label.lower()} {obj['id']} "
@@ -265,7 +265,7 @@ class Emulator:
             rule.effect(obj, body or {})
         finally:
             obj.pop("_now", None)
-        entity.touch(self.store, obj)
+        entity.touch(self.store, obj, actor)
         if rule.returns_object:
             return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}
         return 200, {"message": f"{entity.label} {action.replace('_', ' ')} succeeded."}
@@ -310,6 +310,21 @@ def _answers_with_data(method: str, template: str) -> bool:
 def _public(obj: dict) -> dict:
     """The object as the API shows it: a copy without the emulator's private fields."""
     return {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+
+
+ACTOR_HEADER = "x-emulator-console-user"
+
+
+def _actor(request: Request) -> dict[str, Any]:
+    """Who makes this change: the Console API key, or — for demos and tests against a
+    served emulator — a person in the console, named by the header
+    `X-Emulator-Console-User: Ada Lovelace <ada@example.com>`."""
+    value = request.headers.get(ACTOR_HEADER, "").strip()
+    if not value:
+        return API_USER
+    name, _, email = value.partition("<")
+    email = email.rstrip(">").strip() or "console.user@example.com"
+    return _person(name.strip() or email, email)
 
 
 def _person(name: str, email: str) -> dict[str, Any]:
