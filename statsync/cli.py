@@ -5,6 +5,7 @@ import asyncio
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -103,33 +104,66 @@ prune_option = click.option("--prune", is_flag=True, default=None,
                             help="Delete live objects missing from the repository (within prune scope).")
 
 
+format_option = click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+                             default="text", show_default=True,
+                             help="text for terminals, json for machines (the saved-plan format), "
+                                  "markdown for a pull-request comment.")
+
+
 @main.command()
 @paths_argument
 @config_option
 @with_target
 @prune_option
+@format_option
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="Also save the plan as JSON, for `statsync apply --plan FILE`.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
 @reports_errors
-def plan(paths, config, target, api_url, prune, detailed_exitcode) -> None:
+def plan(paths, config, target, api_url, prune, output_format, out, detailed_exitcode) -> None:
     """Show what apply would change on the target.
 
     Exit codes: 0 no changes (or changes without --detailed-exitcode),
     2 changes with --detailed-exitcode, 1 error.
     """
+    from statsync import planfile
+    from statsync.render import markdown
     from statsync.targets import open_target
     from statsync.workflow import make_plan, plan_options
 
     project = load_project(paths, config)
+    options = plan_options(project, prune)
 
     async def run():
         async with open_target(project, target, api_url) as (name, client):
-            return await make_plan(project, client, name, plan_options(project, prune))
+            return await make_plan(project, client, name, options), client.pacer.limits
 
-    result = asyncio.run(run())
-    click.echo(render_plan(result, color=use_color(), limits=project.limits if target != "local" else None), nl=False)
+    result, limits = asyncio.run(run())
+    saved = None
+    if out or output_format == "json":
+        saved = planfile.dumps(result, planfile.file_digests(project.paths, project.root),
+                               {"prune": options.prune, "paths": [str(p) for p in project.paths]})
+    if out:
+        _write(out, saved)
+    if output_format == "json":
+        click.echo(saved, nl=False)
+    elif output_format == "markdown":
+        click.echo(markdown.render_plan(result), nl=False)
+    else:
+        click.echo(render_plan(result, color=use_color(), limits=limits), nl=False)
+        if out:
+            click.echo(f"Saved the plan to {out}; apply exactly it with: statsync apply --plan {out}")
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise StatsyncError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 @main.command()
@@ -137,6 +171,9 @@ def plan(paths, config, target, api_url, prune, detailed_exitcode) -> None:
 @config_option
 @with_target
 @prune_option
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+              help="Apply exactly this saved plan (from `plan --out`), refusing if files or live objects "
+                   "changed since it was made. No confirmation is asked: the plan was the review.")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds in statsync.yaml.")
 @click.option("--allow-deletes", type=click.IntRange(min=0), metavar="N",
@@ -145,32 +182,38 @@ def plan(paths, config, target, api_url, prune, detailed_exitcode) -> None:
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, target, api_url, prune, auto_approve, force, allow_deletes, parallelism,
+def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force, allow_deletes, parallelism,
           respect_review_settings) -> None:
-    """Plan, then make the target match the repository.
+    """Plan (or load a saved plan), then make the target match the repository.
 
     Steps run in dependency order, paced to Statsig's rate limits, with retries.
     An object changed in the console since it was read is skipped as a conflict.
     Every run is journaled in .statsync/journal/.
     Exit codes: 0 applied (or nothing to do), 1 anything failed, conflicted or refused.
     """
+    from statsync import planfile
     from statsync.executor import ApplyOptions
     from statsync.plan import check_safety
     from statsync.render.progress import Progress
     from statsync.targets import open_target
-    from statsync.workflow import apply_plan, make_plan, open_journal, plan_options
+    from statsync.workflow import apply_plan, make_plan, open_journal, plan_options, verify_saved_plan
 
     project = load_project(paths, config)
     color = use_color()
+    saved = planfile.load(Path(plan_file)) if plan_file else None
 
     async def run() -> int:
         async with open_target(project, target, api_url, respect_review_settings) as (name, client):
-            result = await make_plan(project, client, name, plan_options(project, prune))
+            if saved is not None:
+                result, meta = saved
+                await verify_saved_plan(project, client, name, result, meta)
+            else:
+                result = await make_plan(project, client, name, plan_options(project, prune))
             click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
             if not result.has_changes:
                 return EXIT_OK
             check_safety(result, project.safety, force=force, allow_deletes=allow_deletes)
-            if not auto_approve and not _confirmed(name):
+            if saved is None and not auto_approve and not _confirmed(name):
                 click.echo("Apply cancelled; nothing was changed.", err=True)
                 return EXIT_ERROR
             journal = open_journal(project, name)
@@ -186,6 +229,35 @@ def apply(paths, config, target, api_url, prune, auto_approve, force, allow_dele
             return EXIT_OK if all(outcome.ok for outcome in outcomes) else EXIT_ERROR
 
     sys.exit(asyncio.run(run()))
+
+
+@main.command()
+@paths_argument
+@config_option
+@with_target
+@format_option
+@reports_errors
+def drift(paths, config, target, api_url, output_format) -> None:
+    """Report where the live project differs from the repository, and who changed it.
+
+    For schedules: each drifted object with the fields that differ, who last changed
+    it and when, and (gates, dynamic configs) the version that brought the live values in.
+    Exit codes: 0 in sync, 2 drift, 1 error.
+    """
+    from statsync.drift import drift_report
+    from statsync.render import drift as render
+    from statsync.targets import open_target
+
+    project = load_project(paths, config)
+
+    async def run():
+        async with open_target(project, target, api_url) as (name, client):
+            return await drift_report(project, client, name)
+
+    report = asyncio.run(run())
+    renderer = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
+    click.echo(renderer[output_format](report), nl=False)
+    sys.exit(EXIT_CHANGES if report.has_drift else EXIT_OK)
 
 
 def _confirmed(target: str) -> bool:

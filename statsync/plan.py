@@ -36,10 +36,12 @@ class LiveVersion:
     version: Any
     last_modified_time: Any
     last_modifier_name: str | None
+    # its managed fields in canonical form, so a refusal can say what changed
+    snapshot: dict[str, Any] | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, live: dict[str, Any]) -> "LiveVersion":
-        return cls(live.get("version"), live.get("lastModifiedTime"), live.get("lastModifierName"))
+    def of(cls, live: dict[str, Any], snapshot: dict[str, Any] | None = None) -> "LiveVersion":
+        return cls(live.get("version"), live.get("lastModifiedTime"), live.get("lastModifierName"), snapshot)
 
     def matches(self, live: dict[str, Any]) -> bool:
         return (self.version, self.last_modified_time) == (live.get("version"), live.get("lastModifiedTime"))
@@ -167,7 +169,7 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
         return None, len(ignored)
     body = update_body(kind, obj.id, wanted, live, {change.field for change in changes})
     step = Step("update", kind.name, obj.id, changes, [ApiRequest("PATCH", kind.path(obj.id), body)],
-                live=LiveVersion.of(live), ignored=ignored)
+                live=LiveVersion.of(live, live_form), ignored=ignored)
     return step, 0
 
 
@@ -249,7 +251,7 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
         kind = kinds[kind_name]
         obj = live[kind_name][object_id]
         plan.steps.append(Step("delete", kind_name, object_id, [], [ApiRequest("DELETE", kind.path(object_id))],
-                               live=LiveVersion.of(obj)))
+                               live=LiveVersion.of(obj, canonical(kind, object_id, obj))))
     plan.unmanaged = sorted(unmanaged)
 
 

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from statsync.api.client import ConsoleClient
+from statsync.diff import diff
+from statsync.errors import StatsyncError
+from statsync.normalize import canonical
+from statsync.planfile import file_digests
 from statsync.config import Project
 from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.journal import Journal
@@ -54,3 +59,47 @@ async def apply_plan(plan: Plan, client: ConsoleClient, options: ApplyOptions | 
 
 def open_journal(project: Project, target: str) -> Journal:
     return Journal(project.state_dir / "journal", target)
+
+
+class StalePlan(StatsyncError):
+    """A saved plan no longer describes what apply would do; nothing was applied."""
+
+
+async def verify_saved_plan(project: Project, client: ConsoleClient, target: str, plan: Plan,
+                            meta: dict[str, Any]) -> None:
+    """Refuse a saved plan made for another target, from other files, or against live
+    objects that have changed since — naming each object, what changed and who changed it."""
+    problems = []
+    if meta.get("target") != target:
+        problems.append(f"the plan was made for target {meta.get('target')!r}, not {target!r}")
+    planned_files = meta.get("files", {}).get("each", {})
+    current_files = file_digests(project.paths, project.root)
+    for name in sorted(set(planned_files) | set(current_files)):
+        if name not in current_files:
+            problems.append(f"{name}: removed since the plan was made")
+        elif name not in planned_files:
+            problems.append(f"{name}: added since the plan was made")
+        elif planned_files[name] != current_files[name]:
+            problems.append(f"{name}: changed since the plan was made")
+    live = await read_live(client)
+    kinds = all_kinds()
+    for step in plan.steps:
+        current = live.get(step.kind, {}).get(step.id)
+        if step.action == "create":
+            if current is not None:
+                problems.append(f"{step.address}: created live by {current.get('lastModifierName') or 'someone'} "
+                                f"since the plan was made")
+        elif current is None:
+            problems.append(f"{step.address}: deleted live since the plan was made")
+        elif not step.live.matches(current):
+            kind = kinds[step.kind]
+            fields = ""
+            if step.live.snapshot is not None:
+                now = canonical(kind, step.id, current)
+                paths = [c.path for c in diff(kind, {k: now.get(k) for k in step.live.snapshot}, step.live.snapshot)]
+                fields = f": {', '.join(paths)}" if paths else ""
+            problems.append(f"{step.address}: changed live since the plan was made (version {step.live.version} → "
+                            f"{current.get('version')}, by {current.get('lastModifierName') or 'someone'}){fields}")
+    if problems:
+        raise StalePlan("refusing to apply the saved plan; nothing was applied:\n" + "\n".join(problems)
+                        + "\nplan again to review the current state")

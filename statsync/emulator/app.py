@@ -28,6 +28,7 @@ from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
 from statsync.emulator.store import Store
 
+VERSIONED = ("gates", "dynamic_configs")  # the kinds with a versions endpoint (DIGEST §18.6)
 MESSAGES = {
     400: "Invalid request. Please check the request input and try again.",
     401: "This endpoint only accepts an active CONSOLE key, but an invalid key was sent.",
@@ -111,7 +112,7 @@ class Emulator:
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
             if collection in ACTIONS:
-                routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT"]))
+                routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET"]))
         return Starlette(routes=routes)
 
     async def _endpoint(self, request: Request) -> Response:
@@ -139,7 +140,7 @@ class Emulator:
             if decision.drop == "before":
                 return self._drop(request, started, "drop-before")
             self._authenticate(request)
-            if action is not None and action not in ACTIONS.get(collection, {}):
+            if action is not None and not self._has_action(request.method, collection, action):
                 raise ApiError(404)
             body = await self._body(request, template)
             with self.store.lock:
@@ -209,6 +210,8 @@ class Emulator:
         obj = store.get(entity.collection, object_id)
         if obj is None:
             raise ApiError(404)
+        if method == "GET" and action == "versions":
+            return 200, self._page(request, entity, obj.get("_versions", []), f"/{object_id}/versions")
         if method == "GET":
             return 200, {"message": f"{entity.label} read successfully.", "data": _public(obj)}
         if method == "DELETE":
@@ -270,12 +273,18 @@ class Emulator:
             return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}
         return 200, {"message": f"{entity.label} {action.replace('_', ' ')} succeeded."}
 
-    def _page(self, request: Request, entity: Entity) -> dict:
+    @staticmethod
+    def _has_action(method: str, collection: str, action: str) -> bool:
+        if method == "GET":
+            return action == "versions" and collection in VERSIONED
+        return action in ACTIONS.get(collection, {})
+
+    def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:
         page, limit = _positive_int(request, "page", 1), _positive_int(request, "limit", 100)
-        objects = list(self.store.collection(entity.collection).values())
+        objects = list(self.store.collection(entity.collection).values()) if items is None else items
         start = (page - 1) * limit
         chunk = objects[start:start + limit]
-        path = f"{API_PREFIX}/{entity.collection}"
+        path = f"{API_PREFIX}/{entity.collection}{suffix}"
         has_next = start + limit < len(objects)
         return {
             "message": f"{entity.label}s listed successfully.",

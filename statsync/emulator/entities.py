@@ -18,6 +18,7 @@ from typing import Any, Callable
 from statsync import spec
 from statsync.emulator.store import Store
 
+VERSIONS_KEPT = 50
 API_USER = {"id": "emulatorConsoleApiKey00", "name": "CONSOLE API", "email": None}
 
 
@@ -37,6 +38,9 @@ def _audit(store: Store, obj: dict, actor: dict, created: bool) -> None:
                    version=0)
     obj.update(lastModifiedTime=now, lastModifierID=actor["id"], lastModifierName=actor["name"],
                lastModifierEmail=actor["email"], version=obj.get("version", 0) + 1)
+    # every version is kept, for GET /<kind>/{id}/versions (newest first)
+    snapshot = {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+    obj["_versions"] = [snapshot, *obj.get("_versions", [])][:VERSIONS_KEPT]
 
 
 def _rule_id(base_id: str, pass_percentage: float) -> str:

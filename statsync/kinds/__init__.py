@@ -72,6 +72,8 @@ class Kind:
     always_sent: tuple[str, ...] = ()
     # Keyed lists whose item sizes must sum to 100.
     sums_to_100: tuple[str, ...] = ()
+    # GET /<kind>/{id}/versions exists (full snapshots, for drift forensics).
+    has_versions: bool = False
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote

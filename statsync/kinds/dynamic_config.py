@@ -34,6 +34,7 @@ KIND = Kind(
     # twins from the JSON fields, so managing both would fight the server.
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValueJson5", "rules.variants"),
     references=(GATE_CONDITIONS,),
+    has_versions=True,
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).
     always_sent=("isEnabled",),

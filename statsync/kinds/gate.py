@@ -37,4 +37,5 @@ KIND = Kind(
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
     references=(GATE_CONDITIONS,),
+    has_versions=True,
 )

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from statsync import spec
 from statsync.emulator.entities import ENTITIES
+from statsync.emulator.app import VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
 from tests.strategies import ANY_JSON, from_schema
@@ -32,6 +33,8 @@ def implemented_operations():
             yield method, f"/{collection}/{{id}}"
         for action in ACTIONS.get(collection, {}):
             yield "PUT", f"/{collection}/{{id}}/{action}"
+        if collection in VERSIONED:
+            yield "GET", f"/{collection}/{{id}}/versions"
 
 OPERATIONS = list(implemented_operations())
 

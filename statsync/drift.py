@@ -1,0 +1,98 @@
+"""Drift: where the live project no longer matches the repository, and who made it so.
+
+A drift report is a plan read the other way round: each update step is an object
+someone changed in the console (or that statsync has not applied yet); each
+create step is an object missing from the live project. For gates and dynamic
+configs the versions endpoint tells which version brought the live values in.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from statsync.api.client import ConsoleClient
+from statsync.config import Project
+from statsync.diff import Change
+from statsync.kinds import all_kinds
+from statsync.normalize import canonical
+from statsync.plan import Plan, PlanOptions
+from statsync.workflow import make_plan, plan_options
+
+VERSION_PAGES = 1  # newest 100 versions are plenty to find where a change came in
+
+
+@dataclass
+class Introduced:
+    version: Any
+    by: str | None
+    time: Any
+
+
+@dataclass
+class Drifted:
+    kind: str
+    id: str
+    changes: list[Change]  # before = live, after = repository
+    version: Any
+    modified_by: str | None
+    modified_time: Any
+    # per drifted top-level field: the version from which it has had its live value
+    introduced: dict[str, Introduced] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.id}"
+
+
+@dataclass
+class DriftReport:
+    target: str
+    drifted: list[Drifted] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # in the repository, not live
+    in_sync: int = 0
+    unmanaged: list[str] = field(default_factory=list)
+    ignored: int = 0
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.drifted or self.missing)
+
+
+async def drift_report(project: Project, client: ConsoleClient, target: str) -> DriftReport:
+    options = plan_options(project)
+    plan = await make_plan(project, client, target, PlanOptions(ignore=options.ignore))
+    report = DriftReport(target=target, in_sync=plan.unchanged, unmanaged=plan.unmanaged, ignored=plan.ignored_count,
+                         missing=[step.address for step in plan.steps if step.action == "create"])
+    updates = [step for step in plan.steps if step.action == "update"]
+    report.drifted = list(await asyncio.gather(*(_drifted(client, step, plan) for step in updates)))
+    return report
+
+
+async def _drifted(client: ConsoleClient, step, plan: Plan) -> Drifted:
+    live = step.live
+    drifted = Drifted(step.kind, step.id, step.changes, live.version, live.last_modifier_name, live.last_modified_time)
+    kind = all_kinds()[step.kind]
+    if kind.has_versions and live.snapshot is not None:
+        drifted.introduced = await _introduced(client, kind, step.id, live.snapshot,
+                                               {change.field for change in step.changes})
+    return drifted
+
+
+async def _introduced(client: ConsoleClient, kind, object_id: str, current: dict,
+                      fields: set[str]) -> dict[str, Introduced]:
+    """For each field, the oldest version from which it has had its live value."""
+    answer = await client.request("GET", f"{kind.path(object_id)}/versions", params={"page": 1, "limit": 100})
+    versions = sorted((v for v in answer.get("data") or [] if isinstance(v, dict)),
+                      key=lambda v: v.get("version") or 0, reverse=True)
+    forms = [(snapshot, canonical(kind, object_id, snapshot)) for snapshot in versions]
+    out = {}
+    for name in sorted(fields):
+        found = None
+        for snapshot, form in forms:
+            if form.get(name) != current.get(name):
+                break
+            found = snapshot
+        if found is not None:
+            out[name] = Introduced(found.get("version"), found.get("lastModifierName"), found.get("lastModifiedTime"))
+    return out

@@ -1,0 +1,126 @@
+"""The Plan as versioned JSON: `plan --format json` and the saved-plan file.
+
+A saved plan records, besides its steps, what it was made from — the target, a
+digest of every desired file, and for each object the live `version`,
+`lastModifiedTime` and `lastModifierName` (plus its managed fields) as read — so
+`apply --plan` can refuse to run over anything that changed since.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from statsync import __version__
+from statsync.diff import ABSENT, Change
+from statsync.errors import StatsyncError
+from statsync.loader import find_files
+from statsync.plan import ApiRequest, Kept, LiveVersion, Plan, Step
+
+FORMAT_VERSION = 1
+
+
+def file_digests(paths: list[Path], root: Path) -> dict[str, str]:
+    """sha256 of every YAML file the plan was made from, by path relative to the project root."""
+    out = {}
+    for path in find_files(paths):
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = path.resolve().as_posix()
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def combined_digest(digests: dict[str, str]) -> str:
+    text = "\n".join(f"{name} {digest}" for name, digest in sorted(digests.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def to_dict(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "statsync_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "target": plan.target,
+        "options": options or {},
+        "files": {"digest": combined_digest(files or {}), "each": dict(sorted((files or {}).items()))},
+        "summary": {"create": plan.count("create"), "update": plan.count("update"), "delete": plan.count("delete"),
+                    "unchanged": plan.unchanged, "requests": plan.request_count, "ignored": plan.ignored_count},
+        "steps": [_step(step) for step in plan.steps],
+        "unchanged": plan.unchanged,
+        "unmanaged": plan.unmanaged,
+        "kept": [{"address": k.address, "reason": k.reason} for k in plan.kept],
+        "ignored_elsewhere": plan.ignored_elsewhere,
+    }
+
+
+def _step(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "address": step.address, "action": step.action, "kind": step.kind, "id": step.id,
+        "changes": [_change(change) for change in step.changes],
+        "requests": [{"method": r.method, "path": r.path, **({"body": r.body} if r.body is not None else {})}
+                     for r in step.requests],
+        "depends_on": step.depends_on,
+    }
+    if step.live is not None:
+        out["live"] = {"version": step.live.version, "lastModifiedTime": step.live.last_modified_time,
+                       "lastModifierName": step.live.last_modifier_name, "snapshot": step.live.snapshot}
+    if step.ignored:
+        out["ignored"] = step.ignored
+    return out
+
+
+def _change(change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": change.path}
+    if change.before is not ABSENT:
+        out["before"] = change.before
+    if change.after is not ABSENT:
+        out["after"] = change.after
+    if change.note:
+        out["note"] = change.note
+    return out
+
+
+def dumps(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> str:
+    return json.dumps(to_dict(plan, files, options), indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n"
+
+
+def load(path: Path) -> tuple[Plan, dict[str, Any]]:
+    """A saved plan and its metadata; a one-line error for anything that is not one."""
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise StatsyncError(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except ValueError as exc:
+        raise StatsyncError(f"{path}: not a statsync plan (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise StatsyncError(f"{path}: not a statsync plan (no format_version)")
+    if data["format_version"] != FORMAT_VERSION:
+        raise StatsyncError(f"{path}: plan format {data['format_version']} is not supported by statsync "
+                            f"{__version__} (expects {FORMAT_VERSION}); plan again")
+    try:
+        steps = [_load_step(step) for step in data["steps"]]
+        plan = Plan(target=data["target"], steps=steps, unchanged=data.get("unchanged", 0),
+                    unmanaged=list(data.get("unmanaged", [])),
+                    kept=[Kept(k["address"], k["reason"]) for k in data.get("kept", [])],
+                    ignored_elsewhere=data.get("ignored_elsewhere", 0))
+    except (KeyError, TypeError) as exc:
+        raise StatsyncError(f"{path}: not a statsync plan (missing or malformed {exc})") from None
+    return plan, data
+
+
+def _load_step(data: dict[str, Any]) -> Step:
+    live = data.get("live")
+    return Step(
+        action=data["action"], kind=data["kind"], id=data["id"],
+        changes=[Change(c["path"], c.get("before", ABSENT), c.get("after", ABSENT), c.get("note", ""))
+                 for c in data["changes"]],
+        requests=[ApiRequest(r["method"], r["path"], r.get("body")) for r in data["requests"]],
+        depends_on=list(data.get("depends_on", [])),
+        live=LiveVersion(live["version"], live["lastModifiedTime"], live.get("lastModifierName"),
+                         live.get("snapshot")) if live else None,
+        ignored=list(data.get("ignored", [])),
+    )

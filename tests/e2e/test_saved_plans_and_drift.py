@@ -1,0 +1,123 @@
+"""Pull-request and drift loops end to end: saved plans that refuse stale applies, drift reports."""
+import json
+
+import httpx
+import pytest
+
+from tests.e2e.served import ServedEmulator, statsync
+
+KEY = "console-e2e-saved"
+ENV = {"STATSIG_CONSOLE_API_KEY": KEY}
+
+
+@pytest.fixture
+def served(tmp_path):
+    emulator = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator.log")
+    yield emulator
+    emulator.stop()
+
+
+def cli(served, *args):
+    return statsync(*args, "--api-url", served.url, env=ENV, timeout=120)
+
+
+def console_edit(served, path, body, who="Ada Lovelace <ada@example.com>"):
+    response = httpx.patch(f"{served.url}/console/v1{path}", json=body,
+                           headers={"STATSIG-API-KEY": KEY, "X-Emulator-Console-User": who})
+    response.raise_for_status()
+
+
+def mutations(served):
+    return [line.split()[1:3] for line in served.output.splitlines()
+            if line.split()[1:2] and line.split()[1] in ("POST", "PATCH", "PUT", "DELETE")]
+
+
+def change_examples(examples):
+    for name, old, new in (("employees", "Everyone with", "Anyone with"), ("new_checkout", "passPercentage: 25", "passPercentage: 30")):
+        path = examples / "gates" / f"{name}.yaml"
+        path.write_text(path.read_text().replace(old, new))
+
+
+def test_saved_plan_refuses_after_a_console_edit_naming_object_and_editor(served, examples, tmp_path):
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    change_examples(examples)
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    console_edit(served, "/gates/new_checkout", {"description": "Tuned by hand"})
+    before = mutations(served)
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "error: refusing to apply the saved plan; nothing was applied:"
+    assert "error: gate.new_checkout: changed live since the plan was made (version 1 → 2, by Ada Lovelace): description" in lines
+    assert mutations(served) == before  # nothing was sent
+
+
+def test_saved_plan_applies_exactly_its_steps_and_then_plan_is_empty(served, examples, tmp_path):
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    change_examples(examples)
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    planned = [(r["method"], "/console/v1" + r["path"]) for s in json.loads(saved.read_text())["steps"]
+               for r in s["requests"]]
+    before = len(mutations(served))
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(tuple(m) for m in mutations(served)[before:]) == sorted(planned)
+    assert cli(served, "plan", str(examples), "--detailed-exitcode").returncode == 0
+
+
+def test_editing_a_file_after_plan_out_makes_apply_refuse(served, examples, tmp_path):
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    path = examples / "dynamic_configs" / "mobile_home.yaml"
+    path.write_text(path.read_text().replace("Mobile home screen", "Mobile home"))
+    (examples / "gates" / "extra.yaml").write_text("kind: gate\nid: extra_gate\n")
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 1
+    assert "error: dynamic_configs/mobile_home.yaml: changed since the plan was made" in result.stderr
+    assert "error: gates/extra.yaml: added since the plan was made" in result.stderr
+    assert mutations(served) == []
+
+
+def test_a_saved_plan_for_creates_refuses_if_the_object_appeared(served, examples, tmp_path):
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    httpx.post(f"{served.url}/console/v1/gates", json={"id": "employees"},
+               headers={"STATSIG-API-KEY": KEY, "X-Emulator-Console-User": "Grace <grace@example.com>"})
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 1 and "gate.employees: created live by Grace since the plan was made" in result.stderr
+
+
+def test_a_broken_plan_file_is_a_one_line_error(served, examples, tmp_path):
+    bad = tmp_path / "plan.json"
+    bad.write_text("{}")
+    result = cli(served, "apply", str(examples), "--plan", str(bad))
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {bad}: not a statsync plan (no format_version)"
+
+
+def test_drift_names_the_editor_and_the_version_and_exits_2(served, examples):
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    clean = cli(served, "drift", str(examples))
+    assert clean.returncode == 0 and clean.stdout.startswith("No drift: 8 object(s)")
+    console_edit(served, "/gates/employees", {"description": "Hand-tuned"}, who="Ada Lovelace <ada@example.com>")
+    console_edit(served, "/gates/employees", {"measureMetricLifts": False}, who="Grace Hopper <grace@example.com>")
+    text = cli(served, "drift", str(examples))
+    assert text.returncode == 2
+    assert "~ gate employees: last changed by Grace Hopper at " in text.stdout and "(version 3)" in text.stdout
+    assert '    description: live "Hand-tuned" (since version 2, Ada Lovelace, ' in text.stdout
+    assert ', repository "Everyone with a company email' in text.stdout
+    assert "    measureMetricLifts: live false (since version 3, Grace Hopper, " in text.stdout
+    report = json.loads(cli(served, "drift", str(examples), "--format", "json").stdout)
+    [drifted] = report["drifted"]
+    assert drifted["lastModifierName"] == "Grace Hopper"
+    assert drifted["introduced"]["description"]["by"] == "Ada Lovelace"
+    assert drifted["introduced"]["measureMetricLifts"]["version"] == 3
+    markdown = cli(served, "drift", str(examples), "--format", "markdown")
+    assert markdown.returncode == 2
+    assert "| `gate.employees` | `description`, `measureMetricLifts` | Grace Hopper," in markdown.stdout
+
+
+def test_drift_reports_objects_missing_live(served, examples):
+    result = cli(served, "drift", str(examples))
+    assert result.returncode == 2 and "+ gate employees: in the repository but not live" in result.stdout
