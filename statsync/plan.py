@@ -139,9 +139,7 @@ def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
 
 def _create(obj: DesiredObject) -> Step:
     kind = obj.kind
-    body = {"id": obj.id, **copy.deepcopy(obj.body)}
-    if kind.name_defaults_to_id:
-        body.setdefault("name", obj.id)
+    body = {"id": obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **copy.deepcopy(obj.body)}
     changes = []
     for name, value in body.items():
         keyed = kind.keyed_lists.get(name)

@@ -39,11 +39,12 @@ def combined_digest(digests: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def to_dict(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_dict(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None,
+            created: str | None = None) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "statsync_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "target": plan.target,
         "options": options or {},
         "files": {"digest": combined_digest(files or {}), "each": dict(sorted((files or {}).items()))},
@@ -84,8 +85,10 @@ def _change(change: Change) -> dict[str, Any]:
     return out
 
 
-def dumps(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None) -> str:
-    return json.dumps(to_dict(plan, files, options), indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n"
+def dumps(plan: Plan, files: dict[str, str] | None = None, options: dict[str, Any] | None = None,
+          created: str | None = None) -> str:
+    data = to_dict(plan, files, options, created)
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n"
 
 
 def load(path: Path) -> tuple[Plan, dict[str, Any]]:

@@ -89,8 +89,9 @@ def _fit(head: list[str], rows: list[str], sections: list[str], notes: list[str]
         parts += [""] + sections[:section_count]
         omitted = len(sections) - section_count
         if omitted:
-            parts += ["", f"*{omitted} object(s) not shown in detail: the comment would pass GitHub's "
-                          f"{GITHUB_COMMENT_LIMIT:,}-character limit; {see_all}.*"]
+            what = "GitHub's" if limit == GITHUB_COMMENT_LIMIT else "the"
+            parts += ["", f"*{omitted} object(s) not shown in detail: the comment would pass {what} "
+                          f"{limit:,}-character limit; {see_all}.*"]
         return "\n".join(parts + notes) + "\n"
 
     total_rows, sections_shown = len(rows) - 2, len(sections)

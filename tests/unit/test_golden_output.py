@@ -1,0 +1,146 @@
+"""Golden files for the Markdown and JSON forms of a plan.
+
+The plans are built from fixed desired and live objects, so the output is
+byte-for-byte stable. To accept an intended change of format, run
+`STATSYNC_UPDATE_GOLDEN=1 python -m pytest tests/unit/test_golden_output.py` and review the diff.
+"""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from statsync import planfile
+from statsync.loader import load_text
+from statsync.plan import PlanOptions, build_plan
+from statsync.render import markdown
+from statsync.validate import desired_objects
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+UPDATE = os.environ.get("STATSYNC_UPDATE_GOLDEN") == "1"
+
+DESIRED = """
+kind: gate
+id: checkout_v2
+description: New checkout | staged
+rules:
+  - {name: Staff, passPercentage: 100, conditions: [{type: email, operator: str_contains_any, targetValue: ["@example.com"]}]}
+  - {name: Rollout, passPercentage: 30, conditions: [{type: public}]}
+---
+kind: gate
+id: brand_new
+rules: [{name: All, passPercentage: 5, conditions: [{type: passes_gate, targetValue: checkout_v2}]}]
+---
+kind: dynamic_config
+id: limits
+defaultValue: {max: 10, regions: [eu, us]}
+---
+kind: experiment
+id: button_test
+groups:
+  - {name: Control, size: 50, parameterValues: {color: blue}}
+  - {name: Green, size: 50, parameterValues: {color: green}}
+"""
+
+LIVE = {
+    "gate": {
+        "checkout_v2": {"id": "checkout_v2", "name": "checkout_v2", "description": "New checkout", "version": 4,
+                        "lastModifiedTime": 1795700000000, "lastModifierName": "Ada Lovelace", "isEnabled": True,
+                        "rules": [{"name": "Staff", "passPercentage": 100, "id": "r1", "baseID": "r1",
+                                   "conditions": [{"type": "email", "operator": "str_contains_any",
+                                                   "targetValue": ["@example.com"]}]},
+                                  {"name": "Rollout", "passPercentage": 10, "id": "r2:10.00:1", "baseID": "r2",
+                                   "conditions": [{"type": "public"}]}]},
+        "old_gate": {"id": "old_gate", "version": 1, "lastModifiedTime": 1795600000000, "lastModifierName": "CONSOLE API"},
+    },
+    "dynamic_config": {
+        "limits": {"id": "limits", "name": "limits", "version": 2, "lastModifiedTime": 1795650000000,
+                   "lastModifierName": "Grace Hopper", "defaultValue": {"max": 5, "regions": ["eu"]}},
+    },
+    "experiment": {
+        "button_test": {"id": "button_test", "name": "button_test", "version": 1, "lastModifiedTime": 1795660000000,
+                        "lastModifierName": "CONSOLE API", "groups": [
+                            {"name": "Green", "size": 50, "parameterValues": {"color": "green"}, "id": "g2"},
+                            {"name": "Control", "size": 50, "parameterValues": {"color": "blue"}, "id": "g1"}]},
+    },
+}
+
+
+def small_plan():
+    desired = desired_objects(load_text(DESIRED, "objects.yaml"))
+    return build_plan(desired, LIVE, "production", PlanOptions(prune=True))
+
+
+def large_plan(count: int):
+    docs = "".join(f"---\nkind: gate\nid: gate_{i:04}\ndescription: gate number {i} with a longer description\n"
+                   f"rules: [{{name: R, passPercentage: {i % 100}, conditions: [{{type: country, operator: any, "
+                   f"targetValue: [US, CA, MX, DE, FR]}}]}}]\n" for i in range(count))
+    desired = desired_objects(load_text(docs, "many.yaml"))
+    live = {"gate": {f"gate_{i:04}": {"id": f"gate_{i:04}", "version": 1, "lastModifiedTime": 1795600000000,
+                                      "lastModifierName": "CONSOLE API", "description": "old"}
+                     for i in range(0, count, 2)}}
+    return build_plan(desired, live, "production")
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text)
+    assert path.exists(), f"missing golden file {path}; run with STATSYNC_UPDATE_GOLDEN=1"
+    assert text == path.read_text(), f"{name} changed; if intended, regenerate with STATSYNC_UPDATE_GOLDEN=1"
+
+
+def test_small_plan_markdown():
+    check_golden("plan_small.md", markdown.render_plan(small_plan()))
+
+
+def test_small_plan_json():
+    text = planfile.dumps(small_plan(), {"objects.yaml": "0" * 64}, {"prune": True}, created="2026-01-01T00:00:00+00:00")
+    check_golden("plan_small.json", text)
+
+
+def test_json_round_trips_through_the_saved_plan_loader(tmp_path):
+    plan = small_plan()
+    path = tmp_path / "plan.json"
+    path.write_text(planfile.dumps(plan, {}, {}))
+    loaded, meta = planfile.load(path)
+    assert meta["target"] == "production" and meta["format_version"] == planfile.FORMAT_VERSION
+    assert [(s.address, s.action, s.changes, s.requests, s.depends_on) for s in loaded.steps] == [
+        (s.address, s.action, s.changes, s.requests, s.depends_on) for s in plan.steps]
+    assert [s.live for s in loaded.steps] == [s.live for s in plan.steps]
+
+
+def test_truncated_markdown_is_golden_too():
+    check_golden("plan_truncated.md", markdown.render_plan(large_plan(40), limit=4000))
+
+
+def test_a_large_plan_keeps_every_table_row_and_drops_details_that_do_not_fit():
+    text = markdown.render_plan(large_plan(300))
+    assert len(text) <= markdown.GITHUB_COMMENT_LIMIT and text.startswith(markdown.MARKER)
+    assert text.count("| gate | `gate_") == 300
+    shown = text.count("<details>")
+    assert 0 < shown < 300
+    assert f"*{300 - shown} object(s) not shown in detail: the comment would pass GitHub's 65,536-character limit" in text
+    assert text == markdown.render_plan(large_plan(300))  # deterministic
+
+
+def test_a_huge_plan_cuts_table_rows_too_and_says_how_many():
+    text = markdown.render_plan(large_plan(2000))
+    assert len(text) <= markdown.GITHUB_COMMENT_LIMIT
+    rows = text.count("| gate | `gate_")
+    assert 0 < rows < 2000 and f"| … | {2000 - rows} more | | |" in text
+    assert "*2000 object(s) not shown in detail" in text and "statsync plan --format text" in text
+
+
+def test_markdown_without_changes():
+    desired = desired_objects(load_text("kind: gate\nid: same_gate\n", "f.yaml"))
+    live = {"gate": {"same_gate": {"id": "same_gate", "name": "same_gate"}}}
+    text = markdown.render_plan(build_plan(desired, live, "production"))
+    assert "**No changes.** 1 object(s) match the repository." in text
+
+
+def test_json_plan_is_valid_json_with_the_documented_fields():
+    data = json.loads(planfile.dumps(small_plan()))
+    assert {"format_version", "target", "files", "steps", "summary"} <= data.keys()
+    update = next(s for s in data["steps"] if s["action"] == "update")
+    assert update["live"].keys() >= {"version", "lastModifiedTime", "lastModifierName"}
