@@ -1,0 +1,174 @@
+"""The GitHub Action's engine: run statsync, then report to the pull request or an issue.
+
+`action.yml` runs `python -m statsync.github_action`. Inputs arrive as INPUT_*
+environment variables (as GitHub passes them); the event, repository and API
+come from GitHub's own variables, so tests fake them all and no network is used.
+
+* plan: posts the Markdown plan as one sticky comment on the pull request,
+  updating it on every push instead of adding another; saves the plan file.
+* apply: applies the saved plan file when given (refusing if live changed since
+  it was reviewed), else a fresh plan.
+* drift: opens, updates or closes one issue labelled `statsync-drift`.
+Outputs: `has_changes` (true/false) and `plan_file`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import httpx
+
+from statsync.render.markdown import MARKER
+
+DRIFT_LABEL = "statsync-drift"
+
+
+@dataclass
+class Inputs:
+    command: str
+    path: str
+    target: str
+    api_url: str
+    plan_file: str
+    comment: bool
+    drift_issue: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Inputs":
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"INPUT_{name.upper().replace('-', '_')}", default).strip() or default
+        command = get("command", "plan")
+        if command not in ("plan", "apply", "drift"):
+            raise SystemExit(f"statsync action: unknown command {command!r} (plan, apply or drift)")
+        return cls(command, get("path", "."), get("target"), get("api-url"), get("plan-file", "statsync-plan.json"),
+                   get("comment", "true").lower() == "true", get("drift-issue", "false").lower() == "true")
+
+
+class GitHub:
+    """The few REST calls the action needs, against GITHUB_API_URL."""
+
+    def __init__(self, env: Mapping[str, str], transport: httpx.BaseTransport | None = None):
+        self.repo = env["GITHUB_REPOSITORY"]
+        token = env.get("INPUT_GITHUB_TOKEN") or env.get("GITHUB_TOKEN", "")
+        self.http = httpx.Client(base_url=env.get("GITHUB_API_URL", "https://api.github.com"), transport=transport,
+                                 headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                                          "X-GitHub-Api-Version": "2022-11-28"}, timeout=30)
+
+    def _pages(self, path: str, params: dict | None = None):
+        page = 1
+        while True:
+            response = self.http.get(path, params={**(params or {}), "per_page": 100, "page": page})
+            response.raise_for_status()
+            items = response.json()
+            yield from items
+            if len(items) < 100:
+                return
+            page += 1
+
+    def upsert_comment(self, number: int, body: str) -> str:
+        """Update statsync's comment on the pull request, or post it: returns "updated" or "created"."""
+        for comment in self._pages(f"/repos/{self.repo}/issues/{number}/comments"):
+            if MARKER in (comment.get("body") or ""):
+                self.http.patch(f"/repos/{self.repo}/issues/comments/{comment['id']}", json={"body": body}).raise_for_status()
+                return "updated"
+        self.http.post(f"/repos/{self.repo}/issues/{number}/comments", json={"body": body}).raise_for_status()
+        return "created"
+
+    def upsert_drift_issue(self, title: str, body: str, drift: bool) -> str:
+        """One open issue while there is drift: created, updated, or closed once in sync."""
+        existing = next(iter(self._pages(f"/repos/{self.repo}/issues", {"labels": DRIFT_LABEL, "state": "open"})), None)
+        if existing is None:
+            if not drift:
+                return "none"
+            self.http.post(f"/repos/{self.repo}/issues",
+                           json={"title": title, "body": body, "labels": [DRIFT_LABEL]}).raise_for_status()
+            return "created"
+        number = existing["number"]
+        if drift:
+            self.http.patch(f"/repos/{self.repo}/issues/{number}", json={"body": body}).raise_for_status()
+            return "updated"
+        self.http.post(f"/repos/{self.repo}/issues/{number}/comments", json={"body": body}).raise_for_status()
+        self.http.patch(f"/repos/{self.repo}/issues/{number}", json={"state": "closed"}).raise_for_status()
+        return "closed"
+
+
+def _statsync(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "statsync", *args], capture_output=True, text=True,
+                          env={**env, "NO_COLOR": "1"})
+
+
+def _connection(inputs: Inputs) -> list[str]:
+    args = []
+    if inputs.target:
+        args += ["--target", inputs.target]
+    if inputs.api_url:
+        args += ["--api-url", inputs.api_url]
+    return args
+
+
+def _pull_request_number(env: Mapping[str, str]) -> int | None:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).exists():
+        return None
+    event = json.loads(Path(path).read_text())
+    pull = event.get("pull_request") or {}
+    return pull.get("number") or (event.get("number") if "pull_request" in env.get("GITHUB_EVENT_NAME", "") else None)
+
+
+def _output(env: Mapping[str, str], **values: str) -> None:
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            for key, value in values.items():
+                handle.write(f"{key}={value}\n")
+
+
+def _summary(env: Mapping[str, str], text: str) -> None:
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def run(env: Mapping[str, str], transport: httpx.BaseTransport | None = None) -> int:
+    inputs = Inputs.from_env(env)
+    child_env = dict(env)
+    if env.get("INPUT_API_KEY"):
+        child_env["STATSIG_CONSOLE_API_KEY"] = env["INPUT_API_KEY"]
+    if inputs.command == "plan":
+        result = _statsync(["plan", inputs.path, *_connection(inputs), "--format", "markdown",
+                            "--out", inputs.plan_file, "--detailed-exitcode"], child_env)
+    elif inputs.command == "drift":
+        result = _statsync(["drift", inputs.path, *_connection(inputs), "--format", "markdown"], child_env)
+    else:
+        saved = ["--plan", inputs.plan_file] if Path(inputs.plan_file).exists() else ["--auto-approve"]
+        result = _statsync(["apply", inputs.path, *_connection(inputs), *saved], child_env)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if result.returncode not in (0, 2):
+        _output(env, has_changes="false", plan_file=inputs.plan_file)
+        return 1
+    changes = result.returncode == 2
+    _output(env, has_changes=str(changes).lower(), plan_file=inputs.plan_file)
+    _summary(env, result.stdout)
+    if inputs.command == "plan" and inputs.comment:
+        number = _pull_request_number(env)
+        if number is not None:
+            print(f"statsync: {GitHub(env, transport).upsert_comment(number, result.stdout)} the plan comment on #{number}")
+    if inputs.command == "drift" and inputs.drift_issue:
+        title = f"statsync: drift on {inputs.target or inputs.api_url or 'Statsig'}"
+        print(f"statsync: drift issue {GitHub(env, transport).upsert_drift_issue(title, result.stdout, changes)}")
+    return 0
+
+
+def main() -> None:  # pragma: no cover - exercised through run() in tests
+    sys.exit(run(os.environ))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,154 @@
+"""The GitHub Action's script, with a faked event and a faked GitHub API (no network)."""
+import json
+import shutil
+
+import httpx
+import pytest
+
+from statsync.github_action import DRIFT_LABEL, run
+from statsync.render.markdown import MARKER
+from tests.conftest import EXAMPLES
+
+
+class FakeGitHub:
+    """Just enough of the REST API: issue comments and issues, in memory."""
+
+    def __init__(self):
+        self.comments: dict[int, dict] = {}
+        self.issues: dict[int, dict] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.auth: set[str] = set()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append((request.method, request.url.path))
+        self.auth.add(request.headers.get("authorization", ""))
+        parts = request.url.path.strip("/").split("/")  # repos/o/r/issues/...
+        body = json.loads(request.content) if request.content else {}
+        if parts[3:] == ["issues"] and request.method == "GET":
+            label = request.url.params.get("labels")
+            found = [i for i in self.issues.values() if i["state"] == "open" and label in i["labels"]]
+            return httpx.Response(200, json=found)
+        if parts[3:] == ["issues"] and request.method == "POST":
+            number = 100 + len(self.issues)
+            self.issues[number] = {"number": number, "state": "open", "labels": body["labels"], "body": body["body"],
+                                   "title": body["title"]}
+            return httpx.Response(201, json=self.issues[number])
+        if parts[3] == "issues" and parts[4:5] == ["comments"] and request.method == "PATCH":
+            self.comments[int(parts[5])]["body"] = body["body"]
+            return httpx.Response(200, json=self.comments[int(parts[5])])
+        if parts[3] == "issues" and parts[5:] == ["comments"]:
+            number = int(parts[4])
+            if request.method == "GET":
+                return httpx.Response(200, json=[c for c in self.comments.values() if c["issue"] == number])
+            comment_id = 5000 + len(self.comments)
+            self.comments[comment_id] = {"id": comment_id, "issue": number, "body": body["body"]}
+            return httpx.Response(201, json=self.comments[comment_id])
+        if parts[3] == "issues" and len(parts) == 5 and request.method == "PATCH":
+            self.issues[int(parts[4])].update(body)
+            return httpx.Response(200, json=self.issues[int(parts[4])])
+        return httpx.Response(404, json={"message": "Not Found"})
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo, ignore=shutil.ignore_patterns(".statsync"))
+    monkeypatch.chdir(repo)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
+    outputs = tmp_path / "outputs.txt"
+    outputs.write_text("")
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": "acme/flags", "GITHUB_API_URL": "https://api.github.test",
+           "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event), "GITHUB_OUTPUT": str(outputs),
+           "INPUT_GITHUB_TOKEN": "ghs_faketoken", "INPUT_PATH": ".", "INPUT_TARGET": "local"}
+    return repo, env, outputs
+
+
+def outputs_of(path):
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
+def test_plan_posts_one_sticky_comment_and_updates_it_on_the_next_push(workspace, capsys):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    transport = httpx.MockTransport(github.handler)
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
+    [comment] = github.comments.values()
+    assert comment["issue"] == 7 and comment["body"].startswith(MARKER)
+    assert "**8 to create, 0 to update, 0 to delete**" in comment["body"]
+    assert outputs_of(outputs)["has_changes"] == "true"
+    assert (repo / "statsync-plan.json").exists()
+    assert github.auth == {"Bearer ghs_faketoken"}
+
+    # the merge-time apply of the reviewed plan, then the next push's plan: same comment, updated
+    assert run({**env, "INPUT_COMMAND": "apply"}, transport) == 0
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
+    assert len(github.comments) == 1
+    [comment] = github.comments.values()
+    assert "**No changes.**" in comment["body"]
+    assert ("PATCH", "/repos/acme/flags/issues/comments/5000") in github.calls
+    assert [c for c in github.calls if c[0] == "POST"] == [("POST", "/repos/acme/flags/issues/7/comments")]
+    assert outputs_of(outputs)["has_changes"] == "false"
+    assert "updated the plan comment on #7" in capsys.readouterr().out
+
+
+def test_apply_uses_the_reviewed_plan_and_refuses_if_files_changed(workspace):
+    repo, env, outputs = workspace
+    transport = httpx.MockTransport(FakeGitHub().handler)
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
+    path = repo / "gates" / "employees.yaml"
+    path.write_text(path.read_text().replace("Everyone", "Anyone"))
+    assert run({**env, "INPUT_COMMAND": "apply"}, transport) == 1
+    state = repo / ".statsync" / "local.json"
+    assert not state.exists() or '"employees"' not in state.read_text()
+
+
+def test_drift_opens_updates_and_closes_one_issue(workspace):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    transport = httpx.MockTransport(github.handler)
+    drift = {**env, "INPUT_COMMAND": "drift", "INPUT_DRIFT_ISSUE": "true", "GITHUB_EVENT_NAME": "schedule"}
+    assert run(drift, transport) == 0  # nothing is live yet: every object is missing
+    [issue] = github.issues.values()
+    assert issue["labels"] == [DRIFT_LABEL] and "missing" in issue["body"]
+    assert outputs_of(outputs)["has_changes"] == "true"
+    assert run(drift, transport) == 0
+    assert len(github.issues) == 1  # updated, not a second issue
+    assert run({**env, "INPUT_COMMAND": "apply", "INPUT_PLAN_FILE": "none.json"}, transport) == 0
+    assert run(drift, transport) == 0
+    assert issue["state"] == "closed" and outputs_of(outputs)["has_changes"] == "false"
+
+
+def test_no_comment_outside_pull_requests(workspace):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    env = {**env, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": ""}
+    assert run({**env, "INPUT_COMMAND": "plan"}, httpx.MockTransport(github.handler)) == 0
+    assert github.calls == []
+
+
+def test_an_unknown_command_is_refused(workspace):
+    _, env, _ = workspace
+    with pytest.raises(SystemExit, match="unknown command 'destroy'"):
+        run({**env, "INPUT_COMMAND": "destroy"})
+
+
+def test_action_yml_passes_every_input_to_the_script_and_examples_parse():
+    import yaml
+
+    from tests.conftest import REPO
+
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "statsync")
+    passed = {name for name in step["env"] if name.startswith("INPUT_")}
+    expected = {"INPUT_" + name.upper().replace("-", "_") for name in action["inputs"] if name != "python-version"}
+    assert passed == expected
+    assert step["run"] == "python -m statsync.github_action"
+    assert set(action["outputs"]) == {"has_changes", "plan_file"}
+    workflows = sorted((REPO / "examples" / "github").glob("*.yml"))
+    assert [w.name for w in workflows] == ["statsync-apply.yml", "statsync-drift.yml", "statsync-plan.yml"]
+    for workflow in workflows:
+        assert yaml.safe_load(workflow.read_text())["jobs"]
+    [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["entry"] == "statsync validate" and hook["language"] == "python"
