@@ -13,6 +13,7 @@ import click
 from statsync import __version__
 from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
+from statsync.kinds import all_kinds
 from statsync.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -258,6 +259,51 @@ def drift(paths, config, target, api_url, output_format) -> None:
     renderer = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
     click.echo(renderer[output_format](report), nl=False)
     sys.exit(EXIT_CHANGES if report.has_drift else EXIT_OK)
+
+
+@main.command("import")
+@config_option
+@with_target
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(all_kinds())),
+              help="Only this kind (repeatable; default: every kind).")
+@click.option("--id", "id_glob", default="", metavar="GLOB", help="Only ids matching this pattern, e.g. 'checkout_*'.")
+@click.option("--tag", default="", help="Only objects carrying this tag.")
+@click.option("--out", "out", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Directory to write <kind plural>/<id>.yaml files into.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files that differ (identical ones are left alone).")
+@click.option("--lenient", is_flag=True,
+              help="Also write objects statsync cannot represent fully, with a comment saying what is missing.")
+@reports_errors
+def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenient) -> None:
+    """Write live objects as YAML, then prove they plan to no changes.
+
+    Reads the live project with paged list requests only. Exit codes: 0 imported
+    and round-trips, 1 an object could not be represented (without --lenient) or
+    does not plan back to zero changes.
+    """
+    from statsync.importer import write_all
+    from statsync.targets import open_target
+    from statsync.workflow import read_live
+
+    project = load_project((), config)
+
+    async def run():
+        async with open_target(project, target, api_url) as (name, client):
+            return await read_live(client), name, client.request_count
+
+    live, name, requests = asyncio.run(run())
+    result = write_all(live, Path(out), kinds, id_glob, tag, overwrite, lenient, name)
+    for problem in result.unrepresentable:
+        click.echo(f"{'warning' if lenient else 'error'}: cannot represent {problem}", err=True)
+    for path in result.kept:
+        click.echo(f"kept {path}: it differs from live (use --overwrite to replace it)", err=True)
+    click.echo(f"Imported from {name} with {requests} list request(s): {len(result.written)} written, "
+               f"{len(result.unchanged)} unchanged, {len(result.kept)} kept, {len(result.skipped)} not representable.")
+    for address in result.not_round_tripping:
+        click.echo(f"error: {address} does not plan back to zero changes after import (a statsync bug: please report it)",
+                   err=True)
+    if result.skipped or result.not_round_tripping:
+        sys.exit(EXIT_ERROR)
 
 
 def _confirmed(target: str) -> bool:

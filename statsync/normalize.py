@@ -23,7 +23,7 @@ from statsync.schemas import kind_schema
 def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
     schema = kind_schema(kind.name)
     fields = {name: value for name, value in body.items() if name in kind.fields}
-    obj = _project(fields, schema)
+    obj = project(fields, schema)
     with_defaults(kind, object_id, obj)
     for name in kind.empty_is_none:
         if name in obj and obj[name] is None:
@@ -34,6 +34,9 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, decimal(holder[key])))
     if "rules" in obj:
         obj["rules"] = [_rule(rule) for rule in obj["rules"]]
+    for name in kind.keyed_lists:
+        if isinstance(obj.get(name), list):
+            obj[name] = [_fold_item(item) for item in obj[name]]
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
     return obj
@@ -56,17 +59,17 @@ def decimal(value: Any) -> Any:
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 
-def _project(value: Any, schema: dict[str, Any]) -> Any:
+def project(value: Any, schema: dict[str, Any]) -> Any:
     """Keep only what the schema models; free-form JSON stays untouched."""
     if isinstance(value, dict) and "properties" in schema:
-        return {key: _project(item, schema["properties"][key])
+        return {key: project(item, schema["properties"][key])
                 for key, item in value.items() if key in schema["properties"]}
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [_project(item, schema["items"]) for item in value]
+        return [project(item, schema["items"]) for item in value]
     for combinator in ("oneOf", "anyOf"):
         for branch in schema.get(combinator, []):
             if _fits(value, branch):
-                return _project(value, branch)
+                return project(value, branch)
     return copy.deepcopy(value)
 
 
@@ -74,6 +77,18 @@ def _fits(value: Any, schema: dict) -> bool:
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
     return (isinstance(value, dict) and "object" in kinds) or (isinstance(value, list) and "array" in kinds)
+
+
+def _fold_item(item: Any) -> Any:
+    """Inside a rule or group, Statsig's empty values mean "not set": a group's
+    `description: ""`, `disabled: false`, a rule's `environments: null`."""
+    if not isinstance(item, dict):
+        return item
+    return {key: value for key, value in item.items() if not _unset(value)}
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value is False or value == ""
 
 
 def _rule(rule: dict[str, Any]) -> dict[str, Any]:

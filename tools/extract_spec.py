@@ -8,6 +8,10 @@ converted to JSON Schema 2020-12 so plain `jsonschema` validates it:
 * `nullable: true` becomes a `"null"` type (or a `oneOf`/`anyOf` branch);
 * OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers;
 * `#/components/schemas/X` references become `#/$defs/X`;
+* `oneOf` becomes `anyOf`: the spec's generator writes unions whose branches
+  overlap (`targetValue: []` fits both "array of strings" and "array of numbers";
+  a known `criteriaName` fits both its enum and "any string"), which a strict
+  oneOf would reject although the API documents them as valid;
 * descriptions, examples, summaries and tags are dropped (no prose is committed).
 
 Usage: python tools/extract_spec.py [SPEC] [OUT]
@@ -40,6 +44,8 @@ def convert(node):
             continue
         if key == "$ref":
             out[key] = value.replace("#/components/schemas/", "#/$defs/")
+        elif key == "oneOf":
+            out["anyOf"] = convert(value)
         elif key == "properties":
             # property names are data, not keywords: never strip "description" here
             out[key] = {name: convert(schema) for name, schema in value.items()}

@@ -180,6 +180,14 @@ def _allows_null(schema: dict) -> bool:
     return any(_allows_null(branch) for key in ("oneOf", "anyOf") for branch in schema.get(key, []))
 
 
+def _check_group_sizes(groups: list[dict]) -> None:
+    from decimal import Decimal
+
+    total = sum(Decimal(str(group.get("size", 0))) for group in groups)
+    if groups and total != 100:
+        raise BadRequest(f"Invalid request. Group sizes must add up to 100 (they add up to {total}).")
+
+
 def _check_experiment_update(previous: dict, updated: dict) -> None:
     """What Statsig forbids once an experiment runs (DIGEST §17.1)."""
     if previous.get("status") != "active":
@@ -242,6 +250,7 @@ def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict |
 
 def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     _target_apps(obj)
+    _check_group_sizes(obj.get("groups", []))
     obj["groups"] = _groups(store, obj.get("groups", []), (previous or {}).get("groups", []))
     if previous is None:
         obj["layerID"] = body.get("layerID") or f"statsig::{obj['id']}_layer"

@@ -77,7 +77,8 @@ class Store:
                 "last_time": self._last_time,
                 "collections": {name: list(objects.values()) for name, objects in self.collections.items()},
             }
-            text = json.dumps(state, indent=1, sort_keys=True)
+            # key order is kept as the API received it, as Statsig keeps it
+            text = json.dumps(state, indent=1)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text)

@@ -74,6 +74,13 @@ class Kind:
     sums_to_100: tuple[str, ...] = ()
     # GET /<kind>/{id}/versions exists (full snapshots, for drift forensics).
     has_versions: bool = False
+    # Live fields Statsig owns (audit, derived, lifecycle mirrors): never desired
+    # state, so import leaves them out. Any other live field the YAML schema
+    # cannot hold is reported as unrepresentable.
+    server_fields: tuple[str, ...] = ()
+    # Live values of server-owned state statsync does not model yet; an object in
+    # another state is reported by import rather than silently flattened.
+    representable_states: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote
@@ -88,7 +95,10 @@ RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollo
                       "rules.pendingAutomatedRollouts")
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
 
-# Condition types whose targetValue holds a list of alternatives; order never matters.
+AUDIT_FIELDS = ("id", "createdTime", "creatorID", "creatorName", "creatorEmail", "lastModifiedTime",
+                "lastModifierID", "lastModifierName", "lastModifierEmail", "version", "owner", "activeReview",
+                "holdoutIDs", "reviewSettings.allowedReviewers")
+
 COMMON_FIELD_DOCS = {
     "name": "Display name shown in the console. Defaults to the id.",
     "description": "Free-text description shown in the console.",

@@ -1,5 +1,5 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
-from statsync.kinds import COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
 
 KIND = Kind(
     name="dynamic_config",
@@ -38,4 +38,6 @@ KIND = Kind(
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).
     always_sent=("isEnabled",),
+    server_fields=(*AUDIT_FIELDS, "status", "defaultValueJson5", "schemaJson5", "isTemplate", "rules.returnValueJson5"),
+    representable_states={"status": (None, "Enabled", "Disabled")},
 )

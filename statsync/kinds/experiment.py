@@ -1,5 +1,5 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
-from statsync.kinds import COMMON_FIELD_DOCS, KeyedList, Kind, Reference
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, KeyedList, Kind, Reference
 
 _METRIC_DOC = "Metrics ({name, type, direction?, hypothesizedValue?})."
 
@@ -59,4 +59,6 @@ KIND = Kind(
     hidden=("groups.id", "groups.foreignGroupID"),
     references=(Reference(target="gate", field="targetingGateID"),),
     sums_to_100=("groups",),
+    server_fields=(*AUDIT_FIELDS, "status", "launchedGroupID", "decisionReason", "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype", "externalExperimentName", "controlGroupID"),
+    representable_states={"status": ("setup",), "layerID": (None, "", "statsig::*")},
 )

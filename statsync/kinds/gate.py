@@ -1,5 +1,5 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
 
 KIND = Kind(
     name="gate",
@@ -38,4 +38,6 @@ KIND = Kind(
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
     references=(GATE_CONDITIONS,),
     has_versions=True,
+    server_fields=(*AUDIT_FIELDS, "status", "typeReason", "checksPerHour", "isTemplate"),
+    representable_states={"status": (None, "In Progress", "Disabled")},
 )

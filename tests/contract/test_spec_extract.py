@@ -33,7 +33,7 @@ def test_extract_conversion_handles_openapi_30_quirks():
     extract = _load_tool("extract_spec")
     assert extract.convert({"type": "string", "nullable": True}) == {"type": ["string", "null"]}
     assert extract.convert({"oneOf": [{"type": "string"}], "nullable": True}) == {
-        "oneOf": [{"type": "string"}, {"type": "null"}]}
+        "anyOf": [{"type": "string"}, {"type": "null"}]}
     assert extract.convert({"type": "integer", "minimum": 1, "exclusiveMinimum": True}) == {
         "type": "integer", "exclusiveMinimum": 1}
     assert extract.convert({"$ref": "#/components/schemas/X", "description": "prose"}) == {"$ref": "#/$defs/X"}

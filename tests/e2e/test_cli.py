@@ -90,3 +90,19 @@ def test_help_explains_commands_and_exit_codes():
     assert result.returncode == 0
     assert "--detailed-exitcode" in result.stdout and "2 changes" in result.stdout
     assert statsync("--version").stdout.startswith("statsync, version")
+
+
+def test_import_writes_files_that_plan_to_no_changes(examples, tmp_path):
+    assert statsync("apply", str(examples), "--target", "local", "--auto-approve").returncode == 0
+    out = tmp_path / "imported"
+    config = str(examples / "statsync.yaml")
+    result = statsync("import", "--config", config, "--target", "local", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("Imported from local with 3 list request(s): 8 written, 0 unchanged, 0 kept, "
+                                     "0 not representable.")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))[:2] == [
+        "dynamic_configs/checkout_settings.yaml", "dynamic_configs/mobile_home.yaml"]
+    plan = statsync("plan", str(out), "--config", config, "--target", "local", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout
+    again = statsync("import", "--config", config, "--target", "local", "--out", str(out), "--kind", "gate")
+    assert "0 written, 4 unchanged" in again.stdout

@@ -1,0 +1,192 @@
+"""Import writes what plans back to zero changes, and reports what it cannot represent."""
+import itertools
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statsync.config import load_project
+from statsync.importer import write_all
+from statsync.kinds import all_kinds
+from statsync.normalize import canonical
+from statsync.schemas import kind_schema
+from statsync.validate import desired_objects
+from statsync.loader import load_paths
+from statsync.workflow import apply_plan, make_plan, read_live
+from tests.conftest import OFFICIAL_SPEC, client_for, run
+from tests.strategies import from_schema
+
+
+def live_of(emulator):
+    async def go():
+        async with client_for(emulator) as client:
+            return await read_live(client)
+    return run(go())
+
+
+def body_strategy(kind_name):
+    """Bodies from the kind's schema — the spec's create/update DTOs, as statsync models them."""
+    schema = kind_schema(kind_name)
+    fields = {k: v for k, v in schema["properties"].items() if k not in ("kind", "id", "statsync")}
+    strategy = from_schema({"type": "object", "properties": fields})
+    if kind_name == "experiment":
+        sizes = st.sampled_from([[100], [50, 50], [34, 33, 33], [25.5, 74.5]])
+        groups = sizes.flatmap(lambda split: st.tuples(*[
+            st.fixed_dictionaries({"name": st.just(f"Group {i}"), "size": st.just(size),
+                                   "parameterValues": st.dictionaries(st.text(min_size=1, max_size=5),
+                                                                      st.integers() | st.text(max_size=5), max_size=2)},
+                                  optional={"description": st.text(max_size=10), "disabled": st.booleans()})
+            for i, size in enumerate(split)]).map(list))
+        strategy = st.tuples(strategy, groups).map(lambda pair: {**pair[0], "groups": pair[1]})
+    if kind_name in ("gate", "dynamic_config"):
+        # rules are matched by name, so a project's rule names are unique per object (see the
+        # dedicated test for what import says when they are not)
+        strategy = strategy.map(lambda body: {**body, "rules": _unique_names(body.get("rules"))}
+                                if body.get("rules") else body)
+    return strategy
+
+
+def _unique_names(rules):
+    return [{**rule, "name": f"{rule.get('name', '')} #{i}"} for i, rule in enumerate(rules)]
+
+
+COUNTER = itertools.count()
+
+
+def test_generated_live_objects_import_and_plan_back_to_zero_changes(emulator, tmp_path):
+    """≥ 500 live objects across every kind, created through the emulator's create endpoints."""
+    created = {"gate": 0, "dynamic_config": 0, "experiment": 0}
+
+    @settings(max_examples=200, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(gate=body_strategy("gate"), config=body_strategy("dynamic_config"), experiment=body_strategy("experiment"))
+    def create(gate, config, experiment):
+        for kind_name, body in (("gate", gate), ("dynamic_config", config), ("experiment", experiment)):
+            kind = all_kinds()[kind_name]
+            body = {**body, "id": f"{kind_name[:3]}_{next(COUNTER):05}"}
+            body.setdefault("name", body["id"])  # as statsync sends it: configs and experiments require a name
+            body.pop("targetingGateID", None)  # references need a real gate; covered by the examples test
+            for rule in body.get("rules") or []:
+                rule["conditions"] = [c for c in rule["conditions"] if c.get("type") not in ("passes_gate", "fails_gate")]
+
+            async def post():
+                async with client_for(emulator) as client:
+                    return await client.request("POST", kind.path(), body)
+            try:
+                run(post())
+            except Exception as exc:  # the emulator rejects what Statsig would (e.g. a taken name)
+                assert "400" in str(exc), exc
+                continue
+            created[kind_name] += 1
+
+    create()
+    assert sum(created.values()) >= 500 and all(count >= 100 for count in created.values()), created
+    live = live_of(emulator)
+    result = write_all(live, tmp_path / "imported", target="t")
+    assert result.unrepresentable == [] and result.skipped == []
+    assert len(result.written) == sum(created.values())
+    assert result.not_round_tripping == []
+
+
+def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path):
+    project = load_project((str(examples),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            await apply_plan(await make_plan(project, client, "t"), client)
+    run(go())
+    result = write_all(live_of(emulator), tmp_path / "imported", target="t")
+    assert result.not_round_tripping == [] and len(result.written) == 8
+    original = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([examples]))}
+    imported = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([tmp_path / "imported"]))}
+    assert imported == original
+    text = (tmp_path / "imported" / "gates" / "new_checkout.yaml").read_text()
+    assert text.startswith("kind: gate\nid: new_checkout\nname: New checkout\ndescription: ")
+    assert "  - {type: country, operator: any, targetValue: [CA, MX]}\n" in text
+    assert "baseID" not in text and "version:" not in text and "lastModifier" not in text
+
+
+@pytest.mark.skipif(not OFFICIAL_SPEC.exists(), reason="the official spec is not beside this checkout")
+def test_the_specs_example_objects_import_with_zero_diff(emulator, tmp_path):
+    spec = json.loads(OFFICIAL_SPEC.read_text())
+    loaded = 0
+    for collection in ("gates", "dynamic_configs", "experiments"):
+        response = spec["paths"][f"/console/v1/{collection}"]["get"]["responses"]["200"]["content"]["application/json"]
+        for obj in (response.get("example") or response["schema"]["example"])["data"]:
+            emulator.store.put(collection, obj)
+            loaded += 1
+    assert loaded >= 4
+    strict = write_all(live_of(emulator), tmp_path / "strict", target="t")
+    assert strict.not_round_tripping == [] and len(strict.written) == loaded - 1
+    # the second experiment example is archived and uses metric tags, which statsync does
+    # not model yet (lifecycles and metric tags arrive with the object-model issue): it is
+    # reported, never silently flattened
+    assert sorted(str(p) for p in strict.unrepresentable) == [
+        "experiment.b_experiment: secondaryMetricTags: no such field in statsync's schema",
+        "experiment.b_experiment: status: 'archived' is not modelled by statsync yet"]
+    lenient = write_all(live_of(emulator), tmp_path / "lenient", target="t", lenient=True)
+    assert len(lenient.written) == loaded and lenient.not_round_tripping == []
+
+
+def test_importing_2000_objects_reads_each_kind_in_pages_of_100(emulator, tmp_path):
+    counts = {"gates": 1200, "dynamic_configs": 500, "experiments": 300}
+    for collection, count in counts.items():
+        for i in range(count):
+            emulator.console_create(collection, {"id": f"{collection[:3]}_{i:04}", "name": f"{collection[:3]}_{i:04}"})
+    emulator.log.clear()
+    result = write_all(live_of(emulator), tmp_path / "imported", target="t")
+    assert len(result.written) == 2000
+    lists = [r.path for r in emulator.log if r.method == "GET"]
+    for collection, count in counts.items():
+        assert lists.count(f"/console/v1/{collection}") == math.ceil(count / 100)
+    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values())
+
+
+def test_existing_files_are_left_alone_or_kept_unless_overwrite(emulator, tmp_path):
+    emulator.console_create("gates", {"id": "keep_gate", "description": "live text"})
+    out = tmp_path / "imported"
+    first = write_all(live_of(emulator), out, target="t")
+    assert [p.name for p in first.written] == ["keep_gate.yaml"]
+    again = write_all(live_of(emulator), out, target="t")
+    assert again.written == [] and [p.name for p in again.unchanged] == ["keep_gate.yaml"]
+    path = out / "gates" / "keep_gate.yaml"
+    path.write_text(path.read_text().replace("live text", "my local edit"))
+    kept = write_all(live_of(emulator), out, target="t")
+    assert [p.name for p in kept.kept] == ["keep_gate.yaml"] and "my local edit" in path.read_text()
+    forced = write_all(live_of(emulator), out, target="t", overwrite=True)
+    assert [p.name for p in forced.written] == ["keep_gate.yaml"] and "live text" in path.read_text()
+
+
+def test_what_cannot_be_represented_is_reported_and_lenient_writes_it_with_a_comment(emulator, tmp_path):
+    emulator.console_create("experiments", {"name": "running exp", "manualQualityScores": [
+        {"criteriaName": "HYPOTHESIS_LENGTH", "status": "PASSED", "criteriaDescription": "d", "score": 1, "weight": 1}]})
+    emulator.store.get("experiments", "running_exp")["status"] = "active"
+    emulator.console_create("gates", {"id": "twin_rules", "rules": [
+        {"name": "Same", "passPercentage": 1, "conditions": []}, {"name": "Same", "passPercentage": 2, "conditions": []}]})
+    strict = write_all(live_of(emulator), tmp_path / "strict", target="t")
+    reported = sorted(str(p) for p in strict.unrepresentable)
+    assert reported == [
+        "experiment.running_exp: manualQualityScores: no such field in statsync's schema",
+        "experiment.running_exp: status: 'active' is not modelled by statsync yet",
+        "gate.twin_rules: rules: two rules are named 'Same'; statsync matches rules by name, so they must be unique",
+    ]
+    assert sorted(strict.skipped) == ["experiment.running_exp", "gate.twin_rules"] and strict.written == []
+    lenient = write_all(live_of(emulator), tmp_path / "lenient", target="t", kinds=("experiment",), lenient=True)
+    text = (tmp_path / "lenient" / "experiments" / "running_exp.yaml").read_text()
+    assert text.startswith("# statsync: not represented here: manualQualityScores (no such field in statsync's schema)\n"
+                           "# statsync: not represented here: status ('active' is not modelled by statsync yet)\n")
+    assert lenient.not_round_tripping == []
+
+
+def test_filters_by_kind_id_and_tag(emulator, tmp_path):
+    emulator.console_create("gates", {"id": "checkout_a", "tags": ["team-x"]})
+    emulator.console_create("gates", {"id": "checkout_b"})
+    emulator.console_create("dynamic_configs", {"name": "checkout_c", "tags": ["team-x"]})
+    live = live_of(emulator)
+    names = lambda result: sorted(p.stem for p in result.written)
+    assert names(write_all(live, tmp_path / "1", kinds=("gate",), target="t")) == ["checkout_a", "checkout_b"]
+    assert names(write_all(live, tmp_path / "2", id_glob="*_b", target="t")) == ["checkout_b"]
+    assert names(write_all(live, tmp_path / "3", tag="team-x", target="t")) == ["checkout_a", "checkout_c"]
