@@ -95,7 +95,7 @@ def _value_changes(label: str, current: Any, wanted: Any) -> list[Change]:
         before, after = _at(current, parts), _at(wanted, parts)
         path = label + "".join(f".{part}" for part in parts)
         changes.setdefault(path, Change(path, before, after))
-    return list(changes.values())
+    return [changes[path] for path in sorted(changes)]  # deepdiff's own order is not stable
 
 
 def _at(value: Any, parts: list) -> Any:

@@ -47,8 +47,8 @@ def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
 
 
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:
-    desired = load_desired(project, check_refs=False)
-    live = await read_live(client)
+    # Reading live state waits on the network, loading YAML on the CPU: do both at once.
+    desired, live = await asyncio.gather(asyncio.to_thread(load_desired, project, False), read_live(client))
     check_references(desired, {kind: set(objects) for kind, objects in live.items()})
     return build_plan(desired, live, target, options or plan_options(project))
 

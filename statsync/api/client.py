@@ -22,9 +22,9 @@ from statsync.api.paths import API_PREFIX, API_VERSION
 from statsync.api.retry import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
 
 PAGE_SIZE = 100
-# Pages of one kind fetched at once once the total is known; the pacer keeps
-# the sum of all requests within Statsig's limits anyway.
-READ_CONCURRENCY = 8
+# List pages in flight at once: Statsig's practical ceiling is about 10 concurrent
+# requests (DIGEST §18.4); the pacer keeps the total within the rate limits.
+READ_CONCURRENCY = 10
 REVIEW_HEADER = "x-respect-review-settings"
 
 
