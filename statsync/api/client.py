@@ -75,11 +75,11 @@ class ConsoleClient:
         attempt, uncertain = 0, False
         while True:
             attempt += 1
-            await self.pacer.acquire(method)
             self.requests[f"{method} {_template(path)}"] += 1
             delay: float | None = None
             try:
-                response = await self._http.request(method, path, json=body, params=params)
+                async with self.pacer.slot(method):
+                    response = await self._http.request(method, path, json=body, params=params)
             except httpx.ConnectError as exc:
                 failure: Exception = ConnectionFailed(self.base_url, _reason(exc))
                 if attempt >= self.retry.connect_attempts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,8 +24,8 @@ class Limits:
     request_seconds: float = 10.0
     mutations: int = 900
     mutation_seconds: float = 900.0
-    # extra spacing so arrival-time jitter never pushes the server's window over
-    margin_seconds: float = 0.25
+    # a little slack for clocks (requests are already dated by their answers)
+    margin_seconds: float = 0.05
 
     def estimate_seconds(self, requests: int, mutations: int) -> float:
         """Rough lower bound on how long this many requests take at these limits."""
@@ -36,20 +37,33 @@ class Limits:
 
 @dataclass
 class _Window:
+    """Requests in the last `seconds`: those done (by completion time) and those in flight."""
+
     limit: int
     seconds: float
-    sent: deque = field(default_factory=deque)
+    sent: deque = field(default_factory=deque)  # completion times, oldest first
+    in_flight: int = 0
 
-    def wait(self, now: float, margin: float) -> float:
+    def wait(self, now: float, margin: float) -> float | None:
+        """0 if one more request fits now; seconds to wait; None to wait for one in flight."""
         while self.sent and self.sent[0] <= now - self.seconds - margin:
             self.sent.popleft()
-        if len(self.sent) < self.limit:
+        over = len(self.sent) + self.in_flight - self.limit
+        if over < 0:
             return 0.0
-        return self.sent[len(self.sent) - self.limit] + self.seconds + margin - now
+        if over < len(self.sent):
+            return self.sent[over] + self.seconds + margin - now
+        return None
 
 
 class Pacer:
-    """Awaits until a request fits every window, then records it (no limits: never waits).
+    """Lets a request start only when it fits every window (no limits: never waits).
+
+    Statsig counts a request when it arrives, which is somewhere between our
+    send and our receipt of the answer. A request is therefore counted from
+    the moment it starts (in flight) and dated when its answer arrives: never
+    earlier than Statsig's own count, so the windows cannot overflow however the
+    network delays vary, at the cost of about one round trip per window.
 
     The windows can be saved and loaded (`sent_times`/`remember`), so that back-to-back
     runs — a plan, then an apply — share one budget as they share Statsig's; the
@@ -63,7 +77,8 @@ class Pacer:
         if limits is not None:
             self._all = _Window(limits.requests, limits.request_seconds)
             self._mutations = _Window(limits.mutations, limits.mutation_seconds)
-        self._lock = asyncio.Lock()
+        self._turn = asyncio.Lock()  # one waiter at a time keeps the order fair
+        self._done = asyncio.Event()  # set whenever an in-flight request finishes
         self.waited = 0.0  # seconds spent waiting for the budget, for progress and benchmarks
         self.waiting_until: float | None = None  # set while a request waits, for progress display
 
@@ -85,19 +100,50 @@ class Pacer:
             recent = sorted(t for t in saved.get(key, []) if isinstance(t, (int, float)) and now - window.seconds < t <= now)
             window.sent.extend(recent[-window.limit:])
 
-    async def acquire(self, method: str) -> None:
+    @asynccontextmanager
+    async def slot(self, method: str):
+        """Hold a place in every window for one request, from start to answer."""
         if self.limits is None:
+            yield
             return
         windows = [self._all] + ([self._mutations] if method in MUTATIONS else [])
-        async with self._lock:  # one waiter at a time keeps the windows exact
+        async with self._turn:
             while True:
                 now = self._clock()
-                wait = max(window.wait(now, self.limits.margin_seconds) for window in windows)
-                if wait <= 0:
+                waits = [window.wait(now, self.limits.margin_seconds) for window in windows]
+                if all(wait == 0 for wait in waits):
                     break
+                if any(wait is None for wait in waits):
+                    self._done.clear()
+                    await self._done.wait()  # a request in flight must finish first
+                    continue
+                wait = max(waits)
                 self.waiting_until = now + wait
                 self.waited += wait
                 await self._sleep(wait)
             self.waiting_until = None
             for window in windows:
-                window.sent.append(self._clock())
+                window.in_flight += 1
+        try:
+            yield
+        finally:
+            finished = self._clock()
+            for window in windows:
+                window.in_flight -= 1
+                _insert(window.sent, finished)
+            self._done.set()
+
+    async def acquire(self, method: str) -> None:
+        """Record a request that is sent and answered at once (for tests and simple callers)."""
+        async with self.slot(method):
+            pass
+
+
+def _insert(times: deque, value: float) -> None:
+    """Keep completion times ordered: answers can arrive out of order."""
+    if not times or times[-1] <= value:
+        times.append(value)
+        return
+    items = sorted([*times, value])
+    times.clear()
+    times.extend(items)

@@ -93,13 +93,13 @@ class Emulator:
             if obj is None:
                 raise KeyError(f"{collection}/{object_id} does not exist")
             updated = ENTITIES[collection].update(self.store, obj, changes, partial=True, actor=_person(name, email))
-            return _public(updated)
+            return copy.deepcopy(_public(updated))
 
     def console_create(self, collection: str, body: dict[str, Any],
                        name: str = "Console User", email: str = "console.user@example.com") -> dict:
         """Create an object as a person in the Statsig console would."""
         with self.store.lock:
-            return _public(ENTITIES[collection].create(self.store, body, actor=_person(name, email)))
+            return copy.deepcopy(_public(ENTITIES[collection].create(self.store, body, actor=_person(name, email))))
 
     def save(self) -> None:
         self.store.save()
@@ -317,8 +317,11 @@ def _answers_with_data(method: str, template: str) -> bool:
 
 
 def _public(obj: dict) -> dict:
-    """The object as the API shows it: a copy without the emulator's private fields."""
-    return {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+    """The object as the API shows it, without the emulator's private fields.
+
+    Shallow: responses are serialised at once, so nothing can change it meanwhile.
+    """
+    return {key: value for key, value in obj.items() if not key.startswith("_")}
 
 
 ACTOR_HEADER = "x-emulator-console-user"
@@ -337,7 +340,7 @@ def _actor(request: Request) -> dict[str, Any]:
 
 
 def _person(name: str, email: str) -> dict[str, Any]:
-    return {"id": "user" + "".join(ch for ch in email if ch.isalnum())[:18], "name": name, "email": email}
+    return {"id": "user" + "".join(ch for ch in email or "" if ch.isalnum())[:18], "name": name, "email": email}
 
 
 def _positive_int(request: Request, name: str, default: int) -> int:

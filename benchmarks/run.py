@@ -1,0 +1,292 @@
+"""statsync benchmarks: reads per plan, plan wall time, CPU and memory, apply throughput.
+
+Run:  .venv/bin/python benchmarks/run.py            (N = 100, 1,000, 10,000; ~2 minutes)
+      .venv/bin/python benchmarks/run.py --sizes 100,1000 --latency-ms 50
+
+Everything runs against `statsync emulator` over a real loopback socket with
+added latency and Statsig's rate limits switched on. Prints a table and writes
+benchmarks/results/latest.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import project  # noqa: E402
+
+from statsync.api.client import READ_CONCURRENCY, ConsoleClient  # noqa: E402
+from statsync.api.pacing import Limits  # noqa: E402
+from statsync.emulator.app import Emulator  # noqa: E402
+from statsync.emulator.entities import ENTITIES  # noqa: E402
+from statsync.kinds import all_kinds  # noqa: E402
+
+KEY = "console-benchmark"
+COLLECTION = {name: kind.plural for name, kind in all_kinds().items()}
+
+
+def seed_state(docs: list[dict], path: Path) -> None:
+    """The live project, as if it had been applied: built by the emulator's own create logic."""
+    emulator = Emulator(state=None, seed=1)
+    for doc in docs:
+        body = {k: v for k, v in doc.items() if k not in ("kind",)}
+        body.setdefault("name", body["id"])
+        ENTITIES[COLLECTION[doc["kind"]]].create(emulator.store, body)  # as the Console API key would
+    emulator.store.save(path)
+
+
+class Served:
+    def __init__(self, state: Path, log: Path, *flags: str):
+        self.log = log
+        self.handle = open(log, "w")
+        self.process = subprocess.Popen([sys.executable, "-m", "statsync", "emulator", "--port", "0", "--state",
+                                         str(state), *flags], stdout=self.handle, stderr=subprocess.STDOUT,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 60
+        while not (match := re.search(r"listening on (\S+)", log.read_text())):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(log.read_text())
+            time.sleep(0.05)
+        self.url = match.group(1)
+
+    def requests(self) -> list[tuple[float, str, str, str]]:
+        return [(float(t), m, p, s) for t, m, p, s in
+                re.findall(r"^(\d+\.\d+) (GET|POST|PATCH|PUT|DELETE) (\S+) (\S+)", self.log.read_text(), re.M)]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.handle.close()
+
+
+def run_cli(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, float, float, float]:
+    """(result, wall s, cpu s, peak MB) of one statsync command in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "statsync", *args], capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1", **env})
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of children is the largest child so far; each measured child is larger than the last
+    return result, wall, cpu, after.ru_maxrss / 1024
+
+
+async def timed_read(url: str) -> float:
+    """Wall time of statsync's live read alone (what a plan spends on the network),
+    from a new client: connections included, one-time imports and warm-up not."""
+    from statsync.workflow import read_live
+
+    async with ConsoleClient(url, KEY, limits=Limits()) as client:
+        await read_live(client)  # warm-up
+    await asyncio.sleep(10.5)  # the emulator's 10 s window empties again
+    async with ConsoleClient(url, KEY, limits=Limits()) as client:
+        started = time.monotonic()
+        await read_live(client)
+        return time.monotonic() - started
+
+
+def read_lower_bound(pages: dict[str, int], latency: float, limits: Limits) -> float:
+    """Fastest possible live read: every kind's first page at once (the total is unknown
+    until then), the rest READ_CONCURRENCY at a time, and Statsig's request window."""
+    rest = sum(pages.values()) - len(pages)
+    latency_bound = (1 + math.ceil(rest / READ_CONCURRENCY)) * latency
+    rate_bound = ((sum(pages.values()) - 1) // limits.requests) * limits.request_seconds
+    return max(latency_bound, rate_bound)
+
+
+def plan_benchmark(size: int, work: Path, latency_ms: float) -> dict:
+    docs = project.objects(size)
+    repo = work / f"repo_{size}"
+    project.write(repo, docs)
+    state = work / f"state_{size}.json"
+    seed_state(docs, state)
+    served = Served(state, work / f"emulator_{size}.log", "--latency-ms", str(latency_ms), "--rate-limit")
+    env = {"STATSIG_CONSOLE_API_KEY": KEY}
+    try:
+        result, wall, cpu, peak = run_cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode", env=env)
+        if result.returncode != 0:
+            raise RuntimeError(f"plan of an in-sync project: exit {result.returncode}\n{result.stdout[-2000:]}{result.stderr}")
+        log = served.requests()
+        reads = [r for r in log if r[1] == "GET"]
+        time.sleep(10.5)  # let the emulator's 10 s window empty before the timed reads
+        read_wall = asyncio.run(timed_read(served.url))
+        rate_limited = sum(1 for r in served.requests() if r[3] == "429")
+    finally:
+        served.stop()
+    counts = project.counts(size)
+    pages = {kind: max(1, math.ceil(count / 100)) for kind, count in counts.items()}
+    lower = read_lower_bound(pages, latency_ms / 1000, Limits())
+    row = {"objects": size, "read_requests": len(reads), "expected_read_requests": sum(pages.values()),
+           "baseline_gets": size, "fewer_requests_ratio": round(size / len(reads), 1),
+           "read_wall_s": round(read_wall, 3), "read_lower_bound_s": round(lower, 3),
+           "read_ratio_to_bound": round(read_wall / lower, 2), "plan_wall_s": round(wall, 2),
+           "plan_cpu_s": round(cpu, 2), "plan_peak_mb": round(peak), "rate_limited": rate_limited}
+    return row, repo, docs, state
+
+
+def cpu_memory_at_scale(size: int, repo: Path, docs: list[dict], state: Path, work: Path, latency_ms: float) -> dict:
+    env = {"STATSIG_CONSOLE_API_KEY": KEY}
+    validate, v_wall, v_cpu, v_peak = run_cli("validate", str(repo), env=env)
+    assert validate.returncode == 0, validate.stderr
+    changed_repo = work / f"repo_{size}_changed"
+    project.write(changed_repo, project.change(docs, 0.10))
+    served = Served(state, work / f"emulator_{size}_changed.log", "--latency-ms", str(latency_ms), "--rate-limit")
+    try:
+        result, c_wall, c_cpu, c_peak = run_cli("plan", str(changed_repo), "--api-url", served.url,
+                                                "--detailed-exitcode", env=env)
+        assert result.returncode == 2, result.stderr
+        changed = int(re.search(r"(\d+) to update", result.stdout).group(1))
+    finally:
+        served.stop()
+    return {"validate_cpu_s": round(v_cpu, 2), "validate_wall_s": round(v_wall, 2), "validate_peak_mb": round(v_peak),
+            "plan_10pct_changed_cpu_s": round(c_cpu, 2), "plan_10pct_changed_wall_s": round(c_wall, 2),
+            "plan_10pct_changed_peak_mb": round(c_peak), "changed_objects": changed}
+
+
+def profile_plan(repo: Path, state: Path) -> str:
+    """Where plan's own time goes (YAML, validation, normalisation, diff): top functions."""
+    from statsync.config import load_project
+    from statsync.plan import build_plan
+    from statsync.workflow import load_desired
+
+    stored = json.loads(state.read_text())["collections"]
+    kind_of = {kind.plural: name for name, kind in all_kinds().items()}
+    live = {kind_of[c]: {o["id"]: o for o in objs} for c, objs in stored.items()}
+    profiler = cProfile.Profile()
+    profiler.enable()
+    desired = load_desired(load_project((str(repo),)))
+    plan = build_plan(desired, live, "bench")
+    profiler.disable()
+    assert not plan.has_changes
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    lines = [line for line in out.getvalue().splitlines() if re.match(r"\s+\d", line)]
+    return "\n".join(lines)
+
+
+async def apply_throughput(work: Path, latency_ms: float, mutations: int, window_scale: float) -> dict:
+    """Apply `mutations` updates against windows scaled down by `window_scale`, so a run
+    that would take hours at Statsig's 900 mutations / 15 min takes seconds."""
+    from statsync.api.pacing import Limits
+    from statsync.config import load_project
+    from statsync.executor import ApplyOptions, execute
+    from statsync.workflow import make_plan
+
+    limits = Limits(requests=100, request_seconds=10 * window_scale, mutations=900, mutation_seconds=900 * window_scale,
+                    margin_seconds=0.25 * window_scale)
+    docs = project.objects(mutations, seed=5)
+    repo = work / "repo_apply"
+    project.write(repo, docs)
+    state = work / "state_apply.json"
+    seed_state(docs, state)
+    project.write(repo, project.change(docs, 1.0))  # every object changes: one PATCH each
+    script = (f"from statsync.emulator.server import serve; from statsync.emulator.faults import Faults; "
+              f"from statsync.emulator.ratelimit import RateLimit; "
+              f"serve('127.0.0.1', 0, {str(state)!r}, faults=Faults(latency_ms={latency_ms}), "
+              f"rate_limit=RateLimit(100, {limits.request_seconds}, 900, {limits.mutation_seconds}))")
+    log = work / "emulator_apply.log"
+    handle = open(log, "w")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=handle, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT)
+    while not (match := re.search(r"listening on (\S+)", log.read_text())):
+        time.sleep(0.05)
+    try:
+        proj = load_project((str(repo),))
+        async with ConsoleClient(match.group(1), KEY, limits=limits) as client:
+            plan = await make_plan(proj, client, "bench")
+            started = time.monotonic()
+            outcomes = await execute(plan, client, ApplyOptions(parallelism=16))
+            elapsed = time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait()
+        handle.close()
+    text = log.read_text()
+    applied = sum(1 for o in outcomes if o.status == "applied")
+    # Each update is a conflict-check GET and a PATCH; the request window binds when
+    # 2 × updates / 100 windows outlast the mutation window. The plan's own reads
+    # came first and count in the window too.
+    requests = 2 * len(plan.steps) + sum(1 for _ in range(3))
+    by_requests = (math.ceil(requests / limits.requests) - 1) * limits.request_seconds
+    by_mutations = (math.ceil(applied / limits.mutations) - 1) * limits.mutation_seconds
+    best = max(by_requests, by_mutations)
+    return {"mutations": applied, "apply_s": round(elapsed, 2), "window_scale": window_scale,
+            "allowed_requests_per_s": round(limits.requests / limits.request_seconds, 1),
+            "achieved_requests_per_s": round(applied * 2 / elapsed, 1),
+            "best_possible_s": round(best, 2), "rate_efficiency": round(best / elapsed, 2) if best else None,
+            "http_429": len(re.findall(r" 429 [0-9.]+ms", text))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--apply-mutations", type=int, default=500)
+    parser.add_argument("--window-scale", type=float, default=0.1,
+                        help="apply benchmark: Statsig's windows (10 s, 15 min) multiplied by this")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="statsync-bench-"))
+    results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
+                           "cpus": os.cpu_count()}, "latency_ms": args.latency_ms, "plans": []}
+    largest = None
+    for size in sizes:
+        row, repo, docs, state = plan_benchmark(size, work, args.latency_ms)
+        results["plans"].append(row)
+        largest = (size, repo, docs, state)
+        print(f"plan N={size}: {row}", flush=True)
+    size, repo, docs, state = largest
+    results["at_scale"] = {"objects": size, **cpu_memory_at_scale(size, repo, docs, state, work, args.latency_ms)}
+    print(f"scale N={size}: {results['at_scale']}", flush=True)
+    results["profile_top"] = profile_plan(repo, state)
+    results["apply"] = asyncio.run(apply_throughput(work, args.latency_ms, args.apply_mutations, args.window_scale))
+    print(f"apply: {results['apply']}", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    report(results)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def report(results: dict) -> None:
+    print(f"\nstatsync benchmarks — {results['machine']['platform']}, {results['machine']['cpus']} CPUs, "
+          f"Python {results['machine']['python']}, {results['latency_ms']:.0f} ms latency, Statsig rate limits on\n")
+    print(f"{'objects':>8} {'reads':>6} {'per-object':>10} {'fewer':>6} {'read s':>7} {'bound s':>8} {'ratio':>6} "
+          f"{'plan s':>7} {'cpu s':>6} {'MB':>5} {'429s':>5}")
+    for r in results["plans"]:
+        print(f"{r['objects']:>8} {r['read_requests']:>6} {r['baseline_gets']:>10} {r['fewer_requests_ratio']:>5}× "
+              f"{r['read_wall_s']:>7} {r['read_lower_bound_s']:>8} {r['read_ratio_to_bound']:>5}× {r['plan_wall_s']:>7} "
+              f"{r['plan_cpu_s']:>6} {r['plan_peak_mb']:>5} {r['rate_limited']:>5}")
+    s = results["at_scale"]
+    print(f"\nN={s['objects']}: validate {s['validate_cpu_s']} s CPU, {s['validate_peak_mb']} MB; "
+          f"plan with 10% changed ({s['changed_objects']} updates) {s['plan_10pct_changed_cpu_s']} s CPU, "
+          f"{s['plan_10pct_changed_peak_mb']} MB")
+    a = results["apply"]
+    print(f"apply: {a['mutations']} updates in {a['apply_s']} s (best possible {a['best_possible_s']} s at the "
+          f"scaled limits → efficiency {a['rate_efficiency']}), {a['http_429']} × 429")
+    print("\nwhere plan's time goes (top functions by own time):\n" + results["profile_top"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
