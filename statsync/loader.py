@@ -28,25 +28,33 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 @dataclass
 class Document:
-    """One YAML document: its data and the mark of every value in it."""
+    """One YAML document: its data and where every value in it came from.
+
+    Positions are kept as (line, column) pairs and made into Marks only when a
+    message needs one: a large repository has hundreds of thousands of values.
+    """
 
     file: str
     data: Any
-    marks: dict[FieldPath, Mark] = field(default_factory=dict)
-    key_marks: dict[FieldPath, Mark] = field(default_factory=dict)
+    marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
 
     def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
         """The mark of `path`'s value (or key), or of its nearest existing ancestor."""
         path = tuple(path)
         if key and path in self.key_marks:
-            return self.key_marks[path]
+            return Mark(self.file, *self.key_marks[path])
         while path and path not in self.marks:
             path = path[:-1]
-        return self.marks[path]
+        return Mark(self.file, *self.marks[path])
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 class _Builder:
@@ -54,13 +62,14 @@ class _Builder:
 
     def __init__(self, file: str):
         self.file = file
-        self.marks: dict[FieldPath, Mark] = {}
-        self.key_marks: dict[FieldPath, Mark] = {}
+        self.marks: dict[FieldPath, tuple[int, int]] = {}
+        self.key_marks: dict[FieldPath, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self._scalars = yaml.constructor.SafeConstructor()
+        self._scalar_constructors = yaml.constructor.SafeConstructor.yaml_constructors
 
     def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
-        self.marks[path] = _mark(self.file, node)
+        self.marks[path] = _position(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             self.problems.append(Problem(_mark(self.file, node), f"unsupported YAML tag {node.tag}"))
             return None
@@ -82,13 +91,18 @@ class _Builder:
                         f"duplicate key {key!r} (first defined at line {first.line}, column {first.column})"))
                     continue
                 seen[key] = key_node
-                self.key_marks[(*path, key)] = _mark(self.file, key_node)
+                self.key_marks[(*path, key)] = _position(key_node)
                 out[key] = self.build(value_node, (*path, key))
             self.marks.pop((*path, "<key>"), None)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._scalars.construct_object(node, deep=True)
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value  # the common case, without the constructor's bookkeeping
+        construct = self._scalar_constructors.get(node.tag)
+        if construct is None:
+            return self._scalars.construct_object(node, deep=True)  # raises a marked error
+        return construct(self._scalars, node)
 
 
 def load_file(path: Path, display: str | None = None) -> list[Document]:
