@@ -16,7 +16,7 @@ from statsync.config import Project
 from statsync.diff import Change
 from statsync.kinds import all_kinds
 from statsync.normalize import canonical
-from statsync.plan import Plan, PlanOptions
+from statsync.plan import PlanOptions
 from statsync.workflow import make_plan, plan_options
 
 VERSION_PAGES = 1  # newest 100 versions are plenty to find where a change came in
@@ -64,18 +64,29 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
     plan = await make_plan(project, client, target, PlanOptions(ignore=options.ignore))
     report = DriftReport(target=target, in_sync=plan.unchanged, unmanaged=plan.unmanaged, ignored=plan.ignored_count,
                          missing=[step.address for step in plan.steps if step.action == "create"])
-    updates = [step for step in plan.steps if step.action == "update"]
-    report.drifted = list(await asyncio.gather(*(_drifted(client, step, plan) for step in updates)))
+    by_object: dict[str, list] = {}
+    for step in plan.steps:
+        if step.action in ("update",) or step.is_lifecycle:
+            by_object.setdefault(step.object_address, []).append(step)
+    report.drifted = list(await asyncio.gather(*(_drifted(client, steps) for steps in by_object.values())))
     return report
 
 
-async def _drifted(client: ConsoleClient, step, plan: Plan) -> Drifted:
-    live = step.live
-    drifted = Drifted(step.kind, step.id, step.changes, live.version, live.last_modifier_name, live.last_modified_time)
-    kind = all_kinds()[step.kind]
-    if kind.has_versions and live.snapshot is not None:
-        drifted.introduced = await _introduced(client, kind, step.id, live.snapshot,
-                                               {change.field for change in step.changes})
+async def _drifted(client: ConsoleClient, steps: list) -> Drifted:
+    """One drifted object: its field changes, and its status if that differs too."""
+    update = next((step for step in steps if step.action == "update"), None)
+    moves = [step for step in steps if step.is_lifecycle]
+    changes = list(update.changes) if update else []
+    if moves:
+        field_name = moves[0].changes[0].path
+        changes.append(Change(field_name, moves[0].changes[0].before, moves[-1].changes[0].after))
+    first = steps[0]
+    live = (update or first).live
+    drifted = Drifted(first.kind, first.id, changes, live.version, live.last_modifier_name, live.last_modified_time)
+    kind = all_kinds()[first.kind]
+    if kind.has_versions and update is not None and live.snapshot is not None:
+        drifted.introduced = await _introduced(client, kind, first.id, live.snapshot,
+                                               {change.field for change in update.changes})
     return drifted
 
 

@@ -61,9 +61,14 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
     limit = asyncio.Semaphore(options.parallelism)
     running: dict[asyncio.Task, str] = {}
 
+    touched: set[str] = set()  # objects this run has already changed
+
     async def run(step: Step) -> Outcome:
         async with limit:
-            return await _run_step(step, client, options.check_conflicts)
+            outcome = await _run_step(step, client, options.check_conflicts, step.object_address in touched)
+            if outcome.status == "applied":
+                touched.add(step.object_address)
+            return outcome
 
     def finish(outcome: Outcome) -> None:
         outcomes[outcome.step.address] = outcome
@@ -94,7 +99,7 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
     return ordered
 
 
-async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool) -> Outcome:
+async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, touched: bool) -> Outcome:
     started = time.monotonic()
     sent_before = client.request_count
     kind = all_kinds()[step.kind]
@@ -103,13 +108,16 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool) ->
         return Outcome(step, status, error, time.monotonic() - started, client.request_count - sent_before)
 
     try:
-        if check_conflicts and step.live is not None:
+        if check_conflicts and (step.live is not None or step.expect_status is not None):
             current = await client.get(kind.path(step.id))
             if current is None:
                 if step.action == "delete":
                     return outcome("applied")  # already gone: the goal is met
-                return outcome("conflict", f"{step.address} was deleted in the console after the plan was made")
-            if not step.live.matches(current):
+                return outcome("conflict", f"{step.object_address} was deleted in the console after the plan was made")
+            if step.expect_status is not None and current.get(kind.lifecycle.field) != step.expect_status:
+                return outcome("conflict", status_conflict(step, current, kind.lifecycle.field))
+            # an earlier step of this run changed the version itself; the status check covers lifecycle steps
+            if step.live is not None and not touched and not step.live.matches(current):
                 return outcome("conflict", conflict_message(step, current))
         pending = False
         for request in step.requests:
@@ -127,6 +135,12 @@ def conflict_message(step: Step, current: dict) -> str:
     return (f"{step.address} changed since the plan was made (version {step.live.version} → "
             f"{current.get('version')}, by {who}{f' <{email}>' if email else ''}); not overwritten — "
             f"plan again to see their change")
+
+
+def status_conflict(step: Step, current: dict, field: str) -> str:
+    who = current.get("lastModifierName") or "someone"
+    return (f"{step.object_address} is {current.get(field)!r}, not {step.expect_status!r} as planned "
+            f"(last changed by {who}); {step.action} not sent — plan again")
 
 
 def _review_pending(answer: dict) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from statsync.kinds import Kind, all_kinds
+from statsync.lifecycle import initial_status
 from statsync.loader import load_file
 from statsync.normalize import canonical, project
 from statsync.plan import LiveObjects, PlanOptions, build_plan
@@ -72,15 +73,35 @@ def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
     defaults = canonical(kind, object_id, {})
     raw = _project_raw(kind, live)
     doc: dict[str, Any] = {"kind": kind.name, "id": object_id}
+    lifecycle = kind.lifecycle
     for name in _field_order(kind):
         if name not in projected:
+            continue
+        if lifecycle is not None and name in (lifecycle.field, *lifecycle.inputs):
+            value = _lifecycle_value(kind, live, name)
+            if value is not None:
+                doc[name] = value
             continue
         if name in defaults and projected[name] == defaults[name]:
             continue  # Statsig's default: leave it out, the plan fills it back in
         if name in kind.empty_is_none and projected[name] == "":
             continue
         doc[name] = _readable(kind, name, raw.get(name, projected[name]))
+    for problem in problems:  # what cannot be represented is left out, and said so in a comment
+        doc.pop(problem.field, None)
     return doc, problems
+
+
+def _lifecycle_value(kind: Kind, live: dict, name: str) -> Any:
+    """The status only when it is not where a new object starts; a decision's group by name."""
+    status = live.get(kind.lifecycle.field)
+    if name == kind.lifecycle.field:
+        return None if status == initial_status(kind, live) else status
+    if status not in ("decision_made", "abandoned") or not live.get(name):
+        return None
+    if name == "launchedGroupID":
+        return next((g.get("name") for g in live.get("groups") or [] if g.get("id") == live[name]), live[name])
+    return live[name]
 
 
 def _field_order(kind: Kind) -> list[str]:

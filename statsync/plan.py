@@ -12,7 +12,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from statsync.diff import ABSENT, Change, diff
-from statsync.errors import StatsyncError
+from statsync.errors import InvalidConfig, Problem, StatsyncError
+from statsync.lifecycle import Refused, initial_status, path, request_body
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
 from statsync.normalize import canonical, with_defaults
@@ -47,9 +48,12 @@ class LiveVersion:
         return (self.version, self.last_modified_time) == (live.get("version"), live.get("lastModifiedTime"))
 
 
+FIELD_ACTIONS = ("create", "update", "delete")
+
+
 @dataclass
 class Step:
-    action: str  # create | update | delete
+    action: str  # create | update | delete, or a lifecycle action (launch, start, make_decision…)
     kind: str
     id: str
     changes: list[Change]
@@ -57,10 +61,20 @@ class Step:
     depends_on: list[str] = field(default_factory=list)  # addresses of other steps
     live: LiveVersion | None = None
     ignored: list[str] = field(default_factory=list)  # live differences left alone by ignore rules
+    expect_status: str | None = None  # lifecycle steps: the status the object must be in
+
+    @property
+    def object_address(self) -> str:
+        return f"{self.kind}.{self.id}"
 
     @property
     def address(self) -> str:
-        return f"{self.kind}.{self.id}"
+        suffix = "" if self.action in FIELD_ACTIONS else f":{self.action}"
+        return f"{self.object_address}{suffix}"
+
+    @property
+    def is_lifecycle(self) -> bool:
+        return self.action not in FIELD_ACTIONS
 
 
 @dataclass
@@ -115,17 +129,24 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                options: PlanOptions = PlanOptions()) -> Plan:
     steps: list[Step] = []
     unchanged, ignored_elsewhere = 0, 0
+    refusals: list[Problem] = []
     for obj in _in_kind_order(desired):
         current = live.get(obj.kind.name, {}).get(obj.id)
         if current is None:
-            steps.append(_create(obj))
+            step, ignored = _create(obj), 0
+        else:
+            step, ignored = _update(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
+        try:
+            before, after = lifecycle_steps(obj, current, step)
+        except Refused as exc:
+            refusals.append(Problem(obj.mark((obj.kind.lifecycle.field,)), str(exc), obj.kind.lifecycle.field))
             continue
-        step, ignored = _update(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
-        if step is None:
+        if step is None and not before and not after:
             unchanged += 1
             ignored_elsewhere += ignored
-        else:
-            steps.append(step)
+        steps += [*before, *([step] if step else []), *after]
+    if refusals:
+        raise InvalidConfig(refusals)
     plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
     _plan_deletes(plan, desired, live, options)
     _link_dependencies(plan, {o.key: o for o in desired}, live)
@@ -139,7 +160,8 @@ def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
 
 def _create(obj: DesiredObject) -> Step:
     kind = obj.kind
-    body = {"id": obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **copy.deepcopy(obj.body)}
+    fields = copy.deepcopy(field_body(kind, obj.body))  # a status is reached through its own endpoints after
+    body = {"id": obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **fields}
     changes = []
     for name, value in body.items():
         keyed = kind.keyed_lists.get(name)
@@ -151,17 +173,27 @@ def _create(obj: DesiredObject) -> Step:
     return Step("create", kind.name, obj.id, changes, [ApiRequest("POST", kind.path(), body)])
 
 
+def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+    """The fields an update compares and sends: lifecycle status and its inputs go
+    through their own endpoints instead."""
+    if kind.lifecycle is None:
+        return body
+    moved = {kind.lifecycle.field, *kind.lifecycle.inputs}
+    return {name: value for name, value in body.items() if name not in moved}
+
+
 def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
     """The update step (None when in sync) and how many live differences ignore rules hid."""
     kind = obj.kind
-    wanted = overlay(kind, obj.body, live, ignore) if ignore else obj.body
+    fields = field_body(kind, obj.body)
+    wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
     changes = _changes(kind, live_form, desired_form)
     ignored: list[str] = []
     if ignore:
         kept = {change.path for change in changes}
-        everything = _changes(kind, live_form, canonical(kind, obj.id, obj.body))
+        everything = _changes(kind, live_form, canonical(kind, obj.id, fields))
         ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
         return None, len(ignored)
@@ -172,9 +204,60 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
 
 
 def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]) -> list[Change]:
-    """Only fields the desired object manages are compared; equal forms cost nothing more."""
+    """Only fields the desired object manages are compared; equal forms cost nothing more.
+    Write-only fields (inputs Statsig expands) count only when the live object echoes them."""
+    desired_form = {name: value for name, value in desired_form.items()
+                    if name not in kind.write_only or name in live_form}
     live_form = {name: value for name, value in live_form.items() if name in desired_form}
     return [] if live_form == desired_form else diff(kind, live_form, desired_form)
+
+
+def lifecycle_steps(obj: DesiredObject, live: dict[str, Any] | None,
+                    fields_step: Step | None) -> tuple[list[Step], list[Step]]:
+    """The lifecycle actions taking the object from its live status to the YAML's:
+    those that go before its field update, and those that go after."""
+    kind, lifecycle = obj.kind, obj.kind.lifecycle
+    if lifecycle is None:
+        return [], []
+    current = live.get(lifecycle.field) if live is not None else initial_status(kind, obj.body)
+    wanted = obj.body.get(lifecycle.field)
+    route = path(lifecycle, current, wanted) if wanted is not None and current is not None else []
+    status_at_update = current
+    for transition in route:
+        if not transition.before_update:
+            break
+        status_at_update = transition.to
+    if fields_step is not None and fields_step.action == "update":
+        _check_allowed(lifecycle, status_at_update, fields_step)
+    before, after, status = [], [], current
+    for transition in route:
+        body = request_body(transition, kind, obj.body, live)
+        move = Step(transition.action, kind.name, obj.id, [Change(lifecycle.field, status, transition.to)],
+                    [ApiRequest("PUT", f"{kind.path(obj.id)}/{transition.action}", body)], expect_status=status,
+                    live=LiveVersion.of(live) if live is not None else None)
+        (before if transition.before_update else after).append(move)
+        status = transition.to
+    # each step of the object waits for the one before it
+    chain = [*before, *([fields_step] if fields_step else []), *after]
+    for previous, step in zip(chain, chain[1:]):
+        step.depends_on.append(previous.address)
+    return before, after
+
+
+def _check_allowed(lifecycle, status: str | None, step: Step) -> None:
+    fields = {change.field for change in step.changes}
+    if status in lifecycle.read_only:
+        raise Refused(f"the object is {status} and Statsig does not allow edits ({', '.join(sorted(fields))}); "
+                      f"set {lifecycle.field} to leave {status} first")
+    locked = fields & set(lifecycle.locked.get(status, ()))
+    if locked:
+        raise Refused(f"{', '.join(sorted(locked))} cannot change while the status is {status} "
+                      f"(Statsig requires a reset, which reshuffles units)")
+    for change in step.changes:
+        if change.field in lifecycle.only_increase.get(status, ()) and isinstance(change.before, (int, float)) \
+                and isinstance(change.after, (int, float)) and change.after < change.before:
+            raise Refused(f"{change.field} can only increase while the status is {status} "
+                          f"({change.before} → {change.after}); Statsig requires a reset to lower it")
 
 
 def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[str, Any],
@@ -268,17 +351,17 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
     whose conditions name it, before experiments it targets); a delete waits for every
     step whose live object still references the object being deleted."""
     kinds = all_kinds()
-    addresses = {(step.kind, step.id): step.address for step in plan.steps if step.action != "delete"}
+    addresses = {(step.kind, step.id): step.address for step in plan.steps if step.action in ("create", "update")}
     deletes = {(step.kind, step.id): step.address for step in plan.steps if step.action == "delete"}
     for step in plan.steps:
-        if step.action == "delete":
+        if step.action not in ("create", "update"):
             continue
         obj = desired[(step.kind, step.id)]
         for ref in references(obj.kind, obj.body):
             _depend(step, addresses.get((ref.target_kind, ref.target_id)))
     for step in plan.steps:
         current = live.get(step.kind, {}).get(step.id)
-        if current is None:
+        if current is None or step.is_lifecycle:
             continue
         for ref in references(kinds[step.kind], current):
             target = deletes.get((ref.target_kind, ref.target_id))

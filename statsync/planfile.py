@@ -71,6 +71,8 @@ def _step(step: Step) -> dict[str, Any]:
                        "lastModifierName": step.live.last_modifier_name, "snapshot": step.live.snapshot}
     if step.ignored:
         out["ignored"] = step.ignored
+    if step.expect_status is not None:
+        out["expect_status"] = step.expect_status
     return out
 
 
@@ -126,4 +128,5 @@ def _load_step(data: dict[str, Any]) -> Step:
         live=LiveVersion(live["version"], live["lastModifiedTime"], live.get("lastModifierName"),
                          live.get("snapshot")) if live else None,
         ignored=list(data.get("ignored", [])),
+        expect_status=data.get("expect_status"),
     )

@@ -87,15 +87,19 @@ def _object_variants(node: dict):
 
 
 def field_schemas(kind: Kind) -> dict[str, Any]:
-    """The spec's schema for each of the kind's YAML fields (update DTO wins)."""
-    create = spec.component(kind.create_dto)["properties"]
-    update = spec.component(kind.partial_update_dto)["properties"]
+    """The spec's schema for each of the kind's YAML fields (update DTO, else create, else
+    the response: a lifecycle status is set through its own endpoints)."""
+    sources = [spec.component(name)["properties"]
+               for name in (kind.partial_update_dto, kind.create_dto, kind.response_dto)]
     out = {}
     for name in kind.fields:
-        source = update.get(name) or create.get(name)
+        source = next((props[name] for props in sources if name in props), None)
         if source is None:
-            raise KeyError(f"{kind.name}.{name} is in neither {kind.create_dto} nor {kind.partial_update_dto}")
+            raise KeyError(f"{kind.name}.{name} is in none of {kind.partial_update_dto}, {kind.create_dto}, "
+                           f"{kind.response_dto}")
         out[name] = _inline(copy.deepcopy(source))
+        if name in kind.enums:
+            out[name] = {"type": "string", "enum": list(kind.enums[name])}
     return out
 
 

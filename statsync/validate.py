@@ -159,12 +159,34 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
                     f"{list_name} are matched to live ones by {keyed.key}",
                     display_path((list_name, index, keyed.key))))
             seen[key] = index
+    problems += _lifecycle_problems(obj)
     for list_name in obj.kind.sums_to_100:
         items = obj.body.get(list_name)
         if items:
             total = sum(Decimal(str(item.get("size", 0))) for item in items)
             if total != 100:
                 problems.append(Problem(obj.mark((list_name,)), f"sizes add up to {total}, not 100", list_name))
+    return problems
+
+
+def _lifecycle_problems(obj: DesiredObject) -> list[Problem]:
+    lifecycle, body = obj.kind.lifecycle, obj.body
+    if lifecycle is None or lifecycle.field not in body:
+        return []
+    status, problems = body[lifecycle.field], []
+    where = obj.mark((lifecycle.field,))
+    if lifecycle.disabled and "isEnabled" in body and status not in lifecycle.read_only:
+        if (body["isEnabled"] is False) != (status == lifecycle.disabled):
+            problems.append(Problem(where, f"{status!r} contradicts isEnabled: {str(body['isEnabled']).lower()}",
+                                    lifecycle.field))
+    if status == "decision_made":
+        group = body.get("launchedGroupID")
+        names = [g.get("name") for g in body.get("groups") or []]
+        if not group:
+            problems.append(Problem(where, "decision_made needs launchedGroupID: the group to ship", lifecycle.field))
+        elif names and group not in names:
+            problems.append(Problem(obj.mark(("launchedGroupID",)), f"{group!r} is not one of the groups "
+                                    f"({', '.join(map(repr, names))})", "launchedGroupID"))
     return problems
 
 

@@ -83,14 +83,24 @@ async def verify_saved_plan(project: Project, client: ConsoleClient, target: str
             problems.append(f"{name}: changed since the plan was made")
     live = await read_live(client)
     kinds = all_kinds()
-    for step in plan.steps:
+    first_steps = {}
+    for step in plan.steps:  # each object is checked against its first step: later ones follow from it
+        first_steps.setdefault(step.object_address, step)
+    for step in first_steps.values():
         current = live.get(step.kind, {}).get(step.id)
-        if step.action == "create":
+        if step.expect_status is not None:
+            field = kinds[step.kind].lifecycle.field
+            if current is None or current.get(field) != step.expect_status:
+                now = current.get(field) if current else "deleted"
+                who = (current or {}).get("lastModifierName") or "someone"
+                problems.append(f"{step.object_address}: {field} is {now!r} live, not {step.expect_status!r} "
+                                f"as planned (changed by {who})")
+        elif step.action == "create":
             if current is not None:
                 problems.append(f"{step.address}: created live by {current.get('lastModifierName') or 'someone'} "
                                 f"since the plan was made")
         elif current is None:
-            problems.append(f"{step.address}: deleted live since the plan was made")
+            problems.append(f"{step.object_address}: deleted live since the plan was made")
         elif not step.live.matches(current):
             kind = kinds[step.kind]
             fields = ""

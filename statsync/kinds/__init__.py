@@ -39,6 +39,48 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """One lifecycle endpoint: `PUT /<kind>/{id}/<action>` moving `from_` → `to`."""
+
+    action: str
+    from_: tuple[str, ...]
+    to: str
+    # request body: None (no body), "{}" (an empty object the endpoint requires),
+    # or "decision" (make_decision / abandon: built from the desired object)
+    body: str | None = None
+    # runs before the object's field update (leaving a read-only state), not after
+    before_update: bool = False
+    # a move only ever taken when it is the last one asked for, never on the way
+    # elsewhere (shipping a group, abandoning, resetting are the user's own call)
+    final_only: bool = False
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A kind's statuses: which the YAML may ask for and how to get there.
+
+    The status field is managed only when a document sets it: an experiment
+    someone started in the console is never reset because a file is silent.
+    """
+
+    field: str
+    statuses: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    initial: str  # the status a new object starts in
+    read_only: tuple[str, ...] = ()  # statuses in which Statsig refuses field updates
+    # the status `isEnabled: false` puts an object in, when the kind has isEnabled
+    disabled: str | None = None
+    # other fields that belong to a transition rather than to the object's fields
+    inputs: tuple[str, ...] = ()
+    # status → fields Statsig will not let change in it ("groups" of a running experiment)
+    locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # status → numbers that may only grow in it ("allocation" of a running experiment)
+    only_increase: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (from, to) pairs statsync refuses, with the reason shown to the user
+    forbidden: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str  # as written in YAML `kind:`
     plural: str  # directory name used by `import`, and in messages
@@ -81,6 +123,12 @@ class Kind:
     # Live values of server-owned state statsync does not model yet; an object in
     # another state is reported by import rather than silently flattened.
     representable_states: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    lifecycle: Lifecycle | None = None
+    # Fields Statsig may not echo back (inputs it expands server-side): compared
+    # only when the live object carries them.
+    write_only: tuple[str, ...] = ()
+    # Schema enums narrower than the spec's, for values statsync cannot act on.
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote

@@ -1,5 +1,20 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
-from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind,
+                            Lifecycle, Transition)
+
+LIFECYCLE = Lifecycle(
+    field="status",
+    statuses=("Enabled", "Disabled", "Archived"),
+    transitions=(
+        Transition("enable", ("Disabled",), "Enabled"),
+        Transition("disable", ("Enabled",), "Disabled"),
+        Transition("archive", ("Enabled", "Disabled"), "Archived", body="{}"),
+        Transition("unarchive", ("Archived",), "Enabled", body="{}", before_update=True),
+    ),
+    read_only=("Archived",),
+    initial="Enabled",
+    disabled="Disabled",
+)
 
 KIND = Kind(
     name="dynamic_config",
@@ -15,6 +30,7 @@ KIND = Kind(
             "team", "teamID", "releasePipelineID")},
         "defaultValue": "JSON object served when no rule matches.",
         "schema": "JSON Schema (text) that every return value must satisfy.",
+        "status": "Enabled, Disabled or Archived. Managed only when set.",
     },
     defaults={
         "description": None,
@@ -38,6 +54,6 @@ KIND = Kind(
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).
     always_sent=("isEnabled",),
-    server_fields=(*AUDIT_FIELDS, "status", "defaultValueJson5", "schemaJson5", "isTemplate", "rules.returnValueJson5"),
-    representable_states={"status": (None, "Enabled", "Disabled")},
+    server_fields=(*AUDIT_FIELDS, "defaultValueJson5", "schemaJson5", "isTemplate", "rules.returnValueJson5"),
+    lifecycle=LIFECYCLE,
 )

@@ -1,5 +1,28 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
-from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, KeyedList, Kind, Reference
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, KeyedList, Kind, Lifecycle, Reference, Transition
+
+LIFECYCLE = Lifecycle(
+    field="status",
+    statuses=("setup", "active", "decision_made", "abandoned", "archived"),
+    transitions=(
+        Transition("start", ("setup",), "active", body="{}"),
+        Transition("make_decision", ("active",), "decision_made", body="decision", final_only=True),
+        Transition("abandon", ("active",), "abandoned", body="decision", final_only=True),
+        Transition("reset", ("active", "abandoned"), "setup", before_update=True, final_only=True),
+        Transition("archive", ("setup", "decision_made", "abandoned"), "archived", body="{}"),
+        Transition("unarchive", ("archived",), "setup", before_update=True),
+    ),
+    read_only=("archived",),
+    initial="setup",
+    inputs=("launchedGroupID", "decisionReason"),
+    locked={"active": ("groups",)},
+    only_increase={"active": ("allocation",)},
+    forbidden={
+        ("decision_made", "active"): "a decision is final in Statsig: results are frozen once a group ships",
+        ("decision_made", "setup"): "a decision is final in Statsig: results are frozen once a group ships",
+        ("decision_made", "abandoned"): "a decision is final in Statsig: results are frozen once a group ships",
+    },
+)
 
 _METRIC_DOC = "Metrics ({name, type, direction?, hypothesizedValue?})."
 
@@ -32,6 +55,12 @@ KIND = Kind(
         "sequentialTesting": "Use sequential testing.",
         "analyticsType": "frequentist, bayesian or sprt.",
         "links": "Links shown on the experiment ({url, title?}).",
+        "status": "setup, active (started), decision_made (a group shipped), abandoned or archived. "
+                  "Managed only when set.",
+        "launchedGroupID": "With status decision_made: the group to ship, by name (or id).",
+        "decisionReason": "With decision_made or abandoned: why.",
+        "primaryMetricTags": "Metric tags whose metrics Statsig adds to the primary metrics.",
+        "secondaryMetricTags": "Metric tags whose metrics Statsig adds to the secondary metrics.",
     },
     defaults={
         "description": None,
@@ -52,13 +81,19 @@ KIND = Kind(
         ],
     },
     keyed_lists={"groups": KeyedList(key="name", server_ids=("id",))},
-    set_fields=("tags", "targetApps", "primaryMetrics", "secondaryMetrics", "otherMetrics"),
-    empty_is_none=("description", "hypothesis", "team", "teamID", "targetingGateID"),
+    set_fields=("tags", "targetApps", "primaryMetrics", "secondaryMetrics", "otherMetrics", "primaryMetricTags",
+                "secondaryMetricTags"),
+    empty_is_none=("description", "hypothesis", "team", "teamID", "targetingGateID", "decisionReason",
+                   "launchedGroupID"),
     decimal_fields=("allocation", "groups.size"),
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),
     references=(Reference(target="gate", field="targetingGateID"),),
     sums_to_100=("groups",),
-    server_fields=(*AUDIT_FIELDS, "status", "launchedGroupID", "decisionReason", "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype", "externalExperimentName", "controlGroupID"),
-    representable_states={"status": ("setup",), "layerID": (None, "", "statsig::*")},
+    server_fields=(*AUDIT_FIELDS, "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype", "externalExperimentName", "controlGroupID"),
+    representable_states={"status": (None, "setup", "active", "decision_made", "abandoned", "archived"),
+                          "layerID": (None, "", "statsig::*")},
+    lifecycle=LIFECYCLE,
+    write_only=("primaryMetricTags", "secondaryMetricTags"),
+    enums={"status": LIFECYCLE.statuses},
 )

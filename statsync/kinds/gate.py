@@ -1,5 +1,21 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind,
+                            Lifecycle, Transition)
+
+LIFECYCLE = Lifecycle(
+    field="status",
+    statuses=("In Progress", "Launched", "Disabled", "Archived"),
+    transitions=(
+        Transition("launch", ("In Progress", "Disabled"), "Launched"),
+        Transition("disable", ("In Progress", "Launched"), "Disabled"),
+        Transition("enable", ("Launched", "Disabled"), "In Progress"),
+        Transition("archive", ("In Progress", "Launched", "Disabled"), "Archived", body="{}"),
+        Transition("unarchive", ("Archived",), "In Progress", body="{}", before_update=True),
+    ),
+    read_only=("Archived",),
+    initial="In Progress",
+    disabled="Disabled",
+)
 
 KIND = Kind(
     name="gate",
@@ -17,6 +33,8 @@ KIND = Kind(
         "measureMetricLifts": "Measure metric lifts of users passing this gate.",
         "monitoringMetrics": "Metrics monitored for this gate's rollout ({name, type}).",
         "reviewSettings": "Whether changes to this gate require a review.",
+        "status": "In Progress (rules evaluated), Launched (everyone passes), Disabled (everyone fails) or "
+                  "Archived. Managed only when set.",
     },
     defaults={
         "description": None,
@@ -38,6 +56,6 @@ KIND = Kind(
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
     references=(GATE_CONDITIONS,),
     has_versions=True,
-    server_fields=(*AUDIT_FIELDS, "status", "typeReason", "checksPerHour", "isTemplate"),
-    representable_states={"status": (None, "In Progress", "Disabled")},
+    server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
+    lifecycle=LIFECYCLE,
 )

@@ -42,11 +42,14 @@ def render_plan(plan: Plan, title: str = "statsync plan", limit: int = GITHUB_CO
     head.append("")
     rows = ["| kind | id | action | fields changed |", "|---|---|---|---|"]
     rows += [_row(step) for step in plan.steps]
-    sections = [_section(step) for step in plan.steps]
+    sections = [_section(step) for step in plan.steps if not step.is_lifecycle]
     return _fit(head, rows, sections, _notes(plan), limit, see_all)
 
 
 def _row(step: Step) -> str:
+    if step.is_lifecycle:
+        [change] = step.changes
+        return f"| {step.kind} | `{step.id}` | » {step.action} | `{change.before}` → `{change.after}` |"
     fields = sorted({change.path for change in step.changes}) if step.action == "update" else []
     shown = ", ".join(f"`{f}`" for f in fields[:6]) + (f" +{len(fields) - 6} more" if len(fields) > 6 else "")
     return f"| {step.kind} | `{step.id}` | {SIGNS[step.action]} {VERBS[step.action]} | {shown or '—'} |"

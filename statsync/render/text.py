@@ -46,6 +46,10 @@ def render_plan(plan: Plan, color: bool = False, limits: Limits | None = None) -
 
 
 def _step_lines(step: Step, paint) -> list[str]:
+    if step.is_lifecycle:
+        [change] = step.changes
+        return [f"{paint('»', 'cyan', bold=True)} {step.kind} {paint(step.id, 'cyan', bold=True)}: "
+                f"{step.action.replace('_', ' ')} ({change.before} → {change.after})"]
     symbol, colour = SYMBOLS.get(step.action, ("*", "cyan"))
     head = f"{paint(symbol, colour, bold=True)} {step.kind} {paint(step.id, colour, bold=True)}"
     if step.action == "update" and step.live and step.live.last_modifier_name:
@@ -70,13 +74,15 @@ def _step_lines(step: Step, paint) -> list[str]:
 
 
 def summary(plan: Plan) -> str:
+    moves = sum(1 for step in plan.steps if step.is_lifecycle)
+    lifecycle = f", {moves} lifecycle action(s)" if moves else ""
     return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
-            f"{plan.count('delete')} to delete, {plan.unchanged} unchanged.")
+            f"{plan.count('delete')} to delete{lifecycle}, {plan.unchanged} unchanged.")
 
 
 def cost(plan: Plan, limits: Limits | None) -> str:
     """How many requests apply will make, and how long that takes at the rate limit."""
-    checks = (plan.count("update") + plan.count("delete")) * CONFLICT_CHECK
+    checks = sum(1 for step in plan.steps if step.action in ("update", "delete") or step.is_lifecycle) * CONFLICT_CHECK
     total = plan.request_count + checks
     line = f"Apply will make about {total} API request(s) ({plan.request_count} changes, {checks} conflict checks)"
     if limits is None:

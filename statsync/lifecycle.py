@@ -1,0 +1,72 @@
+"""Lifecycle moves: from an object's live status to the one its YAML asks for.
+
+Statuses change through their own endpoints (launch, start, make_decision,
+archive…), so they become plan steps of their own, ordered around the object's
+field update: leaving a read-only state (unarchive, reset) comes first, entering
+one (start, archive) after. What Statsig forbids is refused at plan time, with
+the reason.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from statsync.kinds import Kind, Lifecycle, Transition
+
+
+class Refused(Exception):
+    """This change cannot be planned; the message says why."""
+
+
+def path(lifecycle: Lifecycle, current: str, wanted: str) -> list[Transition]:
+    """The shortest sequence of transitions from `current` to `wanted`."""
+    if current == wanted:
+        return []
+    if (current, wanted) in lifecycle.forbidden:
+        raise Refused(f"cannot go from {current} to {wanted}: {lifecycle.forbidden[(current, wanted)]}")
+    queue: deque[tuple[str, list[Transition]]] = deque([(current, [])])
+    seen = {current}
+    while queue:
+        status, steps = queue.popleft()
+        for transition in lifecycle.transitions:
+            if transition.final_only and transition.to != wanted:
+                continue
+            if status in transition.from_ and transition.to not in seen:
+                route = [*steps, transition]
+                if transition.to == wanted:
+                    return route
+                seen.add(transition.to)
+                queue.append((transition.to, route))
+    raise Refused(f"Statsig has no way from {current} to {wanted}")
+
+
+def initial_status(kind: Kind, body: dict[str, Any]) -> str:
+    """The status a newly created object will have."""
+    lifecycle = kind.lifecycle
+    if lifecycle.disabled and body.get("isEnabled") is False:
+        return lifecycle.disabled
+    return lifecycle.initial
+
+
+def request_body(transition: Transition, kind: Kind, desired: dict[str, Any], live: dict[str, Any] | None) -> Any:
+    if transition.body is None:
+        return None
+    if transition.body == "{}":
+        return {}
+    reason = desired.get("decisionReason") or ""
+    if transition.action == "abandon":
+        return {"decisionReason": reason}
+    return {"id": group_id(desired.get("launchedGroupID"), live), "decisionReason": reason}
+
+
+def group_id(wanted: Any, live: dict[str, Any] | None) -> str:
+    """launchedGroupID is written as a group name (or id); Statsig wants the live group id."""
+    groups = (live or {}).get("groups") or []
+    for group in groups:
+        if wanted in (group.get("name"), group.get("id")):
+            return group["id"]
+    if not groups:
+        raise Refused("a decision needs the experiment running with its groups: apply the start first, "
+                      "then plan the decision")
+    names = ", ".join(repr(g.get("name")) for g in groups)
+    raise Refused(f"launchedGroupID {wanted!r} names no group of the live experiment ({names})")
