@@ -28,6 +28,9 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     for name in kind.empty_is_none:
         if name in obj and obj[name] is None:
             obj[name] = ""
+    for name, aliases in kind.aliases.items():
+        if obj.get(name) in aliases:
+            obj[name] = aliases[obj[name]]
     if isinstance(obj.get("targetApps"), str):
         obj["targetApps"] = [obj["targetApps"]]
     for dotted in kind.decimal_fields:

@@ -129,6 +129,9 @@ class Kind:
     write_only: tuple[str, ...] = ()
     # Schema enums narrower than the spec's, for values statsync cannot act on.
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Server overlays: live values that mean what the YAML says (a TEMPORARY gate
+    # Statsig marks STALE is still the gate the YAML describes).
+    aliases: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote

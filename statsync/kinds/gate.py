@@ -58,4 +58,5 @@ KIND = Kind(
     has_versions=True,
     server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
     lifecycle=LIFECYCLE,
+    aliases={"type": {"STALE": "TEMPORARY"}},
 )

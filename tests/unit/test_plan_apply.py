@@ -149,3 +149,12 @@ def test_console_edits_show_as_changes_back_to_the_repository(emulator, examples
     [step] = plan.steps
     assert step.live.last_modifier_name == "Ada Lovelace"
     assert [c.path for c in step.changes] == [field]
+
+
+def test_a_temporary_gate_statsig_marks_stale_is_no_perpetual_diff(emulator, examples):
+    project = load_project((str(examples),))
+    plan_and_apply(emulator, project)
+    gate = emulator.store.get("gates", "new_checkout")  # type TEMPORARY (the default)
+    gate.update(type="STALE", typeReason="STALE_PROBABLY_LAUNCHED")  # Statsig's own overlay
+    plan, _ = plan_and_apply(emulator, project, apply=False)
+    assert not plan.has_changes
