@@ -66,7 +66,8 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
                          missing=[step.address for step in plan.steps if step.action == "create"])
     by_object: dict[str, list] = {}
     for step in plan.steps:
-        if step.action in ("update",) or step.is_lifecycle:
+        # a missing object's own lifecycle moves are part of its being missing
+        if (step.action == "update" or step.is_lifecycle) and step.object_address not in report.missing:
             by_object.setdefault(step.object_address, []).append(step)
     report.drifted = list(await asyncio.gather(*(_drifted(client, steps) for steps in by_object.values())))
     return report

@@ -125,8 +125,20 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             answer = await client.request(request.method, request.path, request.body, created_at=created_at)
             pending = pending or _review_pending(answer)
     except StatsyncError as exc:
+        if step.is_lifecycle and await _reached(step, client, kind):
+            return outcome("applied")  # an attempt whose answer was lost had already moved it
         return outcome("failed", str(exc))
     return outcome("pending_review" if pending else "applied")
+
+
+async def _reached(step: Step, client: ConsoleClient, kind) -> bool:
+    """Lifecycle moves are not idempotent: a retried start answers 400 when the first
+    one went through. The object's status says whether it did."""
+    try:
+        current = await client.get(kind.path(step.id))
+    except StatsyncError:
+        return False
+    return current is not None and current.get(kind.lifecycle.field) == step.changes[-1].after
 
 
 def conflict_message(step: Step, current: dict) -> str:

@@ -61,9 +61,9 @@ def test_journal_records_every_step_and_a_summary(emulator, examples, tmp_path):
     records = [json.loads(line) for line in journal.path.read_text().splitlines()]
     assert records[0]["type"] == "start" and records[-1]["type"] == "summary"
     steps = [r for r in records if r["type"] == "step"]
-    assert len(steps) == 8 and {s["outcome"] for s in steps} == {"applied"}
+    assert len(steps) == 9 and {s["outcome"] for s in steps} == {"applied"}  # 8 creates, then a start
     assert steps[0].keys() >= {"action", "kind", "id", "requests", "outcome", "error", "duration"}
-    assert records[-1]["applied"] == 8 and records[-1]["requests"] == 8
+    assert records[-1]["applied"] == 9 and records[-1]["requests"] == 10  # the start checks the status first
 
 
 def _console_gates(emulator, *ids, **fields):
