@@ -145,6 +145,11 @@ RULE_LIST = KeyedList(key="name", server_ids=("id", "baseID"),
 RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollouts",
                       "rules.pendingAutomatedRollouts")
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
+# What gates and dynamic configs share: targeting rules and their surroundings.
+RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
+                "releasePipelineID")
+RULED_DEFAULTS = {"description": None, "isEnabled": True, "idType": "userID", "tags": [], "targetApps": [],
+                  "rules": []}
 
 AUDIT_FIELDS = ("id", "createdTime", "creatorID", "creatorName", "creatorEmail", "lastModifiedTime",
                 "lastModifierID", "lastModifierName", "lastModifierEmail", "version", "owner", "activeReview",

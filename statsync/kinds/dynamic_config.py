@@ -1,6 +1,6 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind,
-                            Lifecycle, Transition)
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
+                            RULED_DEFAULTS, RULED_FIELDS, Kind, Lifecycle, Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -25,20 +25,13 @@ KIND = Kind(
     partial_update_dto="DynamicConfigPartialUpdateDto",
     response_dto="DynamicConfigDto",
     fields={
-        **{key: COMMON_FIELD_DOCS[key] for key in (
-            "name", "description", "isEnabled", "idType", "tags", "targetApps", "rules",
-            "team", "teamID", "releasePipelineID")},
+        **{key: COMMON_FIELD_DOCS[key] for key in RULED_FIELDS},
         "defaultValue": "JSON object served when no rule matches.",
         "schema": "JSON Schema (text) that every return value must satisfy.",
         "status": "Enabled, Disabled or Archived. Managed only when set.",
     },
     defaults={
-        "description": None,
-        "isEnabled": True,
-        "idType": "userID",
-        "tags": [],
-        "targetApps": [],
-        "rules": [],
+        **RULED_DEFAULTS,
         "defaultValue": {},
     },
     keyed_lists={"rules": RULE_LIST},

@@ -1,6 +1,6 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS, Kind,
-                            Lifecycle, Transition)
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
+                            RULED_DEFAULTS, RULED_FIELDS, Kind, Lifecycle, Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -26,9 +26,7 @@ KIND = Kind(
     partial_update_dto="GatePartialUpdateDto",
     response_dto="ExternalGateDto",
     fields={
-        **{key: COMMON_FIELD_DOCS[key] for key in (
-            "name", "description", "isEnabled", "idType", "tags", "targetApps", "rules",
-            "team", "teamID", "releasePipelineID")},
+        **{key: COMMON_FIELD_DOCS[key] for key in RULED_FIELDS},
         "type": "PERMANENT or TEMPORARY (temporary gates may be marked stale by Statsig).",
         "measureMetricLifts": "Measure metric lifts of users passing this gate.",
         "monitoringMetrics": "Metrics monitored for this gate's rollout ({name, type}).",
@@ -37,12 +35,7 @@ KIND = Kind(
                   "Archived. Managed only when set.",
     },
     defaults={
-        "description": None,
-        "isEnabled": True,
-        "idType": "userID",
-        "tags": [],
-        "targetApps": [],
-        "rules": [],
+        **RULED_DEFAULTS,
         "type": "TEMPORARY",
         "measureMetricLifts": True,
         "monitoringMetrics": [],
