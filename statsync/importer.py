@@ -56,7 +56,7 @@ def select(live: LiveObjects, kinds: tuple[str, ...] = (), id_glob: str = "", ta
     for kind_name, objects in live.items():
         if kinds and kind_name not in kinds:
             continue
-        for object_id, obj in sorted(objects.items()):
+        for object_id, obj in sorted(objects.items()):  # keyed by each kind's identity
             if id_glob and not fnmatchcase(object_id, id_glob):
                 continue
             if tag and tag not in (obj.get("tags") or []):
@@ -67,7 +67,7 @@ def select(live: LiveObjects, kinds: tuple[str, ...] = (), id_glob: str = "", ta
 
 def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
     """One live object as the YAML document statsync would keep for it."""
-    object_id = live["id"]
+    object_id = live[kind.identity]
     problems = sorted(_unrepresentable(kind, live), key=lambda p: p.field)
     projected = canonical(kind, object_id, live)  # schema fields only, defaults filled, empties folded
     defaults = canonical(kind, object_id, {})
@@ -143,7 +143,7 @@ def _ordered(value: Any, json_value: bool = False) -> Any:
 
 
 def _unrepresentable(kind: Kind, live: dict) -> list[Unrepresentable]:
-    address = f"{kind.name}.{live['id']}"
+    address = f"{kind.name}.{live[kind.identity]}"
     problems = []
     for name, allowed in kind.representable_states.items():
         value = live.get(name)
@@ -151,6 +151,7 @@ def _unrepresentable(kind: Kind, live: dict) -> list[Unrepresentable]:
                    for a in allowed):
             problems.append(Unrepresentable(address, name, f"{value!r} is not modelled by statsync yet"))
     known = set(kind.fields) | {f.split(".")[0] for f in kind.server_fields} | set(kind.representable_states)
+    known.add(kind.identity)
     for name, value in live.items():
         if name not in known and value not in (None, "", [], {}, False):
             problems.append(Unrepresentable(address, name, "no such field in statsync's schema"))
@@ -230,9 +231,9 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
         doc, problems = document(kind, obj)
         result.unrepresentable += problems
         if problems and not lenient:
-            result.skipped.append(f"{kind.name}.{obj['id']}")
+            result.skipped.append(f"{kind.name}.{obj[kind.identity]}")
             continue
-        path = out / kind.plural / f"{obj['id']}.yaml"
+        path = out / kind.plural / f"{obj[kind.identity]}.yaml"
         text = dump(doc, problems)
         if path.exists():
             current = path.read_text()

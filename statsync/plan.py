@@ -161,14 +161,16 @@ def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
 def _create(obj: DesiredObject) -> Step:
     kind = obj.kind
     fields = copy.deepcopy(field_body(kind, obj.body))  # a status is reached through its own endpoints after
-    body = {"id": obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **fields}
+    required = {name: copy.deepcopy(kind.defaults[name]) for name in kind.always_sent
+                if name not in fields and kind.defaults.get(name) is not None}
+    body = {kind.identity: obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **required, **fields}
     changes = []
     for name, value in body.items():
         keyed = kind.keyed_lists.get(name)
         if keyed is not None and isinstance(value, list):
             # one line per rule or group reads better than one long list
             changes += [Change(f"{name}[{item.get(keyed.key)}]", ABSENT, item) for item in value]
-        elif name != "id":
+        elif name != kind.identity:
             changes.append(Change(name, ABSENT, value))
     return Step("create", kind.name, obj.id, changes, [ApiRequest("POST", kind.path(), body)])
 

@@ -21,8 +21,11 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
     for ref in kind.references:
         if ref.field is not None:
             value = body.get(ref.field)
-            if isinstance(value, str) and value:
-                yield Ref(ref.target, value, (ref.field,))
+            names = [(value, (ref.field,))] if isinstance(value, str) else \
+                [(item, (ref.field, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
+            for name, where in names:
+                if isinstance(name, str) and name and name not in ref.builtins:
+                    yield Ref(ref.target, name, where)
             continue
         for rule_index, rule in enumerate(body.get("rules") or []):
             if not isinstance(rule, dict):

@@ -109,8 +109,9 @@ def kind_schema(kind_name: str) -> dict[str, Any]:
     create = spec.component(kind.create_dto)["properties"]
     properties: dict[str, Any] = {
         "kind": {"const": kind.name, "description": "Which Statsig object this document describes."},
-        "id": {**_inline(copy.deepcopy(create["id"])),
-               "description": "The Statsig id: immutable; what SDKs and other objects reference."},
+        "id": {**_inline(copy.deepcopy(create[kind.identity])),
+               "description": "The Statsig id: immutable; what SDKs and other objects reference."
+               if kind.identity == "id" else f"The {kind.title.lower()}'s name, which Statsig uses as its id."},
     }
     for name, schema in field_schemas(kind).items():
         properties[name] = {**schema, "description": kind.fields[name]}

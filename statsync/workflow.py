@@ -30,7 +30,7 @@ async def read_live(client: ConsoleClient) -> LiveObjects:
     """Every live object of every kind statsync manages: one paged list read per kind."""
     kinds = list(all_kinds().values())
     pages = await asyncio.gather(*(client.list(kind.path()) for kind in kinds))
-    return {kind.name: {obj["id"]: obj for obj in objects} for kind, objects in zip(kinds, pages)}
+    return {kind.name: {obj[kind.identity]: obj for obj in objects} for kind, objects in zip(kinds, pages)}
 
 
 def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:

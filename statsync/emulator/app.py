@@ -142,6 +142,8 @@ class Emulator:
             self._authenticate(request)
             if action is not None and not self._has_action(request.method, collection, action):
                 raise ApiError(404)
+            if f"{request.method} {API_PREFIX}{template}" not in spec.document()["operations"]:
+                raise ApiError(404)  # e.g. POST /tags/{id}: tags have no full update
             body = await self._body(request, template)
             with self.store.lock:
                 if self._needs_review(request, collection, object_id):
@@ -206,7 +208,7 @@ class Emulator:
             if method == "GET":
                 return 200, self._page(request, entity)
             obj = entity.create(store, body, actor=_actor(request))
-            return 201, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
+            return entity.create_status, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
         obj = store.get(entity.collection, object_id)
         if obj is None:
             raise ApiError(404)

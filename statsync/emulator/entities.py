@@ -112,8 +112,15 @@ class Entity:
     # PATCH DTO defaults the server applies when the field is omitted (⚠ verify
     # in the digest; the emulator applies them, which is the hard case).
     patch_defaults: dict[str, Any] = field(default_factory=dict)
+    # Kinds Statsig addresses by name (tags, unit ID types) rather than by id.
+    by_name: bool = False
+    # Whether objects carry audit fields (version, modifier, times).
+    audited: bool = True
+    create_status: int = 201
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
+        if self.by_name:
+            return self._create_named(store, body)
         object_id = body.get("id")
         if object_id is None:
             if not body.get("name"):
@@ -135,6 +142,18 @@ class Entity:
         store.put(self.collection, obj)
         return obj
 
+    def _create_named(self, store: Store, body: dict) -> dict:
+        name = body["name"]
+        if not name.strip():
+            raise BadRequest("Invalid request. name must not be empty.")
+        if store.get(self.collection, name) is not None or name in BUILTIN_NAMES.get(self.collection, ()):
+            raise BadRequest(f"Name is already in use. A {self.label.lower()} named {name} already exists.")
+        obj = {**self.defaults(name), **copy.deepcopy(body), "_key": name}
+        if self.collection == "tags":
+            obj["id"] = store.new_id()  # tags have an opaque server id besides their name
+        store.put(self.collection, obj)
+        return obj
+
     def update(self, store: Store, obj: dict, body: dict, partial: bool, actor: dict = API_USER) -> dict:
         previous = copy.deepcopy(obj)
         if partial:
@@ -149,7 +168,7 @@ class Entity:
         self.check_update(previous, updated)
         self.finish(store, updated, body, previous)
         self.conform(updated)
-        if _comparable(updated) != _comparable(previous):
+        if self.audited and _comparable(updated) != _comparable(previous):
             _audit(store, updated, actor, created=False)
         obj.clear()
         obj.update(updated)
@@ -290,9 +309,21 @@ def _experiment_defaults(object_id: str) -> dict:
     }
 
 
+def _no_finish(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    pass
+
+
+# Unit ID types every project has; they are not listed and cannot be created again.
+BUILTIN_NAMES = {"unit_id_types": ("userID", "stableID")}
+
 ENTITIES: dict[str, Entity] = {
     entity.collection: entity
     for entity in (
+        Entity("unit_id_types", "Unit ID type", "UnitIdTypeContractDto", defaults=lambda name: {"description": ""},
+               finish=_no_finish, by_name=True, audited=False),
+        Entity("tags", "Tag", "TagDto", defaults=lambda name: {"description": "", "isCore": False},
+               finish=_no_finish, by_name=True, audited=False, create_status=200,
+               patch_defaults={"isCore": False}),
         Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults,
                finish=_finish_gate),
         Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,

@@ -14,6 +14,11 @@ STATE_FORMAT = 1
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
+def _key(obj: dict[str, Any]) -> str:
+    """Objects are found by id, or by name for kinds Statsig addresses by name (`_key`)."""
+    return obj["_key"] if "_key" in obj else obj["id"]
+
+
 class Store:
     """Objects keyed by collection ("gates") and id, in creation order.
 
@@ -48,7 +53,7 @@ class Store:
         return self.collection(collection).get(object_id)
 
     def put(self, collection: str, obj: dict[str, Any]) -> None:
-        self.collection(collection)[obj["id"]] = obj
+        self.collection(collection)[_key(obj)] = obj
 
     def delete(self, collection: str, object_id: str) -> bool:
         return self.collection(collection).pop(object_id, None) is not None
@@ -62,7 +67,7 @@ class Store:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(f"{path}: not an emulator state file (format {STATE_FORMAT} expected)")
         self.collections = {
-            name: {obj["id"]: obj for obj in objects} for name, objects in state.get("collections", {}).items()
+            name: {_key(obj): obj for obj in objects} for name, objects in state.get("collections", {}).items()
         }
         self._last_time = state.get("last_time", 0)
 

@@ -29,13 +29,15 @@ class KeyedList:
 class Reference:
     """Where an object names another object.
 
-    `field` is a top-level field holding an id (`targetingGateID`); or, with
-    `condition_types`, rule conditions of those types hold ids in `targetValue`.
+    `field` is a top-level field holding an id or a list of them (`targetingGateID`,
+    `tags`); or, with `condition_types`, rule conditions of those types hold ids in
+    `targetValue`. `builtins` always exist and need no object (`userID`).
     """
 
     target: str
     field: str | None = None
     condition_types: tuple[str, ...] = ()
+    builtins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Lifecycle:
 class Kind:
     name: str  # as written in YAML `kind:`
     plural: str  # directory name used by `import`, and in messages
+    # The live field the YAML `id` is: Statsig's `id` for most kinds; `name` for kinds
+    # Statsig addresses by name (tags, unit ID types).
+    identity: str = field(default="id", kw_only=True)
     title: str
     collection: str  # API path under /console/v1
     create_dto: str  # component names in the Console API spec
@@ -145,6 +150,8 @@ RULE_LIST = KeyedList(key="name", server_ids=("id", "baseID"),
 RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollouts",
                       "rules.pendingAutomatedRollouts")
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
+TAGS = Reference(target="tag", field="tags")
+UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
                 "releasePipelineID")
@@ -170,9 +177,9 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import dynamic_config, experiment, gate
+    from statsync.kinds import dynamic_config, experiment, gate, tag, unit_id_type
 
-    kinds = (gate.KIND, dynamic_config.KIND, experiment.KIND)
+    kinds = (unit_id_type.KIND, tag.KIND, gate.KIND, dynamic_config.KIND, experiment.KIND)
     return {kind.name: kind for kind in kinds}
 
 
