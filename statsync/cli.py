@@ -289,7 +289,7 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
 
     async def run():
         async with open_target(project, target, api_url) as (name, client):
-            return await read_live(client), name, client.request_count
+            return await read_live(client, set(kinds) or None), name, client.request_count
 
     live, name, requests = asyncio.run(run())
     result = write_all(live, Path(out), kinds, id_glob, tag, overwrite, lenient, name)

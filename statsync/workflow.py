@@ -26,11 +26,21 @@ def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObjec
     return objects
 
 
-async def read_live(client: ConsoleClient) -> LiveObjects:
-    """Every live object of every kind statsync manages: one paged list read per kind."""
-    kinds = list(all_kinds().values())
+async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -> LiveObjects:
+    """Live objects of the given kinds (default: every kind): one paged list read per kind."""
+    kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
     pages = await asyncio.gather(*(client.list(kind.path()) for kind in kinds))
     return {kind.name: {obj[kind.identity]: obj for obj in objects} for kind, objects in zip(kinds, pages)}
+
+
+def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str]:
+    """The kinds a plan needs: those the repository holds or references, and those pruning
+    may delete. A request spent on a kind nobody asked about is a request of the rate limit."""
+    needed = {obj.kind.name for obj in desired}
+    needed |= {ref.target for obj in desired for ref in obj.kind.references}
+    if options.prune:
+        needed |= set(options.prune_kinds or all_kinds())
+    return needed
 
 
 def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
@@ -47,10 +57,11 @@ def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
 
 
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:
-    # Reading live state waits on the network, loading YAML on the CPU: do both at once.
-    desired, live = await asyncio.gather(asyncio.to_thread(load_desired, project, False), read_live(client))
+    options = options or plan_options(project)
+    desired = await asyncio.to_thread(load_desired, project, False)
+    live = await read_live(client, kinds_to_read(desired, options))
     check_references(desired, {kind: set(objects) for kind, objects in live.items()})
-    return build_plan(desired, live, target, options or plan_options(project))
+    return build_plan(desired, live, target, options)
 
 
 async def apply_plan(plan: Plan, client: ConsoleClient, options: ApplyOptions | None = None) -> list[Outcome]:
