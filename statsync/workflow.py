@@ -15,6 +15,7 @@ from statsync.journal import Journal
 from statsync.kinds import all_kinds
 from statsync.loader import load_paths
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
+from statsync.references import references
 from statsync.validate import DesiredObject, check_references, desired_objects
 
 
@@ -37,7 +38,7 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     """The kinds a plan needs: those the repository holds or references, and those pruning
     may delete. A request spent on a kind nobody asked about is a request of the rate limit."""
     needed = {obj.kind.name for obj in desired}
-    needed |= {ref.target for obj in desired for ref in obj.kind.references}
+    needed |= {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
     if options.prune:
         needed |= set(options.prune_kinds or all_kinds())
     return needed

@@ -160,3 +160,17 @@ def test_a_temporary_gate_statsig_marks_stale_is_no_perpetual_diff(emulator, exa
     gate.update(type="STALE", typeReason="STALE_PROBABLY_LAUNCHED")  # Statsig's own overlay
     plan, _ = plan_and_apply(emulator, project, apply=False)
     assert not plan.has_changes
+
+
+def test_a_plan_reads_only_the_kinds_the_repository_holds_or_references(emulator, tmp_path):
+    (tmp_path / "gates.yaml").write_text("kind: gate\nid: only_gate\n")
+    project = load_project((str(tmp_path),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            await make_plan(project, client, "t")
+            return dict(client.requests)
+    assert run(go()) == {"GET /gates": 1}  # no tags or unit ID types named, none read
+    (tmp_path / "gates.yaml").write_text("kind: gate\nid: only_gate\ntags: [x]\n")
+    emulator.console_create("tags", {"name": "x", "description": ""})
+    assert run(go()) == {"GET /gates": 1, "GET /tags": 1}
