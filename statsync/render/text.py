@@ -84,12 +84,17 @@ def cost(plan: Plan, limits: Limits | None) -> str:
     """How many requests apply will make, and how long that takes at the rate limit."""
     checks = sum(1 for step in plan.steps if step.action in ("update", "delete") or step.is_lifecycle) * CONFLICT_CHECK
     total = plan.request_count + checks
-    line = f"Apply will make about {total} API request(s) ({plan.request_count} changes, {checks} conflict checks)"
+    line = (f"Apply will make about {total} API request(s) ({_count(plan.request_count, 'change')}, "
+            f"{_count(checks, 'conflict check')})")
     if limits is None:
         return line + "."
     seconds = limits.estimate_seconds(total, plan.request_count)
     pace = "well within" if seconds == 0 else f"about {_duration(seconds)} at"
     return f"{line}, {pace} Statsig's rate limit."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _duration(seconds: float) -> str:
