@@ -88,16 +88,30 @@ def main() -> None:
 @main.command()
 @paths_argument
 @config_option
+@click.option("--target", "-t", help="Also resolve references against this target's live objects "
+                                     "(a named target from statsync.yaml, or `local`).")
+@click.option("--api-url", envvar="STATSIG_API_URL", show_envvar=True,
+              help="Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
 @reports_errors
-def validate(paths: tuple[str, ...], config: str | None) -> None:
-    """Check YAML files offline: syntax, schema, names, references.
+def validate(paths: tuple[str, ...], config: str | None, target: str | None, api_url: str | None) -> None:
+    """Check YAML files: syntax, schema, names, references.
 
+    Offline by default: every reference must name an object in the repository. With
+    --target or --api-url, a reference may also name a live object (list reads only).
     Exit codes: 0 valid, 1 invalid.
     """
-    from statsync.workflow import load_desired
+    from statsync.workflow import load_desired, validate_online
 
     project = load_project(paths, config)
-    objects = load_desired(project)
+    if target is None and api_url is None:
+        objects = load_desired(project)
+    else:
+        from statsync.targets import open_target
+
+        async def run():
+            async with open_target(project, target, api_url) as (_, client):
+                return await validate_online(project, client)
+        objects = asyncio.run(run())
     click.echo(f"{len(objects)} object(s) valid.")
 
 

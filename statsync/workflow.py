@@ -57,6 +57,15 @@ def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
     )
 
 
+async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
+    """Validation whose references may also name live objects."""
+    desired = await asyncio.to_thread(load_desired, project, False)
+    needed = {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
+    live = await read_live(client, needed)
+    check_references(desired, {kind: set(objects) for kind, objects in live.items()})
+    return desired
+
+
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:
     options = options or plan_options(project)
     desired = await asyncio.to_thread(load_desired, project, False)

@@ -106,3 +106,16 @@ def test_import_writes_files_that_plan_to_no_changes(examples, tmp_path):
     assert plan.returncode == 0, plan.stdout
     again = statsync("import", "--config", config, "--target", "local", "--out", str(out), "--kind", "gate")
     assert "0 written, 4 unchanged" in again.stdout
+
+
+def test_validate_online_resolves_references_against_live_objects(examples):
+    (examples / "gates" / "employees.yaml").rename(examples / "employees.yaml.off")
+    offline = statsync("validate", str(examples))
+    assert offline.returncode == 1 and "gate 'employees' does not exist in the repository" in offline.stderr
+    online = statsync("validate", str(examples), "--target", "local")
+    assert online.returncode == 1 and "does not exist in the repository or the live project" in online.stderr
+    (examples / "employees.yaml.off").rename(examples / "gates" / "employees.yaml")
+    assert statsync("apply", str(examples), "--target", "local", "--auto-approve").returncode == 0
+    (examples / "gates" / "employees.yaml").unlink()  # now only live
+    result = statsync("validate", str(examples), "--target", "local")
+    assert result.returncode == 0 and result.stdout.strip() == "9 object(s) valid."
