@@ -47,7 +47,9 @@ def test_tags_and_unit_id_types_are_created_first_and_round_trip(emulator, tmp_p
     assert [s.address for s in plan.steps] == ["unit_id_type.companyID", "tag.checkout team", "gate.company_beta"]
     assert set(plan.steps[2].depends_on) == {"unit_id_type.companyID", "tag.checkout team"}
     assert [o.status for o in outcomes] == ["applied"] * 3
-    assert plan.steps[1].requests[0].path == "/tags/checkout%20team" or plan.steps[1].requests[0].method == "POST"
+    tag_create = plan.steps[1].requests[0]
+    assert (tag_create.method, tag_create.path) == ("POST", "/tags")
+    assert tag_create.body == {"name": "checkout team", "description": "Owned by the checkout team", "isCore": False}
     created = [(r.method, r.path) for r in emulator.log if r.method == "POST"]
     assert created == [("POST", "/console/v1/unit_id_types"), ("POST", "/console/v1/tags"), ("POST", "/console/v1/gates")]
     again, _ = plan_apply(emulator, repo, apply=False)
