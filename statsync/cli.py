@@ -193,12 +193,14 @@ def _write(path: str, text: str) -> None:
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds in statsync.yaml.")
 @click.option("--allow-deletes", type=click.IntRange(min=0), metavar="N",
               help="Allow a plan that deletes exactly N objects, past safety.max_deletes.")
+@click.option("--allow-replace", is_flag=True,
+              help="Allow deleting and re-creating objects Statsig cannot update (a segment's description, say).")
 @click.option("--parallelism", type=click.IntRange(1, 32), help="Independent steps applied at once (default 4).")
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force, allow_deletes, parallelism,
-          respect_review_settings) -> None:
+def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
+          parallelism, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
     Steps run in dependency order, paced to Statsig's rate limits, with retries.
@@ -227,7 +229,7 @@ def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force,
             click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
             if not result.has_changes:
                 return EXIT_OK
-            check_safety(result, project.safety, force=force, allow_deletes=allow_deletes)
+            check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace)
             if saved is None and not auto_approve and not _confirmed(name):
                 click.echo("Apply cancelled; nothing was changed.", err=True)
                 return EXIT_ERROR

@@ -67,7 +67,8 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
     by_object: dict[str, list] = {}
     for step in plan.steps:
         # a missing object's own lifecycle moves are part of its being missing
-        if (step.action == "update" or step.is_lifecycle) and step.object_address not in report.missing:
+        changed = step.action in ("update", "replace") or step.is_lifecycle
+        if changed and step.object_address not in report.missing:
             by_object.setdefault(step.object_address, []).append(step)
     report.drifted = list(await asyncio.gather(*(_drifted(client, steps) for steps in by_object.values())))
     return report
@@ -75,7 +76,7 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
 
 async def _drifted(client: ConsoleClient, steps: list) -> Drifted:
     """One drifted object: its field changes, and its status if that differs too."""
-    update = next((step for step in steps if step.action == "update"), None)
+    update = next((step for step in steps if step.action in ("update", "replace")), None)
     moves = [step for step in steps if step.is_lifecycle]
     changes = list(update.changes) if update else []
     if moves:

@@ -121,7 +121,8 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
                 return outcome("conflict", conflict_message(step, current))
         pending = False
         for request in step.requests:
-            created_at = kind.path(step.id) if step.action == "create" and request.method == "POST" else None
+            creates = step.action in ("create", "replace") and request.method == "POST"
+            created_at = kind.path(step.id) if creates else None
             answer = await client.request(request.method, request.path, request.body, created_at=created_at)
             pending = pending or _review_pending(answer)
     except StatsyncError as exc:

@@ -48,7 +48,7 @@ class LiveVersion:
         return (self.version, self.last_modified_time) == (live.get("version"), live.get("lastModifiedTime"))
 
 
-FIELD_ACTIONS = ("create", "update", "delete")
+FIELD_ACTIONS = ("create", "update", "delete", "replace")
 
 
 @dataclass
@@ -145,6 +145,18 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
             unchanged += 1
             ignored_elsewhere += ignored
         steps += [*before, *([step] if step else []), *after]
+    referrers = referrers_after(desired, live) if any(s.action == "replace" for s in steps) else {}
+    for step in steps:
+        users = [user for user in referrers.get((step.kind, step.id), []) if user != step.object_address]
+        if step.action == "replace" and users:
+            obj = next(o for o in desired if o.key == (step.kind, step.id))
+            fields = ", ".join(sorted({c.field for c in step.changes}))
+            refusals.append(Problem(obj.mark((step.changes[0].field,)),
+                                    f"changing {fields} means deleting and re-creating {step.object_address} "
+                                    f"(Statsig cannot update it), but {', '.join(sorted(users))} use it", ""))
+        elif step.action == "replace" and obj_protected(desired, step):
+            refusals.append(Problem(None, f"{step.object_address} is protected (statsync.protect) and would be "
+                                          f"replaced to change {', '.join(sorted({c.field for c in step.changes}))}"))
     if refusals:
         raise InvalidConfig(refusals)
     plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
@@ -199,10 +211,28 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
         ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
         return None, len(ignored)
-    body = update_body(kind, obj.id, wanted, live, {change.field for change in changes})
+    fields = {change.field for change in changes}
+    if not kind.patchable:
+        return _without_patch(obj, wanted, live, live_form, changes, fields, ignored), 0
+    body = update_body(kind, obj.id, wanted, live, fields)
     step = Step("update", kind.name, obj.id, changes, [ApiRequest("PATCH", kind.path(obj.id), body)],
                 live=LiveVersion.of(live, live_form), ignored=ignored)
     return step, 0
+
+
+def _without_patch(obj: DesiredObject, wanted: dict, live: dict, live_form: dict, changes: list[Change],
+                   fields: set[str], ignored: list[str]) -> Step:
+    """A change to an object Statsig cannot update: its own endpoints where a field has one
+    (a segment's rules), else a `replace` — delete and create again, refused unless allowed."""
+    kind = obj.kind
+    live_version = LiveVersion.of(live, live_form)
+    if fields <= set(kind.field_endpoints):
+        body = update_body(kind, obj.id, wanted, live, fields)
+        requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name]) for name in sorted(fields)]
+        return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored)
+    create = _create(obj).requests[0]
+    return Step("replace", kind.name, obj.id, changes, [ApiRequest("DELETE", kind.path(obj.id)), create],
+                live=live_version, ignored=ignored)
 
 
 def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]) -> list[Change]:
@@ -312,19 +342,7 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
                 plan.kept.append(Kept(address, "protected by prune.protect"))
             else:
                 candidates.append((kind_name, object_id))
-    # What stays (and so may not lose a reference): desired objects as they will
-    # be, and live objects that are not being deleted.
-    deleting = set(candidates)
-    referrers: dict[tuple[str, str], list[str]] = {}
-    for obj in desired:
-        for ref in references(obj.kind, obj.body):
-            referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{obj.kind.name}.{obj.id}")
-    for kind_name, objects in live.items():
-        for object_id, obj in objects.items():
-            if (kind_name, object_id) in managed or (kind_name, object_id) in deleting:
-                continue
-            for ref in references(kinds[kind_name], obj):
-                referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{kind_name}.{object_id}")
+    referrers = referrers_after(desired, live, excluding=set(candidates))
     for key in candidates:
         kind_name, object_id = key
         users = referrers.get(key)
@@ -336,6 +354,25 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
         plan.steps.append(Step("delete", kind_name, object_id, [], [ApiRequest("DELETE", kind.path(object_id))],
                                live=LiveVersion.of(obj, canonical(kind, object_id, obj))))
     plan.unmanaged = sorted(unmanaged)
+
+
+def referrers_after(desired: list[DesiredObject], live: LiveObjects,
+                    excluding: set[tuple[str, str]] = frozenset()) -> dict[tuple[str, str], list[str]]:
+    """Who will reference each object once the plan is applied: desired objects as they
+    will be, and live objects the repository does not manage (except `excluding`)."""
+    kinds = all_kinds()
+    managed = {obj.key for obj in desired}
+    referrers: dict[tuple[str, str], list[str]] = {}
+    for obj in desired:
+        for ref in references(obj.kind, obj.body):
+            referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{obj.kind.name}.{obj.id}")
+    for kind_name, objects in live.items():
+        for object_id, obj in objects.items():
+            if (kind_name, object_id) in managed or (kind_name, object_id) in excluding:
+                continue
+            for ref in references(kinds[kind_name], obj):
+                referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{kind_name}.{object_id}")
+    return referrers
 
 
 def _in_scope(kind_name: str, object_id: str, obj: dict, options: PlanOptions) -> bool:
@@ -353,10 +390,11 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
     whose conditions name it, before experiments it targets); a delete waits for every
     step whose live object still references the object being deleted."""
     kinds = all_kinds()
-    addresses = {(step.kind, step.id): step.address for step in plan.steps if step.action in ("create", "update")}
+    addresses = {(step.kind, step.id): step.address for step in plan.steps
+                 if step.action in ("create", "update", "replace")}
     deletes = {(step.kind, step.id): step.address for step in plan.steps if step.action == "delete"}
     for step in plan.steps:
-        if step.action not in ("create", "update"):
+        if step.action not in ("create", "update", "replace"):
             continue
         obj = desired[(step.kind, step.id)]
         for ref in references(obj.kind, obj.body):
@@ -376,8 +414,18 @@ def _depend(step: Step, address: str | None) -> None:
         step.depends_on.append(address)
 
 
-def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_deletes: int | None = None) -> None:
+def obj_protected(desired: list[DesiredObject], step: Step) -> bool:
+    return any(o.key == (step.kind, step.id) and o.settings.get("protect") for o in desired)
+
+
+def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_deletes: int | None = None,
+                 allow_replace: bool = False) -> None:
     """Refuse plans that delete or change more than the project allows (octoDNS-style)."""
+    replaces = [step.address for step in plan.steps if step.action == "replace"]
+    if replaces and not allow_replace:
+        raise StatsyncError(f"refusing to replace {', '.join(replaces)}: Statsig cannot update "
+                            f"{'it' if len(replaces) == 1 else 'them'}, so the change deletes and re-creates "
+                            f"(history and ids are lost); pass --allow-replace to go ahead")
     if force:
         return
     deletes = plan.count("delete")

@@ -22,13 +22,14 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity
+from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_segment_rules
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
 from statsync.emulator.store import Store
 
 VERSIONED = ("gates", "dynamic_configs")  # the kinds with a versions endpoint (DIGEST §18.6)
+FIELD_ENDPOINTS = {"segments": ("conditional",)}  # POST /<kind>/{id}/<field endpoint>
 MESSAGES = {
     400: "Invalid request. Please check the request input and try again.",
     401: "This endpoint only accepts an active CONSOLE key, but an invalid key was sent.",
@@ -111,8 +112,8 @@ class Emulator:
             base = f"{API_PREFIX}/{collection}"
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
-            if collection in ACTIONS:
-                routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET"]))
+            if collection in ACTIONS or collection in FIELD_ENDPOINTS:
+                routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
         return Starlette(routes=routes)
 
     async def _endpoint(self, request: Request) -> Response:
@@ -222,6 +223,12 @@ class Emulator:
             if _answers_with_data("DELETE", f"/{entity.collection}/{{id}}"):
                 payload["data"] = _public(obj)  # e.g. DELETE /experiments/{id} declares the deleted object
             return 200, payload
+        if method == "POST" and action == "conditional":
+            set_segment_rules(store, obj, body, _actor(request))
+            payload = {"message": "Segment rules updated successfully."}
+            if _answers_with_data("POST", "/segments/{id}/conditional"):
+                payload["data"] = _public(obj)  # the spec's schema declares the segment (its example does not)
+            return 200, payload
         if action is not None:
             return self._transition(entity, obj, action, body, _actor(request))
         if obj.get("status") in READ_ONLY.get(entity.collection, ()):
@@ -279,6 +286,8 @@ class Emulator:
     def _has_action(method: str, collection: str, action: str) -> bool:
         if method == "GET":
             return action == "versions" and collection in VERSIONED
+        if method == "POST":
+            return action in FIELD_ENDPOINTS.get(collection, ())
         return action in ACTIONS.get(collection, {})
 
     def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:

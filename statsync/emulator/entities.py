@@ -278,6 +278,23 @@ def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | Non
         obj["targetingGateID"] = ""
 
 
+def _finish_segment(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=False)
+
+
+def set_segment_rules(store: Store, obj: dict, rules: list[dict], actor: dict = API_USER) -> None:
+    """POST /segments/{id}/conditional: the whole rule list, for rule-based segments only."""
+    if obj.get("type") != "rule_based":
+        raise BadRequest("Segment must be of type 'rule_based'.")
+    obj["rules"] = _rules(store, rules, obj.get("rules", []), dynamic_config=False)
+    _audit(store, obj, actor, created=False)
+
+
+def _segment_defaults(object_id: str) -> dict:
+    return {"description": "", "idType": "userID", "tags": [], "rules": [], "isEnabled": True, "count": 0,
+            "holdoutIDs": [], "team": None}
+
+
 def _gate_defaults(object_id: str) -> dict:
     return {
         "description": "", "idType": "userID", "isEnabled": True, "status": "In Progress", "rules": [],
@@ -321,6 +338,7 @@ ENTITIES: dict[str, Entity] = {
     for entity in (
         Entity("unit_id_types", "Unit ID type", "UnitIdTypeContractDto", defaults=lambda name: {"description": ""},
                finish=_no_finish, by_name=True, audited=False),
+        Entity("segments", "Segment", "SegmentDto", defaults=_segment_defaults, finish=_finish_segment),
         Entity("tags", "Tag", "TagDto", defaults=lambda name: {"description": "", "isCore": False},
                finish=_no_finish, by_name=True, audited=False, create_status=200,
                patch_defaults={"isCore": False}),

@@ -137,6 +137,11 @@ class Kind:
     # Server overlays: live values that mean what the YAML says (a TEMPORARY gate
     # Statsig marks STALE is still the gate the YAML describes).
     aliases: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    # False when Statsig has no update endpoint for the object itself (segments):
+    # fields in `field_endpoints` are set through their own endpoint (POSTing the
+    # new value to path + suffix); any other change means delete and re-create.
+    patchable: bool = True
+    field_endpoints: dict[str, str] = field(default_factory=dict)
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote
@@ -150,6 +155,7 @@ RULE_LIST = KeyedList(key="name", server_ids=("id", "baseID"),
 RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollouts",
                       "rules.pendingAutomatedRollouts")
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
+SEGMENT_CONDITIONS = Reference(target="segment", condition_types=("passes_segment", "fails_segment"))
 TAGS = Reference(target="tag", field="tags")
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
@@ -177,9 +183,9 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import dynamic_config, experiment, gate, tag, unit_id_type
+    from statsync.kinds import dynamic_config, experiment, gate, segment, tag, unit_id_type
 
-    kinds = (unit_id_type.KIND, tag.KIND, gate.KIND, dynamic_config.KIND, experiment.KIND)
+    kinds = (unit_id_type.KIND, tag.KIND, segment.KIND, gate.KIND, dynamic_config.KIND, experiment.KIND)
     return {kind.name: kind for kind in kinds}
 
 

@@ -17,8 +17,8 @@ from statsync.plan import Plan, Step
 GITHUB_COMMENT_LIMIT = 65_536
 MARKER = "<!-- statsync -->"  # lets the GitHub Action find its own comment again
 CELL_LIMIT = 300
-VERBS = {"create": "create", "update": "update", "delete": "delete"}
-SIGNS = {"create": "+", "update": "~", "delete": "-"}
+VERBS = {"create": "create", "update": "update", "delete": "delete", "replace": "replace"}
+SIGNS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+"}
 
 
 def cell(value: Any) -> str:
@@ -50,7 +50,7 @@ def _row(step: Step) -> str:
     if step.is_lifecycle:
         [change] = step.changes
         return f"| {step.kind} | `{step.id}` | » {step.action} | `{change.before}` → `{change.after}` |"
-    fields = sorted({change.path for change in step.changes}) if step.action == "update" else []
+    fields = sorted({change.path for change in step.changes}) if step.action in ("update", "replace") else []
     shown = ", ".join(f"`{f}`" for f in fields[:6]) + (f" +{len(fields) - 6} more" if len(fields) > 6 else "")
     return f"| {step.kind} | `{step.id}` | {SIGNS[step.action]} {VERBS[step.action]} | {shown or '—'} |"
 

@@ -15,7 +15,7 @@ from statsync.api.pacing import Limits
 from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
 
-SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"), "replace": ("-/+", "red")}
 CONFLICT_CHECK = 1  # each update or delete reads its object again just before it is sent
 MAX_VALUE = 120  # characters of a value shown inline before it is shortened
 
@@ -52,11 +52,14 @@ def _step_lines(step: Step, paint) -> list[str]:
                 f"{step.action.replace('_', ' ')} ({change.before} → {change.after})"]
     symbol, colour = SYMBOLS.get(step.action, ("*", "cyan"))
     head = f"{paint(symbol, colour, bold=True)} {step.kind} {paint(step.id, colour, bold=True)}"
-    if step.action == "update" and step.live and step.live.last_modifier_name:
+    if step.action in ("update", "replace") and step.live and step.live.last_modifier_name:
         head += f"  (live version {step.live.version}, last changed by {step.live.last_modifier_name})"
     lines = [head]
     if step.action == "delete":
         lines.append(f"    {paint('-', 'red')} (not in the repository; deleted by pruning)")
+    if step.action == "replace":
+        lines.append(f"    {paint('!', 'red')} Statsig cannot update this {step.kind}: it is deleted and created again "
+                     f"(needs --allow-replace)")
     for change in step.changes:
         if step.action == "create":
             lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
@@ -76,13 +79,14 @@ def _step_lines(step: Step, paint) -> list[str]:
 def summary(plan: Plan) -> str:
     moves = sum(1 for step in plan.steps if step.is_lifecycle)
     lifecycle = f", {moves} lifecycle action(s)" if moves else ""
-    return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
+    replace = f", {plan.count('replace')} to replace" if plan.count("replace") else ""
+    return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update{replace}, "
             f"{plan.count('delete')} to delete{lifecycle}, {plan.unchanged} unchanged.")
 
 
 def cost(plan: Plan, limits: Limits | None) -> str:
     """How many requests apply will make, and how long that takes at the rate limit."""
-    checks = sum(1 for step in plan.steps if step.action in ("update", "delete") or step.is_lifecycle) * CONFLICT_CHECK
+    checks = sum(1 for step in plan.steps if step.action in ("update", "delete", "replace") or step.is_lifecycle) * CONFLICT_CHECK
     total = plan.request_count + checks
     line = (f"Apply will make about {total} API request(s) ({_count(plan.request_count, 'change')}, "
             f"{_count(checks, 'conflict check')})")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from statsync import spec
 from statsync.emulator.entities import ENTITIES
-from statsync.emulator.app import VERSIONED
+from statsync.emulator.app import FIELD_ENDPOINTS, VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
 from tests.strategies import ANY_JSON, from_schema
@@ -28,9 +28,10 @@ ERROR_SHAPE = {"type": "object", "required": ["status", "message"],
 # an object of each kind for the {id} routes to find (re-created after a DELETE)
 SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_config"},
          "experiments": {"name": "known_experiment"}, "tags": {"name": "known tag", "description": ""},
-         "unit_id_types": {"name": "knownUnit", "description": ""}}
+         "unit_id_types": {"name": "knownUnit", "description": ""},
+         "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"}}
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
-         "tags": "known tag", "unit_id_types": "knownUnit"}
+         "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment"}
 
 
 def implemented_operations():
@@ -43,6 +44,8 @@ def implemented_operations():
             yield "PUT", f"/{collection}/{{id}}/{action}"
         if collection in VERSIONED:
             yield "GET", f"/{collection}/{{id}}/versions"
+        for field_endpoint in FIELD_ENDPOINTS.get(collection, ()):
+            yield "POST", f"/{collection}/{{id}}/{field_endpoint}"
 
 OPERATIONS = [(method, template) for method, template in implemented_operations()
               if f"{method} /console/v1{template}" in spec.document()["operations"]]

@@ -98,8 +98,8 @@ def test_import_writes_files_that_plan_to_no_changes(examples, tmp_path):
     config = str(examples / "statsync.yaml")
     result = statsync("import", "--config", config, "--target", "local", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ("Imported from local with 5 list request(s): 10 written, 0 unchanged, 0 kept, "
-                                     "0 not representable.")  # one page for each of the five kinds
+    assert result.stdout.strip() == ("Imported from local with 6 list request(s): 10 written, 0 unchanged, 0 kept, "
+                                     "0 not representable.")  # one page for each of the six kinds
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))[:2] == [
         "dynamic_configs/checkout_settings.yaml", "dynamic_configs/mobile_home.yaml"]
     plan = statsync("plan", str(out), "--config", config, "--target", "local", "--detailed-exitcode")

@@ -138,7 +138,7 @@ def test_importing_2000_objects_reads_each_kind_in_pages_of_100(emulator, tmp_pa
     lists = [r.path for r in emulator.log if r.method == "GET"]
     for collection, count in counts.items():
         assert lists.count(f"/console/v1/{collection}") == math.ceil(count / 100)
-    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 2  # + one page of tags, unit ID types
+    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 3  # + one page each: tags, unit ID types, segments
 
 
 def test_existing_files_are_left_alone_or_kept_unless_overwrite(emulator, tmp_path):
