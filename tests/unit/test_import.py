@@ -99,7 +99,7 @@ def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path
             await apply_plan(await make_plan(project, client, "t"), client)
     run(go())
     result = write_all(live_of(emulator), tmp_path / "imported", target="t")
-    assert result.not_round_tripping == [] and len(result.written) == 10
+    assert result.not_round_tripping == [] and len(result.written) == 11
     original = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([examples]))}
     imported = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([tmp_path / "imported"]))}
     assert imported == original

@@ -21,13 +21,13 @@ def plan_and_apply(emulator, project, apply=True):
 def test_examples_apply_then_plan_is_empty_despite_server_defaults_and_ids(emulator, examples):
     project = load_project((str(examples),))
     plan, outcomes = plan_and_apply(emulator, project)
-    assert plan.count("create") == 10 and {o.status for o in outcomes} == {"applied"}
+    assert plan.count("create") == 11 and {o.status for o in outcomes} == {"applied"}
     # the emulator filled defaults and generated rule ids, baseIDs and group ids
     live_gate = emulator.store.get("gates", "new_checkout")
     assert all(rule["baseID"] for rule in live_gate["rules"])
     assert emulator.store.get("experiments", "search_ranking")["groups"][0]["id"]
     second, _ = plan_and_apply(emulator, project, apply=False)
-    assert not second.has_changes and second.unchanged == 10
+    assert not second.has_changes and second.unchanged == 11
 
 
 def test_one_changed_percentage_is_exactly_one_change_and_keeps_rule_identity(emulator, examples):
@@ -87,7 +87,7 @@ def test_steps_depend_on_the_objects_they_reference_and_run_after_them(emulator,
     by_address = {step.address: step for step in plan.steps}
     assert by_address["gate.new_checkout"].depends_on == ["gate.employees", "tag.checkout"]
     assert by_address["dynamic_config.checkout_settings"].depends_on == ["gate.employees", "tag.checkout"]
-    assert by_address["gate.search_v2"].depends_on == ["unit_id_type.companyID"]
+    assert by_address["gate.search_v2"].depends_on == ["segment.beta_testers", "unit_id_type.companyID"]
     assert by_address["experiment.checkout_button_color"].depends_on == ["gate.new_checkout"]
     created = {(collection, object_id): obj["createdTime"]
                for collection in ("gates", "dynamic_configs", "experiments")
