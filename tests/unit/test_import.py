@@ -2,7 +2,6 @@
 import itertools
 import json
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
