@@ -67,6 +67,9 @@ class Project:
 def load_project(paths: tuple[str, ...] = (), config: str | None = None) -> Project:
     """Find statsync.yaml (given, in the first PATH directory, or here) and the object paths."""
     given = [Path(p) for p in paths]
+    missing = [str(path) for path in given if not path.exists()]
+    if missing:
+        raise StatsyncError(f"{', '.join(missing)}: no such file or directory")
     config_path = Path(config) if config else _discover(given)
     settings: dict[str, Any] = {}
     if config_path is not None:

@@ -119,3 +119,8 @@ def test_validate_online_resolves_references_against_live_objects(examples):
     (examples / "gates" / "employees.yaml").unlink()  # now only live
     result = statsync("validate", str(examples), "--target", "local")
     assert result.returncode == 0 and result.stdout.strip() == "10 object(s) valid."
+
+
+def test_a_missing_path_is_reported_before_anything_else():
+    result = statsync("plan", "no/such/dir", env={"STATSIG_CONSOLE_API_KEY": ""})
+    assert result.returncode == 1 and result.stderr.strip() == "error: no/such/dir: no such file or directory"
