@@ -203,11 +203,11 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
-    changes = _changes(kind, live_form, desired_form)
+    changes = _changes(kind, live_form, desired_form, live)
     ignored: list[str] = []
     if ignore:
         kept = {change.path for change in changes}
-        everything = _changes(kind, live_form, canonical(kind, obj.id, fields))
+        everything = _changes(kind, live_form, canonical(kind, obj.id, fields), live)
         ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
         return None, len(ignored)
@@ -235,11 +235,13 @@ def _without_patch(obj: DesiredObject, wanted: dict, live: dict, live_form: dict
                 live=live_version, ignored=ignored)
 
 
-def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]) -> list[Change]:
+def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any],
+             live: dict[str, Any]) -> list[Change]:
     """Only fields the desired object manages are compared; equal forms cost nothing more.
-    Write-only fields (inputs Statsig expands) count only when the live object echoes them."""
+    Write-only fields (inputs Statsig expands or never returns) count only when the live
+    object echoes them."""
     desired_form = {name: value for name, value in desired_form.items()
-                    if name not in kind.write_only or name in live_form}
+                    if name not in kind.write_only or name in live}
     live_form = {name: value for name, value in live_form.items() if name in desired_form}
     return [] if live_form == desired_form else diff(kind, live_form, desired_form)
 

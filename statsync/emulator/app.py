@@ -236,7 +236,10 @@ class Emulator:
         if entity.collection == "experiments" and body.get("status", obj["status"]) != obj["status"]:
             self._check_status_change(entity, obj, body)
         entity.update(store, obj, body, partial=(method == "PATCH"), actor=_actor(request))
-        return 200, {"message": f"{entity.label} updated successfully.", "data": _public(obj)}
+        payload = {"message": f"{entity.label} updated successfully."}
+        if _answers_with_data(method, f"/{entity.collection}/{{id}}"):
+            payload["data"] = _public(obj)  # PATCH /target_app/{id} answers with a message only
+        return 200, payload
 
     def _needs_review(self, request: Request, collection: str, object_id: str | None) -> bool:
         if object_id is None or request.method not in ("POST", "PATCH", "PUT"):

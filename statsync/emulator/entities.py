@@ -114,6 +114,10 @@ class Entity:
     patch_defaults: dict[str, Any] = field(default_factory=dict)
     # Kinds Statsig addresses by name (tags, unit ID types) rather than by id.
     by_name: bool = False
+    # ...of which these also get an opaque server id
+    server_id: bool = False
+    # fields accepted on requests but never returned (kept privately)
+    write_only: tuple[str, ...] = ()
     # Whether objects carry audit fields (version, modifier, times).
     audited: bool = True
     create_status: int = 201
@@ -149,10 +153,16 @@ class Entity:
         if store.get(self.collection, name) is not None or name in BUILTIN_NAMES.get(self.collection, ()):
             raise BadRequest(f"Name is already in use. A {self.label.lower()} named {name} already exists.")
         obj = {**self.defaults(name), **copy.deepcopy(body), "_key": name}
-        if self.collection == "tags":
-            obj["id"] = store.new_id()  # tags have an opaque server id besides their name
+        if self.server_id:
+            obj["id"] = store.new_id()  # an opaque server id besides the name
+        self._hide_write_only(obj)
         store.put(self.collection, obj)
         return obj
+
+    def _hide_write_only(self, obj: dict) -> None:
+        for name in self.write_only:
+            if name in obj:
+                obj["_" + name] = obj.pop(name)
 
     def update(self, store: Store, obj: dict, body: dict, partial: bool, actor: dict = API_USER) -> dict:
         previous = copy.deepcopy(obj)
@@ -167,6 +177,7 @@ class Entity:
                        **copy.deepcopy(_writable(body))}
         self.check_update(previous, updated)
         self.finish(store, updated, body, previous)
+        self._hide_write_only(updated)
         self.conform(updated)
         if self.audited and _comparable(updated) != _comparable(previous):
             _audit(store, updated, actor, created=False)
@@ -340,8 +351,10 @@ ENTITIES: dict[str, Entity] = {
                finish=_no_finish, by_name=True, audited=False),
         Entity("segments", "Segment", "SegmentDto", defaults=_segment_defaults, finish=_finish_segment),
         Entity("tags", "Tag", "TagDto", defaults=lambda name: {"description": "", "isCore": False},
-               finish=_no_finish, by_name=True, audited=False, create_status=200,
+               finish=_no_finish, by_name=True, server_id=True, audited=False, create_status=200,
                patch_defaults={"isCore": False}),
+        Entity("target_app", "Target app", "TargetAppDto", defaults=lambda name: {}, finish=_no_finish,
+               by_name=True, server_id=True, audited=False, create_status=200, write_only=("description",)),
         Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults,
                finish=_finish_gate),
         Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,

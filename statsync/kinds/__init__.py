@@ -157,6 +157,7 @@ RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollo
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))
 SEGMENT_CONDITIONS = Reference(target="segment", condition_types=("passes_segment", "fails_segment"))
 TAGS = Reference(target="tag", field="tags")
+TARGET_APPS = Reference(target="target_app", field="targetApps")
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
@@ -183,9 +184,10 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import dynamic_config, experiment, gate, segment, tag, unit_id_type
+    from statsync.kinds import dynamic_config, experiment, gate, segment, tag, target_app, unit_id_type
 
-    kinds = (unit_id_type.KIND, tag.KIND, segment.KIND, gate.KIND, dynamic_config.KIND, experiment.KIND)
+    kinds = (unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND, dynamic_config.KIND,
+             experiment.KIND)
     return {kind.name: kind for kind in kinds}
 
 

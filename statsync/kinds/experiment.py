@@ -1,5 +1,5 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, UNIT_ID_TYPE, KeyedList, Kind, Lifecycle, Reference,
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Lifecycle, Reference,
                             Transition)
 
 LIFECYCLE = Lifecycle(
@@ -89,7 +89,7 @@ KIND = Kind(
     decimal_fields=("allocation", "groups.size"),
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),
-    references=(Reference(target="gate", field="targetingGateID"), TAGS, UNIT_ID_TYPE),
+    references=(Reference(target="gate", field="targetingGateID"), TAGS, TARGET_APPS, UNIT_ID_TYPE),
     sums_to_100=("groups",),
     server_fields=(*AUDIT_FIELDS, "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype", "externalExperimentName", "controlGroupID"),
     representable_states={"status": (None, "setup", "active", "decision_made", "abandoned", "archived"),

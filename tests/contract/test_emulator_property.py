@@ -29,9 +29,10 @@ ERROR_SHAPE = {"type": "object", "required": ["status", "message"],
 SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_config"},
          "experiments": {"name": "known_experiment"}, "tags": {"name": "known tag", "description": ""},
          "unit_id_types": {"name": "knownUnit", "description": ""},
-         "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"}}
+         "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"},
+         "target_app": {"name": "known app", "description": ""}}
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
-         "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment"}
+         "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app"}
 
 
 def implemented_operations():

@@ -99,7 +99,7 @@ def test_safety_thresholds_through_the_cli(served, examples):
         path.write_text(path.read_text().replace("description: ", "description: Changed. "))
     changed = cli(served, examples, "apply", "--auto-approve")
     # search_v2.yaml holds two gates: three objects change
-    assert changed.returncode == 1 and "refusing to change 3 of 11 managed objects (27% > " in changed.stderr
+    assert changed.returncode == 1 and "refusing to change 3 of 12 managed objects (25% > " in changed.stderr
     assert cli(served, examples, "apply", "--auto-approve", "--force").returncode == 0
 
 

@@ -20,7 +20,7 @@ def test_apply_plan_change_apply_plan_over_http(served, examples):
     url = ["--api-url", served.url]
     applied = statsync("apply", str(examples), *url, "--auto-approve", env=KEY)
     assert applied.returncode == 0, applied.stderr
-    assert "Apply finished: 12 applied (" in applied.stdout  # 11 creates and a start
+    assert "Apply finished: 13 applied (" in applied.stdout  # 12 creates and a start
 
     clean = statsync("plan", str(examples), *url, "--detailed-exitcode", env=KEY)
     assert clean.returncode == 0, clean.stdout + clean.stderr

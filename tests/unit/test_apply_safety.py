@@ -61,9 +61,9 @@ def test_journal_records_every_step_and_a_summary(emulator, examples, tmp_path):
     records = [json.loads(line) for line in journal.path.read_text().splitlines()]
     assert records[0]["type"] == "start" and records[-1]["type"] == "summary"
     steps = [r for r in records if r["type"] == "step"]
-    assert len(steps) == 12 and {s["outcome"] for s in steps} == {"applied"}  # 11 creates, then a start
+    assert len(steps) == 13 and {s["outcome"] for s in steps} == {"applied"}  # 12 creates, then a start
     assert steps[0].keys() >= {"action", "kind", "id", "requests", "outcome", "error", "duration"}
-    assert records[-1]["applied"] == 12 and records[-1]["requests"] == 13  # the start checks the status first
+    assert records[-1]["applied"] == 13 and records[-1]["requests"] == 14  # the start checks the status first
 
 
 def _console_gates(emulator, *ids, **fields):
@@ -190,7 +190,7 @@ def test_safety_thresholds(emulator, examples):
         check_safety(plan, {**safety, "max_deletes": 10}, allow_deletes=6)
     check_safety(plan, safety, allow_deletes=7)
     check_safety(plan, safety, force=True)
-    with pytest.raises(StatsyncError, match=r"refusing to change 7 of 18 managed objects \(39% > "):
+    with pytest.raises(StatsyncError, match=r"refusing to change 7 of 19 managed objects \(37% > "):
         check_safety(plan, {**safety, "max_deletes": 10, "max_changed_percent": 30})
 
 

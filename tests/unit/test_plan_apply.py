@@ -21,13 +21,13 @@ def plan_and_apply(emulator, project, apply=True):
 def test_examples_apply_then_plan_is_empty_despite_server_defaults_and_ids(emulator, examples):
     project = load_project((str(examples),))
     plan, outcomes = plan_and_apply(emulator, project)
-    assert plan.count("create") == 11 and {o.status for o in outcomes} == {"applied"}
+    assert plan.count("create") == 12 and {o.status for o in outcomes} == {"applied"}
     # the emulator filled defaults and generated rule ids, baseIDs and group ids
     live_gate = emulator.store.get("gates", "new_checkout")
     assert all(rule["baseID"] for rule in live_gate["rules"])
     assert emulator.store.get("experiments", "search_ranking")["groups"][0]["id"]
     second, _ = plan_and_apply(emulator, project, apply=False)
-    assert not second.has_changes and second.unchanged == 11
+    assert not second.has_changes and second.unchanged == 12
 
 
 def test_one_changed_percentage_is_exactly_one_change_and_keeps_rule_identity(emulator, examples):
@@ -139,7 +139,7 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
     live, requests = run(go())
     assert len(live["gate"]) == 250
     assert requests == {"GET /gates": 3, "GET /dynamic_configs": 1, "GET /experiments": 1, "GET /tags": 1,
-                        "GET /unit_id_types": 1, "GET /segments": 1}
+                        "GET /unit_id_types": 1, "GET /segments": 1, "GET /target_app": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])

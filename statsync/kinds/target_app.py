@@ -1,0 +1,25 @@
+"""Target apps: `/console/v1/target_app` (DIGEST §10; an Enterprise feature).
+
+Objects name target apps by name in their `targetApps`, and membership is kept on
+that side (the readable one), not through the target app's own lists. A target
+app's description can be written but Statsig never returns it, so it is compared
+only if Statsig ever does.
+"""
+from statsync.kinds import Kind
+
+KIND = Kind(
+    name="target_app",
+    plural="target_apps",
+    title="Target app",
+    collection="/target_app",
+    identity="name",
+    create_dto="TargetAppCreateDto",
+    partial_update_dto="UpdateTargetAppDto",
+    response_dto="TargetAppDto",
+    fields={"description": "What the app is (written on create; Statsig does not return it)."},
+    defaults={"description": ""},
+    name_defaults_to_id=False,
+    always_sent=("description",),  # required on create
+    write_only=("description",),
+    server_fields=("id",),
+)

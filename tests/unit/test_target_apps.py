@@ -1,0 +1,62 @@
+"""Target apps: named by name, referenced from targetApps, description write-only."""
+from pathlib import Path
+
+import pytest
+
+from statsync.config import load_project
+from statsync.errors import InvalidConfig
+from statsync.importer import write_all
+from statsync.workflow import apply_plan, load_desired, make_plan, read_live
+from tests.conftest import client_for, run
+
+OBJECTS = """kind: target_app
+id: iOS app
+description: The iPhone and iPad app
+---
+kind: gate
+id: ios_only_gate
+targetApps: [iOS app]
+"""
+
+
+def setup(emulator, tmp_path: Path, text: str = OBJECTS):
+    repo = tmp_path / "repo"
+    repo.mkdir(exist_ok=True)
+    (repo / "objects.yaml").write_text(text)
+    project = load_project((str(repo),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(project, client, "t")
+            return plan, await apply_plan(plan, client)
+    return run(go())
+
+
+def test_a_target_app_is_created_before_what_targets_it_and_does_not_drift(emulator, tmp_path):
+    plan, outcomes = setup(emulator, tmp_path)
+    assert [s.address for s in plan.steps] == ["target_app.iOS app", "gate.ios_only_gate"]
+    assert plan.steps[0].requests[0].body == {"name": "iOS app", "description": "The iPhone and iPad app"}
+    assert plan.steps[1].depends_on == ["target_app.iOS app"]
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    # Statsig never returns the description, so it cannot be compared (or drift)
+    again, _ = setup(emulator, tmp_path, OBJECTS.replace("iPhone and iPad", "iPhone"))
+    assert not again.has_changes
+
+
+def test_targetApps_must_name_a_target_app(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "g.yaml").write_text("kind: gate\nid: some_gate\ntargetApps: [Android]\n")
+    with pytest.raises(InvalidConfig, match="targetApps\\[0\\]: target_app 'Android' does not exist in the repository"):
+        load_desired(load_project((str(repo),)))
+
+
+def test_import_writes_target_apps_without_the_unreadable_description(emulator, tmp_path):
+    setup(emulator, tmp_path)
+
+    async def go():
+        async with client_for(emulator) as client:
+            return await read_live(client)
+    result = write_all(run(go()), tmp_path / "imported", target="t")
+    assert result.unrepresentable == [] and result.not_round_tripping == []
+    assert (tmp_path / "imported" / "target_apps" / "iOS app.yaml").read_text() == "kind: target_app\nid: iOS app\n"
