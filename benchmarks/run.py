@@ -221,6 +221,7 @@ async def apply_throughput(work: Path, latency_ms: float, mutations: int, window
         proj = load_project((str(repo),))
         async with ConsoleClient(match.group(1), KEY, limits=limits) as client:
             plan = await make_plan(proj, client, "bench")
+            reads = client.request_count
             started = time.monotonic()
             outcomes = await execute(plan, client, ApplyOptions(parallelism=16))
             elapsed = time.monotonic() - started
@@ -233,7 +234,7 @@ async def apply_throughput(work: Path, latency_ms: float, mutations: int, window
     # Each update is a conflict-check GET and a PATCH; the request window binds when
     # 2 × updates / 100 windows outlast the mutation window. The plan's own reads
     # came first and count in the window too.
-    requests = 2 * len(plan.steps) + sum(1 for _ in range(3))
+    requests = 2 * len(plan.steps) + reads
     by_requests = (math.ceil(requests / limits.requests) - 1) * limits.request_seconds
     by_mutations = (math.ceil(applied / limits.mutations) - 1) * limits.mutation_seconds
     best = max(by_requests, by_mutations)

@@ -8,6 +8,7 @@ references that resolve, no reference cycles).
 from __future__ import annotations
 
 import graphlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -50,13 +51,9 @@ def display_path(path: Iterable[str | int]) -> str:
     return out
 
 
-_validators: dict[str, Any] = {}
-
-
+@lru_cache(maxsize=None)
 def _validator(kind_name: str):
-    if kind_name not in _validators:
-        _validators[kind_name] = spec.DecimalValidator(kind_schema(kind_name))
-    return _validators[kind_name]
+    return spec.DecimalValidator(kind_schema(kind_name))
 
 
 def _describe(error: ValidationError) -> tuple[tuple, str, bool]:

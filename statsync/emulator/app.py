@@ -275,11 +275,7 @@ class Emulator:
         if rule.allowed_from and obj.get("status") not in rule.allowed_from:
             raise BadRequest(f"Cannot {action.replace('_', ' ')} {entity.label.lower()} {obj['id']} "
                              f"while its status is {obj.get('status')!r}.")
-        obj["_now"] = self.store.now()
-        try:
-            rule.effect(obj, body or {})
-        finally:
-            obj.pop("_now", None)
+        rule.effect(obj, body or {}, self.store.now())
         entity.touch(self.store, obj, actor)
         if rule.returns_object:
             return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}

@@ -121,6 +121,10 @@ class Entity:
     # Whether objects carry audit fields (version, modifier, times).
     audited: bool = True
     create_status: int = 201
+    # what Statsig refuses beyond the request schema: (store, body) on create,
+    # (previous, updated) on update
+    check_create: Callable[[Store, dict], None] | None = None
+    check_change: Callable[[dict, dict], None] | None = None
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
         if self.by_name:
@@ -132,11 +136,8 @@ class Entity:
             object_id = derive_id(body["name"])
         if store.get(self.collection, object_id) is not None:
             raise BadRequest(f"Name is already in use. A {self.label.lower()} with id {object_id} already exists.")
-        if self.collection == "experiments":
-            if body.get("status", "setup") not in ("setup", "active"):
-                raise BadRequest("Invalid request. An experiment can only be created in status setup or active.")
-            if body.get("layerID") and store.get("layers", body["layerID"]) is None:
-                raise BadRequest(f"Invalid request. Layer {body['layerID']} does not exist.")
+        if self.check_create is not None:
+            self.check_create(store, body)
         obj = {"id": object_id, **self.defaults(object_id)}
         obj.update(copy.deepcopy(_writable(body)))
         obj.setdefault("name", object_id)
@@ -199,8 +200,8 @@ class Entity:
         _audit(store, obj, actor, created=False)
 
     def check_update(self, previous: dict, updated: dict) -> None:
-        if self.collection == "experiments":
-            _check_experiment_update(previous, updated)
+        if self.check_change is not None:
+            self.check_change(previous, updated)
 
 
 def _allows_null(schema: dict) -> bool:
@@ -216,6 +217,13 @@ def _check_group_sizes(groups: list[dict]) -> None:
     total = sum(Decimal(str(group.get("size", 0))) for group in groups)
     if groups and total != 100:
         raise BadRequest(f"Invalid request. Group sizes must add up to 100 (they add up to {total}).")
+
+
+def _check_experiment_create(store: Store, body: dict) -> None:
+    if body.get("status", "setup") not in ("setup", "active"):
+        raise BadRequest("Invalid request. An experiment can only be created in status setup or active.")
+    if body.get("layerID") and store.get("layers", body["layerID"]) is None:
+        raise BadRequest(f"Invalid request. Layer {body['layerID']} does not exist.")
 
 
 def _check_experiment_update(previous: dict, updated: dict) -> None:
@@ -359,6 +367,8 @@ ENTITIES: dict[str, Entity] = {
                finish=_finish_gate),
         Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
                patch_defaults={"isEnabled": True}),
-        Entity("experiments", "Experiment", "ExternalExperimentDto", defaults=_experiment_defaults, finish=_finish_experiment),
+        Entity("experiments", "Experiment", "ExternalExperimentDto", defaults=_experiment_defaults,
+               finish=_finish_experiment, check_create=_check_experiment_create,
+               check_change=_check_experiment_update),
     )
 }

@@ -11,7 +11,7 @@ from typing import Callable
 
 from statsync.emulator.entities import BadRequest
 
-Effect = Callable[[dict, dict], None]  # (object, request body) → mutate object
+Effect = Callable[[dict, dict, int], None]  # (object, request body, epoch ms) → mutate object
 
 
 @dataclass(frozen=True)
@@ -22,73 +22,67 @@ class Action:
 
 
 def _set(**fields) -> Effect:
-    def apply(obj: dict, body: dict) -> None:
+    def apply(obj: dict, body: dict, now: int) -> None:
         obj.update(fields)
     return apply
 
 
-def _gate_enable(obj: dict, body: dict) -> None:
-    obj.update(status="In Progress", isEnabled=True)
+def _archive(status: str) -> Effect:
+    def apply(obj: dict, body: dict, now: int) -> None:
+        obj["_statusBeforeArchive"] = obj.get("status")
+        obj["status"] = status
+    return apply
 
 
-def _archive(obj: dict, body: dict) -> None:
-    obj["_statusBeforeArchive"] = obj.get("status")
-    obj["status"] = "Archived" if obj.get("status") in _GATE_OR_CONFIG_STATUSES else "archived"
+def _unarchive_by_enabled(enabled: str) -> Effect:
+    """Gates and configs come back enabled or disabled as their isEnabled says."""
+    def apply(obj: dict, body: dict, now: int) -> None:
+        obj.pop("_statusBeforeArchive", None)
+        obj["status"] = enabled if obj.get("isEnabled", True) else "Disabled"
+    return apply
 
 
-def _unarchive_gate(obj: dict, body: dict) -> None:
-    obj.pop("_statusBeforeArchive", None)
-    obj["status"] = "In Progress" if obj.get("isEnabled", True) else "Disabled"
-
-
-def _unarchive_config(obj: dict, body: dict) -> None:
-    obj.pop("_statusBeforeArchive", None)
-    obj["status"] = "Enabled" if obj.get("isEnabled", True) else "Disabled"
-
-
-def _unarchive_experiment(obj: dict, body: dict) -> None:
+def _unarchive_experiment(obj: dict, body: dict, now: int) -> None:
     # Unarchiving makes the experiment editable again without restarting it.
     obj["status"] = obj.pop("_statusBeforeArchive", None) or "setup"
 
 
-def _start(obj: dict, body: dict, now: int = 0) -> None:
-    obj.update(status="active", startTime=obj.get("_now"))
+def _start(obj: dict, body: dict, now: int) -> None:
+    obj.update(status="active", startTime=now)
 
 
-def _make_decision(obj: dict, body: dict) -> None:
+def _make_decision(obj: dict, body: dict, now: int) -> None:
     group_ids = {group["id"] for group in obj.get("groups", [])}
     if body["id"] not in group_ids:
         raise BadRequest(f"Invalid request. Group {body['id']} is not a group of this experiment.")
     obj.update(status="decision_made", launchedGroupID=body["id"], decisionReason=body["decisionReason"],
-               decisionTime=obj.get("_now"), endTime=obj.get("_now"))
+               decisionTime=now, endTime=now)
 
 
-def _abandon(obj: dict, body: dict) -> None:
-    obj.update(status="abandoned", decisionReason=body["decisionReason"], decisionTime=obj.get("_now"),
-               endTime=obj.get("_now"))
+def _abandon(obj: dict, body: dict, now: int) -> None:
+    obj.update(status="abandoned", decisionReason=body["decisionReason"], decisionTime=now, endTime=now)
 
 
-def _reset(obj: dict, body: dict) -> None:
+def _reset(obj: dict, body: dict, now: int) -> None:
     obj.update(status="setup", startTime=None, endTime=None, decisionTime=None, launchedGroupID=None,
                decisionReason=None)
 
 
-_GATE_OR_CONFIG_STATUSES = ("In Progress", "Launched", "Disabled", "Enabled")
 _NOT_ARCHIVED_GATE = ("In Progress", "Launched", "Disabled")
 
 ACTIONS: dict[str, dict[str, Action]] = {
     "gates": {
         "launch": Action(("In Progress", "Disabled"), _set(status="Launched", isEnabled=True), True),
         "disable": Action(("In Progress", "Launched"), _set(status="Disabled", isEnabled=False), True),
-        "enable": Action(("Launched", "Disabled", "In Progress"), _gate_enable, True),
-        "archive": Action(_NOT_ARCHIVED_GATE, _archive, True),
-        "unarchive": Action(("Archived",), _unarchive_gate, True),
+        "enable": Action(("Launched", "Disabled", "In Progress"), _set(status="In Progress", isEnabled=True), True),
+        "archive": Action(_NOT_ARCHIVED_GATE, _archive("Archived"), True),
+        "unarchive": Action(("Archived",), _unarchive_by_enabled("In Progress"), True),
     },
     "dynamic_configs": {
         "enable": Action(("Enabled", "Disabled"), _set(status="Enabled", isEnabled=True), True),
         "disable": Action(("Enabled", "Disabled"), _set(status="Disabled", isEnabled=False), True),
-        "archive": Action(("Enabled", "Disabled"), _archive, True),
-        "unarchive": Action(("Archived",), _unarchive_config, True),
+        "archive": Action(("Enabled", "Disabled"), _archive("Archived"), True),
+        "unarchive": Action(("Archived",), _unarchive_by_enabled("Enabled"), True),
     },
     "experiments": {
         "start": Action(("setup",), _start, False),
@@ -96,7 +90,7 @@ ACTIONS: dict[str, dict[str, Action]] = {
         "abandon": Action(("active",), _abandon, False),
         "reset": Action(("active", "decision_made", "abandoned", "experiment_stopped", "assignment_stopped"),
                         _reset, False),
-        "archive": Action(("setup", "decision_made", "abandoned", "experiment_stopped"), _archive, False),
+        "archive": Action(("setup", "decision_made", "abandoned", "experiment_stopped"), _archive("archived"), False),
         "unarchive": Action(("archived",), _unarchive_experiment, False),
     },
 }

@@ -6,6 +6,7 @@ all read these declarations; adding a kind should be mostly one new module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -191,14 +192,10 @@ def _registry() -> dict[str, Kind]:
     return {kind.name: kind for kind in kinds}
 
 
-KINDS: dict[str, Kind] = {}
-
-
+@lru_cache(maxsize=1)
 def all_kinds() -> dict[str, Kind]:
     """Every kind, in dependency order: a kind only references kinds before it."""
-    if not KINDS:
-        KINDS.update(_registry())
-    return KINDS
+    return _registry()
 
 
 def get(name: str) -> Kind:

@@ -16,7 +16,6 @@ from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"), "replace": ("-/+", "red")}
-CONFLICT_CHECK = 1  # each update or delete reads its object again just before it is sent
 MAX_VALUE = 120  # characters of a value shown inline before it is shortened
 
 
@@ -86,7 +85,8 @@ def summary(plan: Plan) -> str:
 
 def cost(plan: Plan, limits: Limits | None) -> str:
     """How many requests apply will make, and how long that takes at the rate limit."""
-    checks = sum(1 for step in plan.steps if step.action in ("update", "delete", "replace") or step.is_lifecycle) * CONFLICT_CHECK
+    # every step on an existing object reads it again just before it is sent
+    checks = sum(1 for step in plan.steps if step.action != "create")
     total = plan.request_count + checks
     line = (f"Apply will make about {total} API request(s) ({_count(plan.request_count, 'change')}, "
             f"{_count(checks, 'conflict check')})")
