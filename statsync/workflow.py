@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 from statsync.api.client import ConsoleClient
+from statsync.config import Project
 from statsync.diff import diff
 from statsync.errors import StatsyncError
-from statsync.normalize import canonical
-from statsync.planfile import file_digests
-from statsync.config import Project
 from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.journal import Journal
 from statsync.kinds import all_kinds
 from statsync.loader import load_paths
+from statsync.normalize import canonical
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
+from statsync.planfile import file_digests
 from statsync.references import references
 from statsync.validate import DesiredObject, check_references, desired_objects
 
@@ -57,20 +57,26 @@ def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
     )
 
 
-async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
-    """Validation whose references may also name live objects."""
+async def load_against_live(project: Project, client: ConsoleClient,
+                            kinds: Callable[[list[DesiredObject]], set[str]]) -> tuple[list[DesiredObject], LiveObjects]:
+    """The repository's objects, and the live objects of `kinds(desired)`; references may
+    name an object in either."""
     desired = await asyncio.to_thread(load_desired, project, False)
-    needed = {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
-    live = await read_live(client, needed)
+    live = await read_live(client, kinds(desired))
     check_references(desired, {kind: set(objects) for kind, objects in live.items()})
+    return desired, live
+
+
+async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
+    """Validation whose references may also name live objects (only referenced kinds are read)."""
+    desired, _ = await load_against_live(project, client, lambda desired: {
+        ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)})
     return desired
 
 
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:
     options = options or plan_options(project)
-    desired = await asyncio.to_thread(load_desired, project, False)
-    live = await read_live(client, kinds_to_read(desired, options))
-    check_references(desired, {kind: set(objects) for kind, objects in live.items()})
+    desired, live = await load_against_live(project, client, lambda desired: kinds_to_read(desired, options))
     return build_plan(desired, live, target, options)
 
 
