@@ -46,6 +46,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except StatsyncError as exc:
             fail(str(exc))
             sys.exit(EXIT_ERROR)
+        except OSError as exc:  # a file statsync had to read or write: which, and why
+            where = exc.filename or "a file"
+            fail(f"{where}: {exc.strerror or exc}")
+            sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

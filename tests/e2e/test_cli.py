@@ -124,3 +124,14 @@ def test_validate_online_resolves_references_against_live_objects(examples):
 def test_a_missing_path_is_reported_before_anything_else():
     result = statsync("plan", "no/such/dir", env={"STATSIG_CONSOLE_API_KEY": ""})
     assert result.returncode == 1 and result.stderr.strip() == "error: no/such/dir: no such file or directory"
+
+
+def test_a_file_statsync_cannot_write_is_a_one_line_error(examples, tmp_path):
+    assert statsync("apply", str(examples), "--target", "local", "--auto-approve").returncode == 0
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("")
+    result = statsync("import", "--config", str(examples / "statsync.yaml"), "--target", "local",
+                      "--out", str(blocker / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {blocker}") and "Not a directory" in line
