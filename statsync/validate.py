@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from jsonschema import ValidationError
 
 from statsync import spec
+from statsync.conditions import operator_problems
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
 from statsync.loader import Document
@@ -157,6 +158,9 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
                     display_path((list_name, index, keyed.key))))
             seen[key] = index
     problems += _lifecycle_problems(obj)
+    if "rules" in obj.kind.keyed_lists:
+        problems += [Problem(obj.mark(path), message, display_path(path))
+                     for path, message in operator_problems(obj.body.get("rules"))]
     for list_name in obj.kind.sums_to_100:
         items = obj.body.get(list_name)
         if items:

@@ -49,7 +49,33 @@ def body_strategy(kind_name):
 
 
 def _unique_names(rules):
-    return [{**rule, "name": f"{rule.get('name', '')} #{i}"} for i, rule in enumerate(rules)]
+    return [{**rule, "name": f"{rule.get('name', '')} #{i}", "conditions": [_documented_operator(condition)
+                                                                           for condition in rule["conditions"]]}
+            for i, rule in enumerate(rules)]
+
+
+# Operators Statsig documents per condition type (DIGEST §8.2); the spec leaves them free strings.
+DOCUMENTED_OPERATORS = {
+    **dict.fromkeys(("user_id", "country", "ip_address", "os_name", "browser_name", "environment_tier"),
+                    ("any", "none")),
+    "email": ("any", "none", "str_contains_any", "str_contains_none"),
+    **dict.fromkeys(("app_version", "browser_version", "os_version"),
+                    ("any", "none", "version_lt", "version_gt", "version_lte", "version_gte")),
+    "custom_field": ("any", "none", "str_contains_any", "lt", "gt", "version_gt", "before", "after", "on"),
+    "unit_id": ("any", "none", "str_contains_any", "str_contains_none", "is_null", "is_not_null"),
+    "time": ("after", "before"),
+}
+
+
+def _documented_operator(condition):
+    """Live rules carry operators that fit their type: pick one, varied by the generated text."""
+    condition = dict(condition)
+    if condition["type"] in ("public", "passes_gate", "fails_gate", "passes_segment", "fails_segment"):
+        condition.pop("operator", None)
+    else:
+        choices = DOCUMENTED_OPERATORS.get(condition["type"], ("any", "none"))
+        condition["operator"] = choices[len(str(condition.get("operator"))) % len(choices)]
+    return condition
 
 
 COUNTER = itertools.count()

@@ -113,3 +113,37 @@ def test_statsync_block_rejects_unknown_settings():
     assert problems(GATE + "statsync: {protec: true}\n") == [
         "f.yaml:3:12: statsync.protec: unknown field (did you mean 'protect'?)"]
     assert problems(GATE + "statsync: {protect: true, ignore: [rules.*.passPercentage]}\n") == []
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ("{type: country, operator: version_gt, targetValue: [CA]}",
+     "f.yaml:4:73: rules[0].conditions[0].operator: 'version_gt' does not fit country conditions; use one of any,"),
+    ("{type: passes_gate, operator: any, targetValue: other}",
+     "f.yaml:4:77: rules[0].conditions[0].operator: passes_gate conditions take no operator (found 'any')"),
+    ("{type: email, targetValue: [x]}",
+     "f.yaml:4:47: rules[0].conditions[0]: email conditions need an operator: any, none,"),
+    ("{type: app_version, operator: gt, targetValue: '1.0'}",
+     "f.yaml:4:77: rules[0].conditions[0].operator: 'gt' does not fit app_version conditions; use one of any, "
+     "none, version_gt"),
+])
+def test_operators_must_fit_their_condition_type(condition, expected):
+    text = GATE + f"rules:\n  - {{name: R, passPercentage: 1, conditions: [{condition}]}}\n"
+    found = problems(text, live={"gate": {"other"}})
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize("condition", [
+    "{type: custom_field, field: signup, operator: before, targetValue: [1700000000000]}",
+    "{type: unit_id, customID: companyID, operator: is_null}",
+    "{type: os_version, operator: version_lte, targetValue: ['17.0']}",
+    "{type: public}",
+])
+def test_operators_that_fit_are_accepted(condition):
+    assert problems(GATE + f"rules:\n  - {{name: R, passPercentage: 1, conditions: [{condition}]}}\n") == []
+
+
+def test_segment_rules_only_take_the_conditions_segments_allow():
+    text = ("kind: segment\nid: seg\ntype: rule_based\nrules:\n"
+            "  - {name: R, passPercentage: 1, conditions: [{type: passes_gate, targetValue: g}]}\n")
+    assert problems(text) == ["f.yaml:5:54: rules[0].conditions[0].type: 'passes_gate' is not an allowed value"
+                              " (did you mean 'passes_segment'?)"]
