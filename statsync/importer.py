@@ -18,7 +18,7 @@ import yaml
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import initial_status
 from statsync.loader import load_file
-from statsync.normalize import canonical, project
+from statsync.normalize import canonical, fold_items, project
 from statsync.plan import LiveObjects, PlanOptions, build_plan
 from statsync.schemas import kind_schema
 from statsync.validate import desired_objects
@@ -118,8 +118,7 @@ def _project_raw(kind: Kind, live: dict) -> dict:
             continue
         value = project(live[name], schema[name])  # server-owned sub-fields fall away
         if name in kind.keyed_lists and isinstance(value, list):
-            value = [{k: v for k, v in item.items() if v is not None and v != "" and v is not False}
-                     for item in value if isinstance(item, dict)]
+            value = fold_items(kind, name, [item for item in value if isinstance(item, dict)])
             if name == "rules":
                 value = [_clean_rule(rule) for rule in value]
         out[name] = value

@@ -16,7 +16,7 @@ import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Callable
 
-from statsync.kinds import Kind
+from statsync.kinds import Kind, all_kinds
 from statsync.schemas import kind_schema
 
 
@@ -25,6 +25,10 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     fields = {name: value for name, value in body.items() if name in kind.fields}
     obj = project(fields, schema)
     with_defaults(kind, object_id, obj)
+    for ref in kind.references:
+        # naming an object Statsig owns (an implicit layer) is the same as naming none
+        if ref.field and isinstance(obj.get(ref.field), str) and all_kinds()[ref.target].is_implicit(obj[ref.field]):
+            obj[ref.field] = None
     for name in kind.empty_is_none:
         if name in obj and obj[name] is None:
             obj[name] = ""
@@ -39,7 +43,7 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         obj["rules"] = [_rule(rule) for rule in obj["rules"]]
     for name in kind.keyed_lists:
         if isinstance(obj.get(name), list):
-            obj[name] = [_fold_item(item) for item in obj[name]]
+            obj[name] = fold_items(kind, name, obj[name])
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
     return obj
@@ -82,12 +86,13 @@ def _fits(value: Any, schema: dict) -> bool:
     return (isinstance(value, dict) and "object" in kinds) or (isinstance(value, list) and "array" in kinds)
 
 
-def _fold_item(item: Any) -> Any:
+def fold_items(kind: Kind, name: str, items: list) -> list:
     """Inside a rule or group, Statsig's empty values mean "not set": a group's
-    `description: ""`, `disabled: false`, a rule's `environments: null`."""
-    if not isinstance(item, dict):
-        return item
-    return {key: value for key, value in item.items() if not _unset(value)}
+    `description: ""`, `disabled: false`, a rule's `environments: null`. Free-form
+    values (a layer parameter's `defaultValue: false`) are values, not empties."""
+    kept = {dotted.split(".", 1)[1] for dotted in kind.json_fields if dotted.startswith(name + ".")}
+    return [{key: value for key, value in item.items() if key in kept or not _unset(value)}
+            if isinstance(item, dict) else item for item in items]
 
 
 def _unset(value: Any) -> bool:

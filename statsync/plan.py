@@ -7,10 +7,13 @@ reviewer reads the real thing.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
+from statsync import spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.lifecycle import Refused, initial_status, path, request_body
@@ -145,6 +148,7 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
             unchanged += 1
             ignored_elsewhere += ignored
         steps += [*before, *([step] if step else []), *after]
+    refusals += _shipped_into_layers(steps, desired)
     referrers = referrers_after(desired, live) if any(s.action == "replace" for s in steps) else {}
     for step in steps:
         users = [user for user in referrers.get((step.kind, step.id), []) if user != step.object_address]
@@ -165,26 +169,90 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     return plan
 
 
+def _shipped_into_layers(steps: list[Step], desired: list[DesiredObject]) -> list[Problem]:
+    """Shipping a group rewrites its layer's parameter defaults to the group's values
+    (DIGEST §6.3). A layer file that still says otherwise would undo the launch on the
+    next apply, so the plan asks for the file to say what Statsig will."""
+    by_key = {obj.key: obj for obj in desired}
+    problems = []
+    for step in steps:
+        if step.action != "make_decision":
+            continue
+        experiment = by_key[(step.kind, step.id)]
+        layer = by_key.get(("layer", experiment.body.get("layerID") or ""))
+        shipped = experiment.body.get("launchedGroupID")
+        group = next((g for g in experiment.body.get("groups") or [] if g.get("name") == shipped), None)
+        if layer is None or group is None:
+            continue
+        values = group.get("parameterValues") or {}
+        for index, parameter in enumerate(layer.body.get("parameters") or []):
+            name = parameter.get("name")
+            if name in values and canonical_json(values[name]) != canonical_json(parameter.get("defaultValue")):
+                problems.append(Problem(
+                    layer.mark(("parameters", index, "defaultValue")),
+                    f"experiment {experiment.id} ships group {shipped!r}, and Statsig then sets {name} to "
+                    f"{json.dumps(values[name])} in this layer; set defaultValue to that, or the next apply "
+                    f"would undo the launch", f"parameters[{index}].defaultValue"))
+    return problems
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
 def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
     order = {name: index for index, name in enumerate(all_kinds())}
     return sorted(desired, key=lambda obj: (order[obj.kind.name], obj.id))
 
 
 def _create(obj: DesiredObject) -> Step:
+    """POST the fields the create DTO takes; a PATCH in the same step sets those only an
+    update takes (a layer's parameters, a holdout's members)."""
     kind = obj.kind
     fields = copy.deepcopy(field_body(kind, obj.body))  # a status is reached through its own endpoints after
-    required = {name: copy.deepcopy(kind.defaults[name]) for name in kind.always_sent
+    required = {name: copy.deepcopy(kind.defaults[name]) for name in (*kind.always_sent, *_contract(kind).required)
                 if name not in fields and kind.defaults.get(name) is not None}
-    body = {kind.identity: obj.id, **({"name": obj.id} if kind.name_defaults_to_id else {}), **required, **fields}
+    identity = {} if kind.id_from_name else {kind.identity: obj.id}
+    named = {"name": obj.id} if kind.name_defaults_to_id or kind.id_from_name else {}
+    body = {**identity, **named, **required, **fields}
     changes = []
     for name, value in body.items():
         keyed = kind.keyed_lists.get(name)
         if keyed is not None and isinstance(value, list):
             # one line per rule or group reads better than one long list
             changes += [Change(f"{name}[{item.get(keyed.key)}]", ABSENT, item) for item in value]
-        elif name != kind.identity:
+        elif name != kind.identity and not (kind.id_from_name and name == "name"):
             changes.append(Change(name, ABSENT, value))
-    return Step("create", kind.name, obj.id, changes, [ApiRequest("POST", kind.path(), body)])
+    first = {name: value for name, value in body.items() if name not in _contract(kind).update_only}
+    rest = {name: value for name, value in body.items() if name in _contract(kind).update_only}
+    requests = [ApiRequest("POST", kind.path(), first)]
+    if rest:
+        requests.append(ApiRequest("PATCH", kind.path(obj.id), rest))
+    return Step("create", kind.name, obj.id, changes, requests)
+
+
+@dataclass(frozen=True)
+class _Contract:
+    """What the spec's DTOs say about a kind's fields."""
+
+    required: tuple[str, ...]  # on create
+    create_only: frozenset[str]  # set at creation, never updated (a layer's idType)
+    update_only: frozenset[str]  # not taken on create (a layer's parameters)
+
+
+def _contract(kind: Kind) -> _Contract:
+    return _contract_of(kind.name)
+
+
+@lru_cache(maxsize=None)
+def _contract_of(kind_name: str) -> _Contract:
+    kind = all_kinds()[kind_name]
+    create = spec.component(kind.create_dto)
+    created = set(create.get("properties", {}))
+    updated = set(spec.component(kind.partial_update_dto).get("properties", {}))
+    fields = set(kind.fields)
+    return _Contract(tuple(create.get("required", ())), frozenset((created - updated) & fields),
+                     frozenset((updated - created) & fields))
 
 
 def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +267,7 @@ def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
 def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
     """The update step (None when in sync) and how many live differences ignore rules hid."""
     kind = obj.kind
-    fields = field_body(kind, obj.body)
+    fields = _with_grown_members(kind, field_body(kind, obj.body), live)
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
@@ -212,27 +280,31 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
     if not changes:
         return None, len(ignored)
     fields = {change.field for change in changes}
-    if not kind.patchable:
-        return _without_patch(obj, wanted, live, live_form, changes, fields, ignored), 0
-    body = update_body(kind, obj.id, wanted, live, fields)
-    step = Step("update", kind.name, obj.id, changes, [ApiRequest("PATCH", kind.path(obj.id), body)],
-                live=LiveVersion.of(live, live_form), ignored=ignored)
-    return step, 0
-
-
-def _without_patch(obj: DesiredObject, wanted: dict, live: dict, live_form: dict, changes: list[Change],
-                   fields: set[str], ignored: list[str]) -> Step:
-    """A change to an object Statsig cannot update: its own endpoints where a field has one
-    (a segment's rules), else a `replace` — delete and create again, refused unless allowed."""
-    kind = obj.kind
     live_version = LiveVersion.of(live, live_form)
-    if fields <= set(kind.field_endpoints):
-        body = update_body(kind, obj.id, wanted, live, fields)
-        requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name]) for name in sorted(fields)]
-        return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored)
-    create = _create(obj).requests[0]
-    return Step("replace", kind.name, obj.id, changes, [ApiRequest("DELETE", kind.path(obj.id)), create],
-                live=live_version, ignored=ignored)
+    fixed = fields - set(kind.field_endpoints) if not kind.patchable else fields & _contract(kind).create_only
+    if fixed:
+        # Statsig cannot change these in place: delete and create again, refused unless allowed
+        requests = [ApiRequest("DELETE", kind.path(obj.id)), *_create(obj).requests]
+        return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
+    body = update_body(kind, obj.id, wanted, live, fields)
+    if kind.patchable:
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)]
+    else:  # each field through its own endpoint (a segment's rules)
+        requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
+                    for name in sorted(fields)]
+    return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
+
+
+def _with_grown_members(kind: Kind, fields: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """A global holdout's live members the YAML does not list were added by Statsig:
+    keep them, so they are neither drift nor removed."""
+    if not kind.grows or not fields.get(kind.grows_when, kind.defaults.get(kind.grows_when)):
+        return fields
+    fields = dict(fields)
+    for name in kind.grows:
+        listed = list(fields.get(name) or [])
+        fields[name] = listed + [member for member in live.get(name) or [] if member not in listed]
+    return fields
 
 
 def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any],

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from statsync.kinds import Kind
+from statsync.kinds import Kind, all_kinds
 
 FieldPath = tuple[str | int, ...]
 
@@ -19,12 +19,13 @@ class Ref:
 def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
     """Every reference in `body` (a desired body or a live object)."""
     for ref in kind.references:
+        target = all_kinds()[ref.target]
         if ref.field is not None:
             value = body.get(ref.field)
             names = [(value, (ref.field,))] if isinstance(value, str) else \
                 [(item, (ref.field, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
             for name, where in names:
-                if isinstance(name, str) and name and name not in ref.builtins:
+                if isinstance(name, str) and name and name not in ref.builtins and not target.is_implicit(name):
                     yield Ref(ref.target, name, where)
             continue
         for rule_index, rule in enumerate(body.get("rules") or []):

@@ -103,13 +103,22 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
     return out
 
 
+def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
+    if not kind.id_from_name:
+        return _inline(copy.deepcopy(create[kind.identity]))
+    # The id Statsig derives from a name: lower case, underscores for spaces.
+    schema = _inline(copy.deepcopy(create["name"]))
+    schema.pop("description", None)
+    return {**schema, "pattern": "^[a-z0-9_-]*$"}
+
+
 @lru_cache(maxsize=None)
 def kind_schema(kind_name: str) -> dict[str, Any]:
     kind = all_kinds()[kind_name]
     create = spec.component(kind.create_dto)["properties"]
     properties: dict[str, Any] = {
         "kind": {"const": kind.name, "description": "Which Statsig object this document describes."},
-        "id": {**_inline(copy.deepcopy(create[kind.identity])),
+        "id": {**_id_schema(kind, create),
                "description": "The Statsig id: immutable; what SDKs and other objects reference."
                if kind.identity == "id" else f"The {kind.title.lower()}'s name, which Statsig uses as its id."},
     }

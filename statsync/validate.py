@@ -224,6 +224,24 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
     return list(objects.values())
 
 
+def _layer_parameter_problems(objects: list[DesiredObject]) -> list[Problem]:
+    """An experiment in a layer sets the layer's parameters, and only those (DIGEST §6)."""
+    layers = {obj.id: obj for obj in objects if obj.kind.name == "layer"}
+    problems = []
+    for obj in objects:
+        layer = layers.get(obj.body.get("layerID")) if obj.kind.name == "experiment" else None
+        if layer is None:
+            continue
+        known = {parameter.get("name") for parameter in layer.body.get("parameters") or []}
+        for index, group in enumerate(obj.body.get("groups") or []):
+            for name in (group.get("parameterValues") or {}):
+                if name not in known:
+                    path = ("groups", index, "parameterValues", name)
+                    problems.append(Problem(obj.mark(path, key=True), f"layer {layer.id!r} has no parameter "
+                                            f"{name!r} (declared at {layer.mark(('parameters',))})", display_path(path)))
+    return problems
+
+
 def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]] | None = None) -> None:
     """Every reference must name an object in the repository or, given live ids, a live one.
 
@@ -245,6 +263,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
             if target in known:
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), obj.mark(ref.path))
+    problems += _layer_parameter_problems(objects)
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

@@ -31,7 +31,9 @@ async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -
     """Live objects of the given kinds (default: every kind): one paged list read per kind."""
     kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
     pages = await asyncio.gather(*(client.list(kind.path()) for kind in kinds))
-    return {kind.name: {obj[kind.identity]: obj for obj in objects} for kind, objects in zip(kinds, pages)}
+    # objects Statsig owns itself (implicit layers) are neither managed nor unmanaged: they are not ours
+    return {kind.name: {obj[kind.identity]: obj for obj in objects if not kind.is_implicit(obj[kind.identity])}
+            for kind, objects in zip(kinds, pages)}
 
 
 def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "configs"
 OFFICIAL_SPEC = REPO.parent / "shared" / "statsig-console-api" / "openapi.json"
 TEST_KEY = "console-test-key-not-a-secret"
+# Objects in examples/configs (counted from the files, not by statsync), and the
+# lifecycle actions their first apply takes (checkout_button_color is started).
+EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: ", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
+EXAMPLE_ACTIONS = 1
 
 
 @pytest.fixture
@@ -39,6 +44,35 @@ def examples(tmp_path: Path) -> Path:
     target = tmp_path / "configs"
     shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".statsync"))
     return target
+
+
+SAFETY = {"max_deletes": 5, "max_changed_percent": 100, "min_managed": 10}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """A repository holding `text` as its one YAML file."""
+    repo = tmp_path / "repo"
+    repo.mkdir(exist_ok=True)
+    (repo / "objects.yaml").write_text(text)
+    return repo
+
+
+def plan_apply(emulator: Emulator, repo: Path, apply: bool = True, allow_replace: bool = False, prune: bool = False):
+    """(plan, outcomes) for the repository against the emulator, applied unless told not to."""
+    from statsync.config import load_project
+    from statsync.plan import check_safety
+    from statsync.workflow import apply_plan, make_plan, plan_options
+
+    project = load_project((str(repo),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(project, client, "t", plan_options(project, prune=prune))
+            if apply:
+                check_safety(plan, SAFETY, allow_replace=allow_replace)
+                return plan, await apply_plan(plan, client)
+            return plan, []
+    return run(go())
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_segment_rules
+from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_segment_rules, ship_decision
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -218,7 +218,7 @@ class Emulator:
         if method == "GET":
             return 200, {"message": f"{entity.label} read successfully.", "data": _public(obj)}
         if method == "DELETE":
-            store.delete(entity.collection, object_id)
+            entity.delete(store, object_id)
             payload = {"message": f"{entity.label} deleted successfully."}
             if _answers_with_data("DELETE", f"/{entity.collection}/{{id}}"):
                 payload["data"] = _public(obj)  # e.g. DELETE /experiments/{id} declares the deleted object
@@ -277,6 +277,8 @@ class Emulator:
                              f"while its status is {obj.get('status')!r}.")
         rule.effect(obj, body or {}, self.store.now())
         entity.touch(self.store, obj, actor)
+        if action == "make_decision":
+            ship_decision(self.store, obj, actor)
         if rule.returns_object:
             return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}
         return 200, {"message": f"{entity.label} {action.replace('_', ' ')} succeeded."}

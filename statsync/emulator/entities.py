@@ -125,6 +125,9 @@ class Entity:
     # (previous, updated) on update
     check_create: Callable[[Store, dict], None] | None = None
     check_change: Callable[[dict, dict], None] | None = None
+    # what else changes when an object is created or deleted (implicit layers, global holdouts)
+    on_create: Callable[[Store, dict], None] | None = None
+    on_delete: Callable[[Store, dict], None] | None = None
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
         if self.by_name:
@@ -145,7 +148,14 @@ class Entity:
         self.conform(obj)
         _audit(store, obj, actor, created=True)
         store.put(self.collection, obj)
+        if self.on_create is not None:
+            self.on_create(store, obj)
         return obj
+
+    def delete(self, store: Store, object_id: str) -> None:
+        if self.on_delete is not None:
+            self.on_delete(store, store.get(self.collection, object_id))
+        store.delete(self.collection, object_id)
 
     def _create_named(self, store: Store, body: dict) -> dict:
         name = body["name"]
@@ -297,6 +307,109 @@ def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | Non
         obj["targetingGateID"] = ""
 
 
+def _experiment_created(store: Store, experiment: dict) -> None:
+    """An experiment outside a named layer gets one of its own, which Statsig lists with
+    the layers (DIGEST §6.1); global holdouts take it in."""
+    _join_global_holdouts(store, "experiments", experiment)
+    layer_id = experiment["layerID"]
+    if layer_id.startswith("statsig::") and store.get("layers", layer_id) is None:
+        layer = {"id": layer_id, **_layer_defaults(layer_id), "name": layer_id, "isImplicitLayer": True,
+                 "idType": experiment.get("idType", "userID")}
+        _audit(store, layer, API_USER, created=True)
+        store.put("layers", layer)
+
+
+def _delete_experiment(store: Store, experiment: dict) -> None:
+    _leave_holdouts(store, "experimentIDs", experiment["id"])
+    if str(experiment.get("layerID", "")).startswith("statsig::"):
+        store.delete("layers", experiment["layerID"])
+
+
+def _check_layer_delete(store: Store, layer: dict) -> None:
+    # Undocumented (DIGEST §6.1 ⚠): read strictly, a layer with experiments in it stays.
+    inside = sorted(e["id"] for e in store.collection("experiments").values() if e.get("layerID") == layer["id"])
+    if inside:
+        raise BadRequest(f"Invalid request. Layer {layer['id']} still has experiments: {', '.join(inside)}.")
+    _leave_holdouts(store, "layerIDs", layer["id"])
+
+
+def ship_decision(store: Store, experiment: dict, actor: dict = API_USER) -> None:
+    """Shipping a group rewrites the defaults of the layer's parameters to that group's
+    values (DIGEST §6.3): a lifecycle action on one object changes another."""
+    layer = store.get("layers", experiment.get("layerID") or "")
+    group = next((g for g in experiment.get("groups", []) if g["id"] == experiment.get("launchedGroupID")), None)
+    if layer is None or layer.get("isImplicitLayer") or group is None:
+        return
+    values = group.get("parameterValues") or {}
+    parameters = [{**p, "defaultValue": values[p["name"]]} if p["name"] in values else p
+                  for p in layer.get("parameters", [])]
+    if parameters != layer.get("parameters"):
+        layer["parameters"] = parameters
+        _audit(store, layer, actor, created=False)
+
+
+def _finish_layer(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    _target_apps(obj)
+
+
+def _layer_defaults(object_id: str) -> dict:
+    return {"description": "", "idType": "userID", "parameters": [], "targetApps": [], "tags": [], "holdoutIDs": [],
+            "isImplicitLayer": False, "team": None}
+
+
+MEMBERS = {"gateIDs": "gates", "experimentIDs": "experiments", "layerIDs": "layers"}
+
+
+def _check_members(store: Store, updated: dict) -> None:
+    for field_name, collection in MEMBERS.items():
+        missing = [i for i in updated.get(field_name) or [] if store.get(collection, i) is None]
+        if missing:
+            raise BadRequest(f"Invalid request. {field_name}: {', '.join(missing)} not found.")
+    gate = updated.get("targetingGateID")
+    if gate and store.get("gates", gate) is None:
+        raise BadRequest(f"Invalid request. targetingGateID: gate {gate} not found.")
+
+
+def _finish_holdout(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    _check_members(store, obj)
+    # After an update Statsig echoes no targeting gate as "" (DIGEST §7.3).
+    if previous is not None and obj.get("targetingGateID") is None:
+        obj["targetingGateID"] = ""
+    # members show the holdout in their read-only holdoutIDs
+    for field_name, collection in MEMBERS.items():
+        before, after = set((previous or {}).get(field_name) or []), set(obj.get(field_name) or [])
+        for member_id in before | after:
+            member = store.get(collection, member_id)
+            if member is None:
+                continue
+            ids = [h for h in member.get("holdoutIDs") or [] if h != obj["id"]]
+            member["holdoutIDs"] = ids + [obj["id"]] if member_id in after else ids
+
+
+def _join_global_holdouts(store: Store, collection: str, obj: dict) -> None:
+    """A global holdout takes in every new gate and experiment with its unit ID type,
+    by itself (DIGEST §7.3). Not a change anyone made, so no new version."""
+    field_name = next(name for name, members in MEMBERS.items() if members == collection)
+    for holdout in store.collection("holdouts").values():
+        if holdout.get("isGlobal") and holdout.get("isEnabled") and holdout.get("idType") == obj.get("idType"):
+            holdout[field_name] = [*holdout.get(field_name, []), obj["id"]]
+            obj["holdoutIDs"] = [*obj.get("holdoutIDs", []), holdout["id"]]
+
+
+def _leave_holdouts(store: Store, field_name: str, member_id: str) -> None:
+    for holdout in store.collection("holdouts").values():
+        if member_id in holdout.get(field_name, []):
+            holdout[field_name] = [m for m in holdout[field_name] if m != member_id]
+        if holdout.get("targetingGateID") == member_id and field_name == "gateIDs":
+            holdout["targetingGateID"] = ""
+
+
+def _holdout_defaults(object_id: str) -> dict:
+    return {"description": "", "idType": "userID", "isEnabled": True, "isGlobal": False, "passPercentage": 0,
+            "gateIDs": [], "experimentIDs": [], "layerIDs": [], "targetingGateID": None, "monitoringMetrics": [],
+            "tags": [], "targetApps": [], "team": None}
+
+
 def _finish_segment(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=False)
 
@@ -363,12 +476,18 @@ ENTITIES: dict[str, Entity] = {
                patch_defaults={"isCore": False}),
         Entity("target_app", "Target app", "TargetAppDto", defaults=lambda name: {}, finish=_no_finish,
                by_name=True, server_id=True, audited=False, create_status=200, write_only=("description",)),
-        Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults,
-               finish=_finish_gate),
+        Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults, finish=_finish_gate,
+               on_create=lambda store, gate: _join_global_holdouts(store, "gates", gate),
+               on_delete=lambda store, gate: _leave_holdouts(store, "gateIDs", gate["id"])),
         Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
                patch_defaults={"isEnabled": True}),
+        Entity("layers", "Layer", "LayerContractDto", defaults=_layer_defaults, finish=_finish_layer,
+               on_delete=_check_layer_delete),
         Entity("experiments", "Experiment", "ExternalExperimentDto", defaults=_experiment_defaults,
                finish=_finish_experiment, check_create=_check_experiment_create,
-               check_change=_check_experiment_update),
+               check_change=_check_experiment_update, on_create=_experiment_created,
+               on_delete=_delete_experiment),
+        Entity("holdouts", "Holdout", "HoldoutDto", defaults=_holdout_defaults, finish=_finish_holdout,
+               create_status=200),
     )
 }

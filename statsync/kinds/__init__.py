@@ -143,6 +143,21 @@ class Kind:
     # new value to path + suffix); any other change means delete and re-create.
     patchable: bool = True
     field_endpoints: dict[str, str] = field(default_factory=dict)
+    # Statsig derives the id from the name ("A Layer" → "a_layer") and takes no id on
+    # create: statsync sends the YAML id as the name.
+    id_from_name: bool = False
+    # Ids of objects Statsig creates and owns itself (an experiment's implicit
+    # `statsig::<id>_layer`): never read as managed, pruned, imported or referenced.
+    implicit: tuple[str, ...] = ()
+    # Membership lists the server grows on its own while `grows_when` is true (a global
+    # holdout takes in every new gate): live members the YAML does not list are not drift.
+    grows: tuple[str, ...] = ()
+    grows_when: str | None = None
+
+    def is_implicit(self, object_id: str) -> bool:
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(object_id, pattern) for pattern in self.implicit)
 
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote
@@ -185,10 +200,11 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import dynamic_config, experiment, gate, segment, tag, target_app, unit_id_type
+    from statsync.kinds import (dynamic_config, experiment, gate, holdout, layer, segment, tag, target_app,
+                                unit_id_type)
 
     kinds = (unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND, dynamic_config.KIND,
-             experiment.KIND)
+             layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}
 
 

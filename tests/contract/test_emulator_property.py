@@ -30,9 +30,11 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "experiments": {"name": "known_experiment"}, "tags": {"name": "known tag", "description": ""},
          "unit_id_types": {"name": "knownUnit", "description": ""},
          "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"},
-         "target_app": {"name": "known app", "description": ""}}
+         "target_app": {"name": "known app", "description": ""},
+         "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"}}
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
-         "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app"}
+         "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app",
+         "layers": "known_layer", "holdouts": "known_holdout"}
 
 
 def implemented_operations():

@@ -4,6 +4,8 @@ import socket
 
 import pytest
 
+from statsync.kinds import all_kinds
+from tests.conftest import EXAMPLE_OBJECTS
 from tests.e2e.served import statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
@@ -20,7 +22,7 @@ def test_readme_quickstart_on_the_local_target(examples):
 
 def test_validate_reports_ok_and_problems(examples):
     ok = statsync("validate", str(examples))
-    assert ok.returncode == 0 and ok.stdout.strip() == "12 object(s) valid."
+    assert ok.returncode == 0 and ok.stdout.strip() == f"{EXAMPLE_OBJECTS} object(s) valid."
     (examples / "gates" / "broken.yaml").write_text("kind: gate\nid: broken_gate\nrules:\n  - name: R\n    passPercentage: 150\n    conditions: []\n")
     bad = statsync("validate", str(examples))
     assert bad.returncode == 1
@@ -30,7 +32,7 @@ def test_validate_reports_ok_and_problems(examples):
 
 def test_plan_without_detailed_exitcode_exits_0_with_changes(examples):
     result = statsync("plan", str(examples), "--target", "local")
-    assert result.returncode == 0 and "12 to create" in result.stdout
+    assert result.returncode == 0 and f"{EXAMPLE_OBJECTS} to create" in result.stdout
 
 
 def test_apply_refuses_without_a_terminal_or_auto_approve(examples):
@@ -98,8 +100,8 @@ def test_import_writes_files_that_plan_to_no_changes(examples, tmp_path):
     config = str(examples / "statsync.yaml")
     result = statsync("import", "--config", config, "--target", "local", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ("Imported from local with 7 list request(s): 12 written, 0 unchanged, 0 kept, "
-                                     "0 not representable.")  # one page for each of the seven kinds
+    assert result.stdout.strip() == (f"Imported from local with {len(all_kinds())} list request(s): {EXAMPLE_OBJECTS} written, "
+                                     "0 unchanged, 0 kept, 0 not representable.")  # one page for each kind
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))[:2] == [
         "dynamic_configs/checkout_settings.yaml", "dynamic_configs/mobile_home.yaml"]
     plan = statsync("plan", str(out), "--config", config, "--target", "local", "--detailed-exitcode")
@@ -118,7 +120,7 @@ def test_validate_online_resolves_references_against_live_objects(examples):
     assert statsync("apply", str(examples), "--target", "local", "--auto-approve").returncode == 0
     (examples / "gates" / "employees.yaml").unlink()  # now only live
     result = statsync("validate", str(examples), "--target", "local")
-    assert result.returncode == 0 and result.stdout.strip() == "11 object(s) valid."
+    assert result.returncode == 0 and result.stdout.strip() == f"{EXAMPLE_OBJECTS - 1} object(s) valid."
 
 
 def test_a_missing_path_is_reported_before_anything_else():

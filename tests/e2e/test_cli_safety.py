@@ -8,7 +8,7 @@ import pytest
 from statsync.api.client import ConsoleClient
 from statsync.config import load_project
 from statsync.workflow import apply_plan, make_plan
-from tests.conftest import run
+from tests.conftest import run, EXAMPLE_OBJECTS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = "console-e2e-safety"
@@ -99,7 +99,7 @@ def test_safety_thresholds_through_the_cli(served, examples):
         path.write_text(path.read_text().replace("description: ", "description: Changed. "))
     changed = cli(served, examples, "apply", "--auto-approve")
     # search_v2.yaml holds two gates: three objects change
-    assert changed.returncode == 1 and "refusing to change 3 of 12 managed objects (25% > " in changed.stderr
+    assert changed.returncode == 1 and f"refusing to change 3 of {EXAMPLE_OBJECTS} managed objects ({300 / EXAMPLE_OBJECTS:.0f}% > " in changed.stderr
     assert cli(served, examples, "apply", "--auto-approve", "--force").returncode == 0
 
 

@@ -4,6 +4,7 @@ import json
 import httpx
 import pytest
 
+from tests.conftest import EXAMPLE_OBJECTS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = "console-e2e-saved"
@@ -99,7 +100,7 @@ def test_a_broken_plan_file_is_a_one_line_error(served, examples, tmp_path):
 def test_drift_names_the_editor_and_the_version_and_exits_2(served, examples):
     assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
     clean = cli(served, "drift", str(examples))
-    assert clean.returncode == 0 and clean.stdout.startswith("No drift: 12 object(s)")
+    assert clean.returncode == 0 and clean.stdout.startswith(f"No drift: {EXAMPLE_OBJECTS} object(s)")
     console_edit(served, "/gates/employees", {"description": "Hand-tuned"}, who="Ada Lovelace <ada@example.com>")
     console_edit(served, "/gates/employees", {"measureMetricLifts": False}, who="Grace Hopper <grace@example.com>")
     text = cli(served, "drift", str(examples))

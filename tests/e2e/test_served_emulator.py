@@ -4,6 +4,7 @@ import signal
 
 import pytest
 
+from tests.conftest import EXAMPLE_ACTIONS, EXAMPLE_OBJECTS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
@@ -20,7 +21,7 @@ def test_apply_plan_change_apply_plan_over_http(served, examples):
     url = ["--api-url", served.url]
     applied = statsync("apply", str(examples), *url, "--auto-approve", env=KEY)
     assert applied.returncode == 0, applied.stderr
-    assert "Apply finished: 13 applied (" in applied.stdout  # 12 creates and a start
+    assert f"Apply finished: {EXAMPLE_OBJECTS + EXAMPLE_ACTIONS} applied (" in applied.stdout
 
     clean = statsync("plan", str(examples), *url, "--detailed-exitcode", env=KEY)
     assert clean.returncode == 0, clean.stdout + clean.stderr

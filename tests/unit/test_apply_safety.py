@@ -11,7 +11,7 @@ from statsync.journal import Journal
 from statsync.plan import check_safety
 from statsync.errors import InvalidConfig
 from statsync.workflow import apply_plan, load_desired, make_plan, plan_options
-from tests.conftest import client_for, run
+from tests.conftest import client_for, run, EXAMPLE_ACTIONS, EXAMPLE_OBJECTS
 
 
 def plan_for(emulator, project, prune=None):
@@ -56,14 +56,16 @@ def test_a_console_edit_between_plan_and_apply_is_a_conflict_naming_the_editor(e
 def test_journal_records_every_step_and_a_summary(emulator, examples, tmp_path):
     project = load_project((str(examples),))
     journal = Journal(tmp_path / "journal", "test")
-    apply(emulator, plan_for(emulator, project), journal=journal)
+    plan = plan_for(emulator, project)
+    apply(emulator, plan, journal=journal)
     journal.close()
     records = [json.loads(line) for line in journal.path.read_text().splitlines()]
     assert records[0]["type"] == "start" and records[-1]["type"] == "summary"
     steps = [r for r in records if r["type"] == "step"]
-    assert len(steps) == 13 and {s["outcome"] for s in steps} == {"applied"}  # 12 creates, then a start
+    assert len(steps) == EXAMPLE_OBJECTS + EXAMPLE_ACTIONS and {s["outcome"] for s in steps} == {"applied"}
     assert steps[0].keys() >= {"action", "kind", "id", "requests", "outcome", "error", "duration"}
-    assert records[-1]["applied"] == 13 and records[-1]["requests"] == 14  # the start checks the status first
+    # every planned request, and the start checks the status first
+    assert records[-1]["applied"] == len(steps) and records[-1]["requests"] == plan.request_count + 1
 
 
 def _console_gates(emulator, *ids, **fields):
@@ -190,7 +192,8 @@ def test_safety_thresholds(emulator, examples):
         check_safety(plan, {**safety, "max_deletes": 10}, allow_deletes=6)
     check_safety(plan, safety, allow_deletes=7)
     check_safety(plan, safety, force=True)
-    with pytest.raises(StatsyncError, match=r"refusing to change 7 of 19 managed objects \(37% > "):
+    managed = EXAMPLE_OBJECTS + 7
+    with pytest.raises(StatsyncError, match=rf"refusing to change 7 of {managed} managed objects \({700 / managed:.0f}% > "):
         check_safety(plan, {**safety, "max_deletes": 10, "max_changed_percent": 30})
 
 

@@ -15,7 +15,7 @@ from statsync.schemas import kind_schema
 from statsync.validate import desired_objects
 from statsync.loader import load_paths
 from statsync.workflow import apply_plan, make_plan, read_live
-from tests.conftest import OFFICIAL_SPEC, client_for, run
+from tests.conftest import OFFICIAL_SPEC, client_for, run, EXAMPLE_OBJECTS
 from tests.strategies import from_schema
 
 
@@ -124,7 +124,7 @@ def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path
             await apply_plan(await make_plan(project, client, "t"), client)
     run(go())
     result = write_all(live_of(emulator), tmp_path / "imported", target="t")
-    assert result.not_round_tripping == [] and len(result.written) == 12
+    assert result.not_round_tripping == [] and len(result.written) == EXAMPLE_OBJECTS
     def readable(o):  # what Statsig never returns (a target app's description) cannot come back
         return {k: v for k, v in canonical(o.kind, o.id, o.body).items() if k not in o.kind.write_only}
     original = {o.key: readable(o) for o in desired_objects(load_paths([examples]))}
@@ -165,7 +165,11 @@ def test_importing_2000_objects_reads_each_kind_in_pages_of_100(emulator, tmp_pa
     lists = [r.path for r in emulator.log if r.method == "GET"]
     for collection, count in counts.items():
         assert lists.count(f"/console/v1/{collection}") == math.ceil(count / 100)
-    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 4  # + one page each: tags, unit ID types, segments, target apps
+    # Statsig lists each experiment's implicit layer with the layers: as many pages again
+    assert lists.count("/console/v1/layers") == math.ceil(counts["experiments"] / 100)
+    # + one page each: tags, unit ID types, segments, target apps, holdouts
+    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 3 + 5
+    assert not (tmp_path / "imported" / "layers").exists()  # implicit layers are Statsig's, never imported
 
 
 def test_existing_files_are_left_alone_or_kept_unless_overwrite(emulator, tmp_path):

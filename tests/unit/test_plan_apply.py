@@ -4,9 +4,12 @@ from pathlib import Path
 import pytest
 
 from statsync.config import load_project
+from statsync.executor import ApplyOptions
+from statsync.kinds import all_kinds
 from statsync.plan import build_plan
+from statsync.references import references
 from statsync.workflow import apply_plan, load_desired, make_plan, read_live
-from tests.conftest import client_for, run
+from tests.conftest import client_for, run, EXAMPLE_OBJECTS
 
 
 def plan_and_apply(emulator, project, apply=True):
@@ -21,13 +24,13 @@ def plan_and_apply(emulator, project, apply=True):
 def test_examples_apply_then_plan_is_empty_despite_server_defaults_and_ids(emulator, examples):
     project = load_project((str(examples),))
     plan, outcomes = plan_and_apply(emulator, project)
-    assert plan.count("create") == 12 and {o.status for o in outcomes} == {"applied"}
+    assert plan.count("create") == EXAMPLE_OBJECTS and {o.status for o in outcomes} == {"applied"}
     # the emulator filled defaults and generated rule ids, baseIDs and group ids
     live_gate = emulator.store.get("gates", "new_checkout")
     assert all(rule["baseID"] for rule in live_gate["rules"])
     assert emulator.store.get("experiments", "search_ranking")["groups"][0]["id"]
     second, _ = plan_and_apply(emulator, project, apply=False)
-    assert not second.has_changes and second.unchanged == 12
+    assert not second.has_changes and second.unchanged == EXAMPLE_OBJECTS
 
 
 def test_one_changed_percentage_is_exactly_one_change_and_keeps_rule_identity(emulator, examples):
@@ -81,20 +84,30 @@ def test_reordering_rules_is_one_order_change(emulator, examples):
     assert [r["name"] for r in step.requests[0].body["rules"]] == ["Employees first", "Canada and Mexico", "Everyone else"]
 
 
-def test_steps_depend_on_the_objects_they_reference_and_run_after_them(emulator, examples):
+def test_every_kind_is_applied_after_everything_it_references(emulator, examples):
+    """The examples use every kind; each reference (gate → segment, experiment → layer and
+    gate, holdout → gate and layer, anything → tag, unit ID type, target app) is an
+    edge the apply must respect, even with several steps running at once."""
     project = load_project((str(examples),))
-    plan, _ = plan_and_apply(emulator, project)
-    by_address = {step.address: step for step in plan.steps}
-    assert by_address["gate.new_checkout"].depends_on == ["gate.employees", "tag.checkout"]
-    assert by_address["dynamic_config.checkout_settings"].depends_on == ["gate.employees", "tag.checkout"]
-    assert by_address["gate.search_v2"].depends_on == ["segment.beta_testers", "unit_id_type.companyID"]
-    assert by_address["experiment.checkout_button_color"].depends_on == ["gate.new_checkout"]
-    created = {(collection, object_id): obj["createdTime"]
-               for collection in ("gates", "dynamic_configs", "experiments")
-               for object_id, obj in emulator.store.collection(collection).items()}
-    assert created[("gates", "employees")] < created[("gates", "new_checkout")]
-    assert created[("gates", "employees")] < created[("dynamic_configs", "checkout_settings")]
-    assert created[("gates", "new_checkout")] < created[("experiments", "checkout_button_color")]
+    desired = load_desired(project)
+    assert {obj.kind.name for obj in desired} == set(all_kinds())
+    finished: list[str] = []
+
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(project, client, "test")
+            options = ApplyOptions(parallelism=8, on_outcome=lambda outcome: finished.append(outcome.step.address))
+            return plan, await apply_plan(plan, client, options)
+    plan, outcomes = run(go())
+    assert {o.status for o in outcomes} == {"applied"}
+    steps = {step.address: step for step in plan.steps}
+    edges = [(f"{ref.target_kind}.{ref.target_id}", f"{obj.kind.name}.{obj.id}")
+             for obj in desired for ref in references(obj.kind, obj.body)]
+    assert {target.split(".")[0] for target, _ in edges} == {"segment", "gate", "layer", "tag", "unit_id_type",
+                                                            "target_app"}
+    for target, user in edges:
+        assert target in steps[user].depends_on, (user, target)
+        assert finished.index(target) < finished.index(user), (target, user)
 
 
 def test_a_failed_step_skips_its_dependents(emulator, examples):
@@ -139,7 +152,7 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
     live, requests = run(go())
     assert len(live["gate"]) == 250
     assert requests == {"GET /gates": 3, "GET /dynamic_configs": 1, "GET /experiments": 1, "GET /tags": 1,
-                        "GET /unit_id_types": 1, "GET /segments": 1, "GET /target_app": 1}
+                        "GET /unit_id_types": 1, "GET /segments": 1, "GET /target_app": 1, "GET /layers": 1, "GET /holdouts": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])

@@ -3,11 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
-from statsync.plan import check_safety
-from statsync.workflow import apply_plan, make_plan
-from tests.conftest import client_for, run
+from tests.conftest import client_for, plan_apply, run, write
 
 SEGMENT = """kind: segment
 id: beta_testers
@@ -24,29 +21,6 @@ id: beta_gate
 rules:
   - {name: Beta, passPercentage: 100, conditions: [{type: passes_segment, targetValue: beta_testers}]}
 """
-SAFETY = {"max_deletes": 5, "max_changed_percent": 100, "min_managed": 10}
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir(exist_ok=True)
-    (repo / "objects.yaml").write_text(text)
-    return repo
-
-
-def plan_apply(emulator, repo, apply=True, allow_replace=False):
-    project = load_project((str(repo),))
-
-    async def go():
-        async with client_for(emulator) as client:
-            plan = await make_plan(project, client, "t")
-            if apply:
-                check_safety(plan, SAFETY, allow_replace=allow_replace)
-                return plan, await apply_plan(plan, client)
-            return plan, []
-    return run(go())
-
-
 def test_segments_are_created_before_the_gates_that_use_them_and_round_trip(emulator, tmp_path):
     repo = write(tmp_path, SEGMENT + GATE)
     plan, outcomes = plan_apply(emulator, repo)

@@ -1,0 +1,43 @@
+"""Holdouts: `/console/v1/holdouts` (DIGEST §7). A holdout keeps a small share of units
+away from the gates, experiments and layers it lists. Statsig creates it with a name
+and description only, so everything that matters is a PATCH in the same step; `idType`
+and `teamID` are fixed at creation. A global holdout takes in every new gate and
+experiment by itself, so members the YAML does not list are the server's, not drift."""
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, UNIT_ID_TYPE, Kind, Reference
+
+KIND = Kind(
+    name="holdout",
+    plural="holdouts",
+    title="Holdout",
+    collection="/holdouts",
+    create_dto="HoldoutCreateContractDto",
+    partial_update_dto="HoldoutPartialUpdateContractDto",
+    response_dto="HoldoutDto",
+    fields={
+        "description": COMMON_FIELD_DOCS["description"],
+        "idType": "Unit ID type; the holdout applies to members with the same one. Fixed at creation.",
+        "teamID": COMMON_FIELD_DOCS["teamID"] + " Fixed at creation.",
+        "isEnabled": "Whether the holdout holds units back; disabling ends it (results are kept).",
+        "passPercentage": "Percentage of units held back (0–10).",
+        "gateIDs": "Gates held out (ids).",
+        "experimentIDs": "Experiments held out (ids).",
+        "layerIDs": "Layers held out (ids).",
+        "isGlobal": "Apply to every new gate and experiment with the same unit ID type. Members Statsig adds "
+                    "this way are left alone.",
+        "targetingGateID": "Id of the gate restricting who can be held back.",
+        "monitoringMetrics": "Metrics monitored for the holdout ({name, type}).",
+    },
+    defaults={"description": None, "idType": "userID", "isEnabled": True, "passPercentage": 0, "gateIDs": [],
+              "experimentIDs": [], "layerIDs": [], "isGlobal": False, "targetingGateID": None,
+              "monitoringMetrics": []},
+    id_from_name=True,
+    set_fields=("gateIDs", "experimentIDs", "layerIDs", "monitoringMetrics"),
+    empty_is_none=("description", "teamID", "targetingGateID"),
+    decimal_fields=("passPercentage",),
+    references=(Reference(target="gate", field="gateIDs"), Reference(target="experiment", field="experimentIDs"),
+                Reference(target="layer", field="layerIDs"), Reference(target="gate", field="targetingGateID"),
+                UNIT_ID_TYPE),
+    server_fields=(*AUDIT_FIELDS, "name", "team", "tags", "targetApps"),
+    grows=("gateIDs", "experimentIDs"),
+    grows_when="isGlobal",
+)

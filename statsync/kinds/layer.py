@@ -1,0 +1,33 @@
+"""Layers: `/console/v1/layers` (DIGEST §6). Experiments in one layer share its traffic
+and parameters. Statsig creates a layer without parameters, so a new layer with
+parameters is a create and a PATCH in one step; `idType` and `team` are fixed at
+creation. Each experiment outside a named layer gets an implicit `statsig::` layer
+that Statsig owns: statsync never manages, deletes or imports those."""
+from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind
+
+KIND = Kind(
+    name="layer",
+    plural="layers",
+    title="Layer",
+    collection="/layers",
+    create_dto="LayerCreateContractDto",
+    partial_update_dto="LayerPartialUpdateContractDto",
+    response_dto="LayerContractDto",
+    fields={
+        "description": COMMON_FIELD_DOCS["description"],
+        "idType": COMMON_FIELD_DOCS["idType"] + " Fixed at creation.",
+        "targetApps": COMMON_FIELD_DOCS["targetApps"],
+        "team": COMMON_FIELD_DOCS["team"] + " Fixed at creation.",
+        "parameters": "Parameters the layer's experiments set ({name, type, defaultValue}); units in no "
+                      "experiment get the defaults.",
+    },
+    defaults={"description": None, "idType": "userID", "targetApps": [], "parameters": []},
+    id_from_name=True,
+    keyed_lists={"parameters": KeyedList(key="name", server_ids=())},
+    set_fields=("targetApps",),
+    empty_is_none=("description", "team"),
+    json_fields=("parameters.defaultValue",),
+    references=(TARGET_APPS, UNIT_ID_TYPE),
+    server_fields=(*AUDIT_FIELDS, "name", "isImplicitLayer", "tags", "teamID"),
+    implicit=("statsig::*",),
+)

@@ -1,0 +1,145 @@
+"""Layers and holdouts: creates that take two requests, what only creation sets, Statsig's
+implicit layers, decisions that rewrite a layer, and global holdouts that grow."""
+import pytest
+
+from statsync.errors import InvalidConfig, StatsyncError
+from tests.conftest import plan_apply, write
+
+LAYER = """kind: layer
+id: checkout_layer
+description: Checkout experiments
+parameters:
+  - {name: buttonColor, type: string, defaultValue: blue}
+  - {name: badges, type: boolean, defaultValue: false}
+"""
+EXPERIMENT = """---
+kind: experiment
+id: button_test
+layerID: checkout_layer
+status: active
+groups:
+  - {name: Control, size: 50, parameterValues: {buttonColor: blue}}
+  - {name: Green, size: 50, parameterValues: {buttonColor: green}}
+"""
+GATE = """---
+kind: gate
+id: new_checkout
+"""
+HOLDOUT = """---
+kind: holdout
+id: checkout_holdout
+passPercentage: 2
+gateIDs: [new_checkout]
+layerIDs: [checkout_layer]
+"""
+
+
+def test_a_layer_with_parameters_is_one_step_of_two_requests_and_round_trips(emulator, tmp_path):
+    repo = write(tmp_path, LAYER)
+    plan, outcomes = plan_apply(emulator, repo)
+    [step] = plan.steps
+    assert [(r.method, r.path) for r in step.requests] == [("POST", "/layers"), ("PATCH", "/layers/checkout_layer")]
+    assert step.requests[0].body == {"name": "checkout_layer", "description": "Checkout experiments",
+                                     "idType": "userID"}  # idType is required on create
+    assert [p["name"] for p in step.requests[1].body["parameters"]] == ["buttonColor", "badges"]
+    assert [o.status for o in outcomes] == ["applied"]
+    live = emulator.store.get("layers", "checkout_layer")
+    assert [p["defaultValue"] for p in live["parameters"]] == ["blue", False]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_what_only_creation_sets_is_a_replace_refused_unless_allowed(emulator, tmp_path):
+    repo = write(tmp_path, LAYER)
+    plan_apply(emulator, repo)
+    write(tmp_path, LAYER.replace("kind: layer\n", "kind: layer\nidType: stableID\n"))
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    [step] = plan.steps
+    assert step.action == "replace" and [c.field for c in step.changes] == ["idType"]
+    assert [r.method for r in step.requests] == ["DELETE", "POST", "PATCH"]
+    with pytest.raises(StatsyncError, match="refusing to replace layer.checkout_layer"):
+        plan_apply(emulator, repo)
+    plan_apply(emulator, repo, allow_replace=True)
+    assert emulator.store.get("layers", "checkout_layer")["idType"] == "stableID"
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_a_layer_experiments_use_is_never_replaced(emulator, tmp_path):
+    repo = write(tmp_path, LAYER + EXPERIMENT)
+    plan_apply(emulator, repo)
+    write(tmp_path, LAYER.replace("kind: layer\n", "kind: layer\nidType: stableID\n") + EXPERIMENT)
+    with pytest.raises(InvalidConfig, match="experiment.button_test use it"):
+        plan_apply(emulator, repo, apply=False)
+
+
+def test_implicit_layers_are_statsigs_never_managed_pruned_or_shown(emulator, tmp_path):
+    repo = write(tmp_path, "kind: experiment\nid: solo\n---\n" + LAYER)
+    plan_apply(emulator, repo)
+    assert emulator.store.get("layers", "statsig::solo_layer")["isImplicitLayer"] is True
+    plan, _ = plan_apply(emulator, repo, apply=False, prune=True)
+    assert not plan.has_changes and plan.unmanaged == [] and plan.kept == []
+
+
+def test_experiment_parameters_must_be_the_layers(emulator, tmp_path):
+    repo = write(tmp_path, LAYER + EXPERIMENT.replace("{buttonColor: green}", "{buttonColour: green}"))
+    with pytest.raises(InvalidConfig) as caught:
+        plan_apply(emulator, repo, apply=False)
+    [problem] = caught.value.problems
+    assert str(problem).replace(f"{repo}/", "") == (
+        "objects.yaml:14:47: groups[1].parameterValues.buttonColour: layer 'checkout_layer' has no parameter "
+        "'buttonColour' (declared at objects.yaml:5:3)")
+
+
+def test_shipping_a_group_rewrites_the_layer_so_the_file_must_agree(emulator, tmp_path):
+    repo = write(tmp_path, LAYER + EXPERIMENT)
+    plan_apply(emulator, repo)
+    decided = EXPERIMENT.replace("status: active", "status: decision_made\nlaunchedGroupID: Green\n"
+                                 "decisionReason: Green converts better")
+    write(tmp_path, LAYER + decided)
+    with pytest.raises(InvalidConfig) as caught:
+        plan_apply(emulator, repo, apply=False)
+    assert str(caught.value.problems[0]).replace(f"{repo}/", "").startswith(
+        'objects.yaml:5:53: parameters[0].defaultValue: experiment button_test ships group \'Green\', and Statsig '
+        'then sets buttonColor to "green" in this layer')
+    # with the layer saying what the decision does, apply converges and the next plan is empty
+    write(tmp_path, LAYER.replace("defaultValue: blue", "defaultValue: green") + decided)
+    plan, outcomes = plan_apply(emulator, repo)
+    assert [s.address for s in plan.steps] == ["layer.checkout_layer", "experiment.button_test:make_decision"]
+    assert {o.status for o in outcomes} == {"applied"}
+    assert emulator.store.get("layers", "checkout_layer")["parameters"][0]["defaultValue"] == "green"
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_a_holdout_is_created_then_given_its_members_in_one_step(emulator, tmp_path):
+    repo = write(tmp_path, LAYER + GATE + HOLDOUT)
+    plan, outcomes = plan_apply(emulator, repo)
+    step = plan.steps[-1]
+    assert step.address == "holdout.checkout_holdout"
+    assert [(r.method, r.path) for r in step.requests] == [("POST", "/holdouts"),
+                                                          ("PATCH", "/holdouts/checkout_holdout")]
+    assert step.requests[0].body == {"name": "checkout_holdout"}
+    assert set(step.depends_on) == {"gate.new_checkout", "layer.checkout_layer"}
+    assert {o.status for o in outcomes} == {"applied"}
+    assert emulator.store.get("gates", "new_checkout")["holdoutIDs"] == ["checkout_holdout"]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_a_global_holdout_growing_by_itself_is_not_drift(emulator, tmp_path):
+    repo = write(tmp_path, GATE + HOLDOUT.replace("layerIDs: [checkout_layer]\n", "isGlobal: true\n"))
+    plan_apply(emulator, repo)
+    emulator.console_create("gates", {"id": "someone_elses_gate", "name": "Someone elses gate"})
+    assert emulator.store.get("holdouts", "checkout_holdout")["gateIDs"] == ["new_checkout", "someone_elses_gate"]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    # a member the YAML lists is still managed: dropping isGlobal makes the extra member drift again
+    write(tmp_path, GATE + HOLDOUT.replace("layerIDs: [checkout_layer]\n", ""))
+    [step] = plan_apply(emulator, repo, apply=False)[0].steps
+    assert {c.path for c in step.changes} == {"isGlobal", "gateIDs"}
+
+
+def test_a_gate_in_a_holdout_is_not_pruned_while_the_holdout_lists_it(emulator, tmp_path):
+    repo = write(tmp_path, GATE + HOLDOUT.replace("layerIDs: [checkout_layer]\n", ""))
+    plan_apply(emulator, repo)
+    write(tmp_path, "kind: gate\nid: other\n" + HOLDOUT.replace("layerIDs: [checkout_layer]\n", ""))
+    plan, _ = plan_apply(emulator, repo, apply=False, prune=True)
+    assert [(k.address, k.reason) for k in plan.kept] == [("gate.new_checkout",
+                                                          "still referenced by holdout.checkout_holdout")]
+    assert plan.count("delete") == 0
