@@ -22,7 +22,9 @@ from statsync.schemas import kind_schema
 
 def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
     schema = kind_schema(kind.name)
-    fields = {name: value for name, value in body.items() if name in kind.fields}
+    # an id list is compared as a set of its own (idlists), never field by field
+    own = (kind.id_list.field, kind.id_list.file_field) if kind.id_list else ()
+    fields = {name: value for name, value in body.items() if name in kind.fields and name not in own}
     obj = project(fields, schema)
     with_defaults(kind, object_id, obj)
     for ref in kind.references:

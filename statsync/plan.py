@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from statsync import spec
+from statsync import idlists, spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.lifecycle import Refused, initial_status, path, request_body
@@ -223,12 +223,22 @@ def _create(obj: DesiredObject) -> Step:
             changes += [Change(f"{name}[{item.get(keyed.key)}]", ABSENT, item) for item in value]
         elif name != kind.identity and not (kind.id_from_name and name == "name"):
             changes.append(Change(name, ABSENT, value))
+    ids = body.pop(kind.id_list.field, None) if kind.id_list else None
     first = {name: value for name, value in body.items() if name not in _contract(kind).update_only}
     rest = {name: value for name, value in body.items() if name in _contract(kind).update_only}
     requests = [ApiRequest("POST", kind.path(), first)]
     if rest:
         requests.append(ApiRequest("PATCH", kind.path(obj.id), rest))
+    if ids is not None:
+        changes = [c for c in changes if c.path != kind.id_list.field]
+        changes.append(idlists.change(kind.id_list, None, ids) or Change(kind.id_list.field, ABSENT, "0 ids"))
+        requests += _id_list_requests(kind, obj.id, None, ids)
     return Step("create", kind.name, obj.id, changes, requests)
+
+
+def _id_list_requests(kind: Kind, object_id: str, live: list[str] | None, desired: list[str]) -> list[ApiRequest]:
+    return [ApiRequest(method, kind.path(object_id) + suffix, body)
+            for method, suffix, body in idlists.requests(kind.id_list, live, desired)]
 
 
 @dataclass(frozen=True)
@@ -272,6 +282,9 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
     changes = _changes(kind, live_form, desired_form, live)
+    ids = obj.body.get(kind.id_list.field) if kind.id_list else None  # managed only when the YAML lists them
+    id_change = idlists.change(kind.id_list, live.get(kind.id_list.field), ids) if ids is not None else None
+    changes += [id_change] if id_change else []
     ignored: list[str] = []
     if ignore:
         kept = {change.path for change in changes}
@@ -281,17 +294,20 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
         return None, len(ignored)
     fields = {change.field for change in changes}
     live_version = LiveVersion.of(live, live_form)
-    fixed = fields - set(kind.field_endpoints) if not kind.patchable else fields & _contract(kind).create_only
+    own = {*kind.field_endpoints, *([kind.id_list.field] if kind.id_list else [])}
+    fixed = fields - own if not kind.patchable else fields & _contract(kind).create_only
     if fixed:
         # Statsig cannot change these in place: delete and create again, refused unless allowed
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *_create(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
-    body = update_body(kind, obj.id, wanted, live, fields)
+    body = update_body(kind, obj.id, wanted, live, fields - {kind.id_list.field} if kind.id_list else fields)
     if kind.patchable:
-        requests = [ApiRequest("PATCH", kind.path(obj.id), body)]
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if body else []
     else:  # each field through its own endpoint (a segment's rules)
         requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
-                    for name in sorted(fields)]
+                    for name in sorted(fields) if name in kind.field_endpoints]
+    if id_change:
+        requests += _id_list_requests(kind, obj.id, live.get(kind.id_list.field), ids)
     return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
 
 

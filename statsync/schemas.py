@@ -93,7 +93,7 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
                for name in (kind.partial_update_dto, kind.create_dto, kind.response_dto)]
     out = {}
     for name in kind.fields:
-        source = next((props[name] for props in sources if name in props), None)
+        source = kind.own_fields.get(name) or next((props[name] for props in sources if name in props), None)
         if source is None:
             raise KeyError(f"{kind.name}.{name} is in none of {kind.partial_update_dto}, {kind.create_dto}, "
                            f"{kind.response_dto}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import graphlib
 from functools import lru_cache
+from pathlib import Path
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -17,6 +18,7 @@ from jsonschema import ValidationError
 
 from statsync import spec
 from statsync.conditions import operator_problems
+from statsync.idlists import holds_ids, read_file
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
 from statsync.loader import Document
@@ -191,6 +193,31 @@ def _lifecycle_problems(obj: DesiredObject) -> list[Problem]:
     return problems
 
 
+def _resolve_id_list(kind: Kind, body: dict[str, Any], document: Document) -> list[Problem]:
+    """Ids belong to objects that hold a list (id_list segments); a file of ids is read
+    here, relative to the YAML file, so the rest of statsync only sees `ids`."""
+    id_list = kind.id_list
+    given = [name for name in (id_list.field, id_list.file_field) if name in body]
+    if not given:
+        return []
+    if not holds_ids(kind, body):
+        name, value = id_list.when
+        return [Problem(document.mark((given[0],), key=True), f"only a {kind.name} with {name}: {value} holds ids",
+                        given[0])]
+    if len(given) == 2:
+        return [Problem(document.mark((id_list.file_field,), key=True),
+                        f"give {id_list.field} or {id_list.file_field}, not both", id_list.file_field)]
+    if id_list.file_field in body:
+        path = Path(document.file).parent / body.pop(id_list.file_field)
+        try:
+            body[id_list.field] = read_file(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return [Problem(document.mark((id_list.file_field,)), f"cannot read {path}: {reason}",
+                            id_list.file_field)]
+    return []
+
+
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     """File order, then line and column, as an editor would list them."""
     return sorted(problems, key=lambda p: (p.mark.file, p.mark.line, p.mark.column) if p.mark else ("", 0, 0))
@@ -212,6 +239,11 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
             continue
         kind = all_kinds()[data["kind"]]
         body = {key: value for key, value in data.items() if key not in ("kind", "id", "statsync")}
+        if kind.id_list is not None:
+            id_problems = _resolve_id_list(kind, body, document)
+            if id_problems:
+                problems.extend(id_problems)
+                continue
         obj = DesiredObject(kind, data["id"], body, document, data.get("statsync") or {})
         if obj.key in objects:
             first = objects[obj.key].mark(("id",))

@@ -8,6 +8,7 @@ from statsync.api.client import ConsoleClient
 from statsync.config import Project
 from statsync.diff import diff
 from statsync.errors import StatsyncError
+from statsync.idlists import holds_ids
 from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.journal import Journal
 from statsync.kinds import all_kinds
@@ -66,7 +67,20 @@ async def load_against_live(project: Project, client: ConsoleClient,
     desired = await asyncio.to_thread(load_desired, project, False)
     live = await read_live(client, kinds(desired))
     check_references(desired, {kind: set(objects) for kind, objects in live.items()})
+    await read_id_lists(client, desired, live)
     return desired, live
+
+
+async def read_id_lists(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:
+    """The live ids of each id list the repository manages (one read each, paged), put
+    on the live object: list reads never carry them."""
+    holders = [(obj.kind, live[obj.kind.name][obj.id]) for obj in desired
+               if obj.kind.id_list and obj.kind.id_list.field in obj.body and obj.id in live.get(obj.kind.name, {})
+               and holds_ids(obj.kind, live[obj.kind.name][obj.id])]
+    lists = await asyncio.gather(*(client.ids(kind.path(current[kind.identity]) + kind.id_list.endpoint)
+                                   for kind, current in holders))
+    for (kind, current), ids in zip(holders, lists):
+        current[kind.id_list.field] = ids
 
 
 async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:

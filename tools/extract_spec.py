@@ -12,6 +12,10 @@ converted to JSON Schema 2020-12 so plain `jsonschema` validates it:
   overlap (`targetValue: []` fits both "array of strings" and "array of numbers";
   a known `criteriaName` fits both its enum and "any string"), which a strict
   oneOf would reject although the API documents them as valid;
+* an envelope `allOf: [Envelope, {properties: {data: X}}]` keeps the envelope without
+  its own `data`: the generator means "the envelope, with data of type X", and where X
+  is not an array (`GET /segments/{id}/id_list` answers one IDListDto) the literal
+  allOf would require data to be an array and an object at once;
 * descriptions, examples, summaries and tags are dropped (no prose is committed).
 
 Usage: python tools/extract_spec.py [SPEC] [OUT]
@@ -98,11 +102,30 @@ def extract(spec: dict) -> dict:
                     for status, resp in sorted(op.get("responses", {}).items())
                 },
             }
+    defs = {name: convert(schema) for name, schema in sorted(spec["components"]["schemas"].items())}
+    for operation in operations.values():
+        for status, schema in operation["responses"].items():
+            operation["responses"][status] = _specialised_envelope(schema, defs)
     return {
         "source": "Statsig Console API OpenAPI spec, version " + spec["info"]["version"],
-        "$defs": {name: convert(schema) for name, schema in sorted(spec["components"]["schemas"].items())},
+        "$defs": defs,
         "operations": operations,
     }
+
+
+def _specialised_envelope(schema, defs: dict):
+    """allOf [Envelope, {data: X}] → allOf [Envelope without data, {data: X}]."""
+    branches = schema.get("allOf") if isinstance(schema, dict) else None
+    if not branches or not any("data" in branch.get("properties", {}) for branch in branches if "$ref" not in branch):
+        return schema
+    out = []
+    for branch in branches:
+        envelope = defs.get(branch.get("$ref", "").removeprefix("#/$defs/"))
+        if envelope is not None and "data" in envelope.get("properties", {}):
+            branch = {**envelope, "properties": {k: v for k, v in envelope["properties"].items() if k != "data"},
+                      "required": [name for name in envelope.get("required", []) if name != "data"]}
+        out.append(branch)
+    return {**schema, "allOf": out}
 
 
 def render(spec_path: Path) -> str:

@@ -26,6 +26,9 @@ PAGE_SIZE = 100
 # requests (DIGEST §18.4); the pacer keeps the total within the rate limits.
 READ_CONCURRENCY = 10
 REVIEW_HEADER = "x-respect-review-settings"
+# Ids a page when reading an id list: lists run to hundreds of thousands, and each
+# request counts against a limit of its own (DIGEST §5.1).
+ID_PAGE_SIZE = 10_000
 
 
 class ConsoleClient:
@@ -158,6 +161,20 @@ class ConsoleClient:
             items.extend(data)
             if not (page.get("pagination") or {}).get("nextPage") or len(data) < PAGE_SIZE:
                 return items
+            number += 1
+
+    async def ids(self, path: str) -> list[str]:
+        """Every id of an id list (`GET …/id_list`), ID_PAGE_SIZE a page, until its count."""
+        ids: list[str] = []
+        number = 1
+        while True:
+            async with self._reads:
+                page = await self.request("GET", path, params={"page": number, "limit": ID_PAGE_SIZE})
+            data = page.get("data") or {}
+            chunk = data.get("ids") or []
+            ids.extend(chunk)
+            if not chunk or len(ids) >= (data.get("count") or 0):
+                return ids
             number += 1
 
     async def _page(self, path: str, number: int) -> dict:

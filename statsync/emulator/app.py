@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_segment_rules, ship_decision
+from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_ids, set_segment_rules, ship_decision
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -30,6 +30,7 @@ from statsync.emulator.store import Store
 
 VERSIONED = ("gates", "dynamic_configs")  # the kinds with a versions endpoint (DIGEST §18.6)
 FIELD_ENDPOINTS = {"segments": ("conditional",)}  # POST /<kind>/{id}/<field endpoint>
+ID_LISTS = ("segments",)  # GET/PATCH/DELETE /<kind>/{id}/id_list, POST …/id_list/reset
 MESSAGES = {
     400: "Invalid request. Please check the request input and try again.",
     401: "This endpoint only accepts an active CONSOLE key, but an invalid key was sent.",
@@ -112,6 +113,9 @@ class Emulator:
             base = f"{API_PREFIX}/{collection}"
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
+            if collection in ID_LISTS:
+                routes.append(Route(base + "/{id:str}/id_list", self._endpoint, methods=["GET", "PATCH", "DELETE"]))
+                routes.append(Route(base + "/{id:str}/id_list/reset", self._endpoint, methods=["POST"]))
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
         return Starlette(routes=routes)
@@ -119,6 +123,8 @@ class Emulator:
     async def _endpoint(self, request: Request) -> Response:
         collection = request.url.path[len(API_PREFIX) + 1:].split("/", 1)[0]
         object_id, action = request.path_params.get("id"), request.path_params.get("action")
+        if object_id is not None and "/id_list" in request.url.path:
+            action = request.url.path.split("/id_list", 1)[1].strip("/") and "id_list/reset" or "id_list"
         template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
         started = time.time()
         fault = ""
@@ -183,7 +189,7 @@ class Emulator:
             raise ApiError(401)
 
     async def _body(self, request: Request, template: str) -> Any:
-        if request.method in ("GET", "DELETE"):
+        if request.method == "GET" or (request.method == "DELETE" and not template.endswith("/id_list")):
             return None
         raw = await request.body()
         try:
@@ -213,6 +219,8 @@ class Emulator:
         obj = store.get(entity.collection, object_id)
         if obj is None:
             raise ApiError(404)
+        if action in ("id_list", "id_list/reset"):
+            return self._id_list(request, entity, obj, action, body)
         if method == "GET" and action == "versions":
             return 200, self._page(request, entity, obj.get("_versions", []), f"/{object_id}/versions")
         if method == "GET":
@@ -240,6 +248,21 @@ class Emulator:
         if _answers_with_data(method, f"/{entity.collection}/{{id}}"):
             payload["data"] = _public(obj)  # PATCH /target_app/{id} answers with a message only
         return 200, payload
+
+    def _id_list(self, request: Request, entity: Entity, obj: dict, action: str, body: Any):
+        """An id-list segment's ids: read in pages, added, removed, or reset (DIGEST §5.1)."""
+        if obj.get("type") != "id_list":
+            raise BadRequest("Segment must be of type 'id_list'.")
+        if request.method == "GET":
+            ids = obj.get("_ids", [])
+            chunk, pagination = _paginate(request, ids, f"{API_PREFIX}/{entity.collection}/{obj['id']}/id_list")
+            return 200, {"message": "ID list read successfully.", "pagination": pagination,
+                         "data": {"name": obj.get("name") or obj["id"], "count": len(ids), "ids": chunk}}
+        if request.method == "DELETE" and not isinstance((body or {}).get("ids"), list):
+            raise BadRequest("Invalid request. ids is required.")
+        set_ids(self.store, obj, body["ids"], mode={"PATCH": "add", "DELETE": "remove", "POST": "reset"}[request.method],
+                actor=_actor(request))
+        return 200, {"message": "ID list updated successfully."}
 
     def _needs_review(self, request: Request, collection: str, object_id: str | None) -> bool:
         if object_id is None or request.method not in ("POST", "PATCH", "PUT"):
@@ -285,6 +308,8 @@ class Emulator:
 
     @staticmethod
     def _has_action(method: str, collection: str, action: str) -> bool:
+        if action in ("id_list", "id_list/reset"):
+            return collection in ID_LISTS
         if method == "GET":
             return action == "versions" and collection in VERSIONED
         if method == "POST":
@@ -292,24 +317,10 @@ class Emulator:
         return action in ACTIONS.get(collection, {})
 
     def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:
-        page, limit = _positive_int(request, "page", 1), _positive_int(request, "limit", 100)
         objects = list(self.store.collection(entity.collection).values()) if items is None else items
-        start = (page - 1) * limit
-        chunk = objects[start:start + limit]
-        path = f"{API_PREFIX}/{entity.collection}{suffix}"
-        has_next = start + limit < len(objects)
-        return {
-            "message": f"{entity.label}s listed successfully.",
-            "data": [_public(obj) for obj in chunk],
-            "pagination": {
-                "itemsPerPage": limit,
-                "pageNumber": page,
-                "totalItems": len(objects),
-                "nextPage": f"{path}?{urlencode({'page': page + 1, 'limit': limit})}" if has_next else None,
-                "previousPage": f"{path}?{urlencode({'page': page - 1, 'limit': limit})}" if page > 1 else None,
-                "all": f"{path}?{urlencode({'page': 1, 'limit': max(len(objects), 1)})}",
-            },
-        }
+        chunk, pagination = _paginate(request, objects, f"{API_PREFIX}/{entity.collection}{suffix}")
+        return {"message": f"{entity.label}s listed successfully.", "data": [_public(obj) for obj in chunk],
+                "pagination": pagination}
 
     def _checked(self, method: str, template: str, status: int, payload: Any):
         """With check_responses on, a response that breaks the spec becomes a 500."""
@@ -323,9 +334,24 @@ class Emulator:
         return 500, {"status": 500, "message": f"emulator response breaks the spec at {where}: {error.message}"}
 
 
+def _paginate(request: Request, items: list, path: str) -> tuple[list, dict]:
+    """One page of `items` and Statsig's pagination block for it."""
+    page, limit = _positive_int(request, "page", 1), _positive_int(request, "limit", 100)
+    start = (page - 1) * limit
+    has_next = start + limit < len(items)
+    return items[start:start + limit], {
+        "itemsPerPage": limit,
+        "pageNumber": page,
+        "totalItems": len(items),
+        "nextPage": f"{path}?{urlencode({'page': page + 1, 'limit': limit})}" if has_next else None,
+        "previousPage": f"{path}?{urlencode({'page': page - 1, 'limit': limit})}" if page > 1 else None,
+        "all": f"{path}?{urlencode({'page': 1, 'limit': max(len(items), 1)})}",
+    }
+
+
 def _answers_with_data(method: str, template: str) -> bool:
-    """Whether the spec's 200 schema for this operation is a SingleDataResponse."""
-    return "SingleDataResponse" in json.dumps(spec.operation(method, template)["responses"].get("200"))
+    """Whether the spec's 200 schema for this operation declares `data` (the object)."""
+    return '"data"' in json.dumps(spec.operation(method, template)["responses"].get("200"))
 
 
 def _public(obj: dict) -> dict:

@@ -422,6 +422,24 @@ def set_segment_rules(store: Store, obj: dict, rules: list[dict], actor: dict = 
     _audit(store, obj, actor, created=False)
 
 
+def set_ids(store: Store, obj: dict, ids: list[str], mode: str, actor: dict = API_USER) -> None:
+    """PATCH adds, DELETE removes, POST …/reset replaces an id-list segment's ids; the
+    segment's `count` follows (DIGEST §5.1)."""
+    current = obj.get("_ids", [])
+    if mode == "add":
+        present = set(current)
+        updated = current + [unit for unit in dict.fromkeys(ids) if unit not in present]
+    elif mode == "remove":
+        gone = set(ids)
+        updated = [unit for unit in current if unit not in gone]
+    else:
+        updated = list(dict.fromkeys(ids))
+    if updated != current:
+        obj["_ids"] = updated
+        obj["count"] = len(updated)
+        _audit(store, obj, actor, created=False)
+
+
 def _segment_defaults(object_id: str) -> dict:
     return {"description": "", "idType": "userID", "tags": [], "rules": [], "isEnabled": True, "count": 0,
             "holdoutIDs": [], "team": None}

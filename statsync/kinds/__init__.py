@@ -42,6 +42,19 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class IdList:
+    """Ids held by the object but read and written through endpoints of their own
+    (an id-list segment's members), in chunks, never through the object's body."""
+
+    field: str  # the YAML field holding the ids
+    file_field: str  # or: a text file of ids, one a line, relative to the YAML file
+    endpoint: str  # GET (paged) / PATCH (add) under the object's path
+    reset: str  # POST: replace the whole list
+    request_dto: str  # the spec's body for adding, whose maxItems sets the chunk size
+    when: tuple[str, str]  # (field, value): objects of this kind that hold such a list
+
+
+@dataclass(frozen=True)
 class Transition:
     """One lifecycle endpoint: `PUT /<kind>/{id}/<action>` moving `from_` → `to`."""
 
@@ -146,6 +159,9 @@ class Kind:
     # Statsig derives the id from the name ("A Layer" → "a_layer") and takes no id on
     # create: statsync sends the YAML id as the name.
     id_from_name: bool = False
+    id_list: IdList | None = None
+    # Fields statsync adds that no DTO declares (a file of ids), with their JSON Schema.
+    own_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Ids of objects Statsig creates and owns itself (an experiment's implicit
     # `statsig::<id>_layer`): never read as managed, pruned, imported or referenced.
     implicit: tuple[str, ...] = ()

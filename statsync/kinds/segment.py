@@ -1,8 +1,9 @@
-"""Segments: `/console/v1/segments` (DIGEST §5). Rule-based segments are managed; Statsig
-has no update endpoint for a segment itself, only for its rules, so any other change
-means deleting and re-creating it (a `replace`, refused unless asked for)."""
+"""Segments: `/console/v1/segments` (DIGEST §5). Statsig has no update endpoint for a
+segment itself: a rule-based segment's rules go through `/conditional`, an id-list
+segment's ids through `/id_list` (added in chunks, or reset when some go), and any other
+change means deleting and re-creating it (a `replace`, refused unless asked for)."""
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, RULE_LIST, RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS,
-                            UNIT_ID_TYPE, Kind)
+                            UNIT_ID_TYPE, IdList, Kind)
 
 KIND = Kind(
     name="segment",
@@ -14,10 +15,17 @@ KIND = Kind(
     response_dto="SegmentDto",
     fields={
         **{key: COMMON_FIELD_DOCS[key] for key in ("name", "description", "idType", "tags", "team", "teamID")},
-        "type": "rule_based (id lists are not managed by statsync yet).",
+        "type": "rule_based (rules decide) or id_list (a list of unit ids).",
         "rules": "Ordered rules; a unit is in the segment when a rule matches and passes. Segment rules allow "
                  "fewer condition types than gates.",
+        "ids": "id_list segments: the unit ids in the segment.",
+        "idsFile": "id_list segments: a text file of unit ids, one a line ('#' starts a comment), relative "
+                   "to this YAML file. Instead of ids.",
     },
+    own_fields={"ids": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "idsFile": {"type": "string", "minLength": 1}},
+    id_list=IdList(field="ids", file_field="idsFile", endpoint="/id_list", reset="/id_list/reset",
+                   request_dto="SegmentIDListContractDto", when=("type", "id_list")),
     defaults={"description": None, "idType": "userID", "tags": [], "rules": [], "type": "rule_based"},
     keyed_lists={"rules": RULE_LIST},
     set_fields=("tags", "rules.environments"),
@@ -26,8 +34,8 @@ KIND = Kind(
     hidden=RULE_SERVER_FIELDS,
     references=(SEGMENT_CONDITIONS, TAGS, UNIT_ID_TYPE),
     server_fields=(*AUDIT_FIELDS, "isEnabled", "count", "targetApps"),
-    representable_states={"type": ("rule_based",)},
-    enums={"type": ("rule_based",)},
+    representable_states={"type": ("rule_based", "id_list")},
+    enums={"type": ("rule_based", "id_list")},
     always_sent=("type",),  # required on create
     patchable=False,
     field_endpoints={"rules": "/conditional"},

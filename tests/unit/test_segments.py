@@ -81,3 +81,66 @@ def test_segment_rules_allow_only_segment_conditions_and_references_must_resolve
                                                   "[\"@example.com\"]", "type: passes_gate, targetValue: x"), "f.yaml"))
     with pytest.raises(InvalidConfig, match="segment 'beta_testers' does not exist in the repository"):
         check_references(desired_objects(load_text(GATE, "f.yaml")))
+
+
+ID_LIST = """kind: segment
+id: pilot_companies
+type: id_list
+idType: companyID
+description: Companies in the pilot
+"""
+
+
+def test_an_id_list_segment_is_created_then_filled_and_round_trips(emulator, tmp_path):
+    repo = write(tmp_path, ID_LIST + "ids: [acme, globex, initech]\n---\nkind: unit_id_type\nid: companyID\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    step = next(s for s in plan.steps if s.kind == "segment")
+    assert [(r.method, r.path, r.body.get("ids") if r.method == "PATCH" else None) for r in step.requests] == [
+        ("POST", "/segments", None), ("PATCH", "/segments/pilot_companies/id_list", ["acme", "globex", "initech"])]
+    assert "ids" not in step.requests[0].body and {o.status for o in outcomes} == {"applied"}
+    assert emulator.store.get("segments", "pilot_companies")["count"] == 3
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_ids_from_a_file_go_in_chunks_of_the_most_a_request_may_carry(emulator, tmp_path):
+    repo = write(tmp_path, ID_LIST.replace("idType: companyID\n", "") + "idsFile: pilot.txt\n")
+    ids = [f"company-{i:06}" for i in range(200_001)]
+    (repo / "pilot.txt").write_text("# exported from the CRM\n" + "\n".join(ids) + "\n\n")
+    plan, _ = plan_apply(emulator, repo)
+    [step] = plan.steps
+    patches = [r for r in step.requests if r.method == "PATCH"]
+    assert [len(r.body["ids"]) for r in patches] == [100_000, 100_000, 1]  # the spec's maxItems
+    assert step.changes[-1].after == "200001 ids: +200001 (company-000000, company-000001, company-000002 " \
+                                     "and 199998 more)"
+    assert emulator.store.get("segments", "pilot_companies")["count"] == 200_001
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes  # ids read back in pages
+
+
+def test_removing_ids_resets_the_list_and_the_plan_counts_what_comes_and_goes(emulator, tmp_path):
+    repo = write(tmp_path, ID_LIST.replace("idType: companyID\n", "") + "ids: [acme, globex, initech]\n")
+    plan_apply(emulator, repo)
+    write(tmp_path, ID_LIST.replace("idType: companyID\n", "") + "ids: [acme, initech, umbrella]\n")
+    plan, _ = plan_apply(emulator, repo)
+    [step] = plan.steps
+    assert step.action == "update" and [(c.path, c.before, c.after) for c in step.changes] == [
+        ("ids", "3 ids", "3 ids: +1 (umbrella), -1 (globex)")]
+    assert [(r.method, r.path, r.body) for r in step.requests] == [
+        ("POST", "/segments/pilot_companies/id_list/reset", {"ids": ["acme", "initech", "umbrella"]})]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    # only additions: a PATCH of just those
+    write(tmp_path, ID_LIST.replace("idType: companyID\n", "") + "ids: [acme, initech, umbrella, wayne]\n")
+    [step] = plan_apply(emulator, repo, apply=False)[0].steps
+    assert [(r.method, r.body) for r in step.requests] == [("PATCH", {"ids": ["wayne"]})]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (ID_LIST.replace("id_list", "rule_based") + "ids: [a]\n", "objects.yaml:6:1: ids: only a segment with type: "
+                                                               "id_list holds ids"),
+    (ID_LIST + "ids: [a]\nidsFile: x.txt\n", "objects.yaml:7:1: idsFile: give ids or idsFile, not both"),
+    (ID_LIST + "idsFile: missing.txt\n", "objects.yaml:6:10: idsFile: cannot read "),
+])
+def test_id_list_mistakes_name_the_file_and_line(emulator, tmp_path, text, expected):
+    repo = write(tmp_path, text)
+    with pytest.raises(InvalidConfig) as caught:
+        plan_apply(emulator, repo, apply=False)
+    assert str(caught.value.problems[0]).replace(f"{repo}/", "").startswith(expected)
