@@ -285,7 +285,7 @@ def drift(paths, config, target, api_url, output_format) -> None:
 @config_option
 @with_target
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(all_kinds())),
-              help="Only this kind (repeatable; default: every kind).")
+              help="Only this kind (repeatable; default: every kind but the project-wide environment list).")
 @click.option("--id", "id_glob", default="", metavar="GLOB", help="Only ids matching this pattern, e.g. 'checkout_*'.")
 @click.option("--tag", default="", help="Only objects carrying this tag.")
 @click.option("--out", "out", default=".", show_default=True, type=click.Path(file_okay=False),
@@ -301,7 +301,7 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
     and round-trips, 1 an object could not be represented (without --lenient) or
     does not plan back to zero changes.
     """
-    from statsync.importer import write_all
+    from statsync.importer import default_kinds, write_all
     from statsync.targets import open_target
     from statsync.workflow import read_live
 
@@ -309,7 +309,7 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
 
     async def run():
         async with open_target(project, target, api_url) as (name, client):
-            return await read_live(client, set(kinds) or None), name, client.request_count
+            return await read_live(client, set(kinds) or default_kinds()), name, client.request_count
 
     live, name, requests = asyncio.run(run())
     result = write_all(live, Path(out), kinds, id_glob, tag, overwrite, lenient, name)

@@ -117,7 +117,7 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             if step.expect_status is not None and current.get(kind.lifecycle.field) != step.expect_status:
                 return outcome("conflict", status_conflict(step, current, kind.lifecycle.field))
             # an earlier step of this run changed the version itself; the status check covers lifecycle steps
-            if step.live is not None and not touched and not step.live.matches(current):
+            if step.live is not None and not touched and not step.live.matches(current, kind, step.id):
                 return outcome("conflict", conflict_message(step, current))
         pending = False
         for request in step.requests:

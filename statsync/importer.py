@@ -50,11 +50,16 @@ class ImportResult:
     not_round_tripping: list[str] = field(default_factory=list)  # objects whose re-plan is not empty
 
 
+def default_kinds() -> set[str]:
+    """What import reads and writes unless told: every kind but project-wide settings."""
+    return {kind.name for kind in all_kinds().values() if not kind.singleton}
+
+
 def select(live: LiveObjects, kinds: tuple[str, ...] = (), id_glob: str = "", tag: str = "") -> list[tuple[Kind, dict]]:
     registry = all_kinds()
     out = []
     for kind_name, objects in live.items():
-        if kinds and kind_name not in kinds:
+        if kind_name not in (kinds or default_kinds()):
             continue
         for object_id, obj in sorted(objects.items()):  # keyed by each kind's identity
             if id_glob and not fnmatchcase(object_id, id_glob):

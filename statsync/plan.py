@@ -47,7 +47,10 @@ class LiveVersion:
     def of(cls, live: dict[str, Any], snapshot: dict[str, Any] | None = None) -> "LiveVersion":
         return cls(live.get("version"), live.get("lastModifiedTime"), live.get("lastModifierName"), snapshot)
 
-    def matches(self, live: dict[str, Any]) -> bool:
+    def matches(self, live: dict[str, Any], kind: Kind, object_id: str) -> bool:
+        if self.version is None and self.last_modified_time is None and self.snapshot is not None:
+            # objects without versions (the environment list): compare what is managed
+            return canonical(kind, object_id, live) == self.snapshot
         return (self.version, self.last_modified_time) == (live.get("version"), live.get("lastModifiedTime"))
 
 
@@ -138,6 +141,7 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
         if current is None:
             step, ignored = _create(obj), 0
         else:
+            refusals += _fixed_entry_problems(obj, current)
             step, ignored = _update(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
         try:
             before, after = lifecycle_steps(obj, current, step)
@@ -167,6 +171,23 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     _plan_deletes(plan, desired, live, options)
     _link_dependencies(plan, {o.key: o for o in desired}, live)
     return plan
+
+
+def _fixed_entry_problems(obj: DesiredObject, live: dict[str, Any]) -> list[Problem]:
+    """The production environment can be neither removed nor edited (DIGEST §12)."""
+    if obj.kind.fixed_entries is None:
+        return []
+    list_name, flag = obj.kind.fixed_entries
+    keyed = obj.kind.keyed_lists[list_name]
+    live_form, desired_form = canonical(obj.kind, obj.id, live), canonical(obj.kind, obj.id, obj.body)
+    wanted = {item.get(keyed.key): item for item in desired_form.get(list_name) or []}
+    problems = []
+    for item in live_form.get(list_name) or []:
+        if item.get(flag) and wanted.get(item.get(keyed.key)) != item:
+            fields = ", ".join(f"{k}: {json.dumps(v)}" for k, v in item.items())
+            problems.append(Problem(obj.mark((list_name,)), f"{item.get(keyed.key)!r} ({flag}) cannot be removed or "
+                                    f"edited in Statsig; keep it as it is live: {{{fields}}}", list_name))
+    return problems
 
 
 def _shipped_into_layers(steps: list[Step], desired: list[DesiredObject]) -> list[Problem]:
@@ -301,7 +322,9 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *_create(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
     body = update_body(kind, obj.id, wanted, live, fields - {kind.id_list.field} if kind.id_list else fields)
-    if kind.patchable:
+    if kind.singleton:  # the whole object, POSTed to the collection
+        requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
+    elif kind.patchable:
         requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if body else []
     else:  # each field through its own endpoint (a segment's rules)
         requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
@@ -422,6 +445,8 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
     managed = {obj.key for obj in desired}
     candidates, unmanaged = [], []
     for kind_name, objects in live.items():
+        if kinds[kind_name].singleton:
+            continue  # always there: never deleted, never "unmanaged"
         for object_id, obj in objects.items():
             if (kind_name, object_id) in managed:
                 continue
@@ -488,7 +513,9 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
             continue
         obj = desired[(step.kind, step.id)]
         for ref in references(obj.kind, obj.body):
-            _depend(step, addresses.get((ref.target_kind, ref.target_id)))
+            # a reference to a singleton's entry waits for the singleton's step
+            target_id = ref.target_kind if kinds[ref.target_kind].singleton else ref.target_id
+            _depend(step, addresses.get((ref.target_kind, target_id)))
     for step in plan.steps:
         current = live.get(step.kind, {}).get(step.id)
         if current is None or step.is_lifecycle:

@@ -16,6 +16,12 @@ class Ref:
     path: FieldPath  # where the reference is written, for error marks
 
 
+def entry_names(kind: Kind, body: dict[str, Any]) -> set[str]:
+    """What references to a singleton name: its entries (the environment list's names)."""
+    return {entry.get(keyed.key) for name, keyed in kind.keyed_lists.items()
+            for entry in body.get(name) or [] if isinstance(entry, dict)}
+
+
 def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
     """Every reference in `body` (a desired body or a live object)."""
     for ref in kind.references:
@@ -31,11 +37,15 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
         for rule_index, rule in enumerate(body.get("rules") or []):
             if not isinstance(rule, dict):
                 continue
+            if ref.rule_field is not None and isinstance(rule.get(ref.rule_field), list):
+                for index, name in enumerate(rule[ref.rule_field]):
+                    if isinstance(name, str) and name:
+                        yield Ref(ref.target, name, ("rules", rule_index, ref.rule_field, index))
             for cond_index, condition in enumerate(rule.get("conditions") or []):
                 if not isinstance(condition, dict) or condition.get("type") not in ref.condition_types:
                     continue
                 path = ("rules", rule_index, "conditions", cond_index, "targetValue")
                 value = condition.get("targetValue")
-                for target in value if isinstance(value, list) else [value]:
-                    if isinstance(target, str) and target:
-                        yield Ref(ref.target, target, path)
+                for name in value if isinstance(value, list) else [value]:
+                    if isinstance(name, str) and name:
+                        yield Ref(ref.target, name, path)

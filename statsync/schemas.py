@@ -104,6 +104,8 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
 
 
 def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
+    if kind.singleton:
+        return {"const": kind.name}
     if not kind.id_from_name:
         return _inline(copy.deepcopy(create[kind.identity]))
     # The id Statsig derives from a name: lower case, underscores for spaces.

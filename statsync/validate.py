@@ -22,7 +22,7 @@ from statsync.idlists import holds_ids, read_file
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
 from statsync.loader import Document
-from statsync.references import references
+from statsync.references import entry_names, references
 from statsync.schemas import kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
@@ -282,16 +282,25 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     """
     problems = []
     known = {(obj.kind.name, obj.id) for obj in objects}
+    known |= {(obj.kind.name, name) for obj in objects if obj.kind.singleton for name in entry_names(obj.kind, obj.body)}
     graph: dict[ObjectKey, set[ObjectKey]] = {}
     where: dict[tuple[ObjectKey, ObjectKey], Mark] = {}
+    # A singleton the repository does not hold (every project has an environment list)
+    # can only be checked against the live project.
+    unknowable = {name for name, kind in all_kinds().items() if kind.singleton and live_ids is None
+                  and not any(obj.kind is kind for obj in objects)}
     for obj in objects:
         for ref in references(obj.kind, obj.body):
+            if ref.target_kind in unknowable:
+                continue
             target = (ref.target_kind, ref.target_id)
             in_live = live_ids is not None and ref.target_id in live_ids.get(ref.target_kind, set())
             if target not in known and not in_live:
                 scope = "the repository or the live project" if live_ids is not None else "the repository"
-                problems.append(Problem(obj.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}",
-                                        display_path(ref.path)))
+                target_kind = all_kinds()[ref.target_kind]
+                message = (f"{ref.target_id!r} is not in the {target_kind.title.lower()} (in {scope})"
+                           if target_kind.singleton else f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}")
+                problems.append(Problem(obj.mark(ref.path), message, display_path(ref.path)))
             if target in known:
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), obj.mark(ref.path))

@@ -11,12 +11,12 @@ from statsync.errors import StatsyncError
 from statsync.idlists import holds_ids
 from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.journal import Journal
-from statsync.kinds import all_kinds
+from statsync.kinds import Kind, all_kinds
 from statsync.loader import load_paths
 from statsync.normalize import canonical
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
 from statsync.planfile import file_digests
-from statsync.references import references
+from statsync.references import entry_names, references
 from statsync.validate import DesiredObject, check_references, desired_objects
 
 
@@ -31,10 +31,17 @@ def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObjec
 async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -> LiveObjects:
     """Live objects of the given kinds (default: every kind): one paged list read per kind."""
     kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
-    pages = await asyncio.gather(*(client.list(kind.path()) for kind in kinds))
+    pages = await asyncio.gather(*(_read_kind(client, kind) for kind in kinds))
     # objects Statsig owns itself (implicit layers) are neither managed nor unmanaged: they are not ours
     return {kind.name: {obj[kind.identity]: obj for obj in objects if not kind.is_implicit(obj[kind.identity])}
             for kind, objects in zip(kinds, pages)}
+
+
+async def _read_kind(client: ConsoleClient, kind: Kind) -> list[dict]:
+    if not kind.singleton:
+        return await client.list(kind.path())
+    answer = await client.request("GET", kind.path())
+    return [{**(answer.get("data") or {}), kind.identity: kind.name}]
 
 
 def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str]:
@@ -66,7 +73,7 @@ async def load_against_live(project: Project, client: ConsoleClient,
     name an object in either."""
     desired = await asyncio.to_thread(load_desired, project, False)
     live = await read_live(client, kinds(desired))
-    check_references(desired, {kind: set(objects) for kind, objects in live.items()})
+    check_references(desired, live_names(desired, live))
     await read_id_lists(client, desired, live)
     return desired, live
 
@@ -81,6 +88,21 @@ async def read_id_lists(client: ConsoleClient, desired: list[DesiredObject], liv
                                    for kind, current in holders))
     for (kind, current), ids in zip(holders, lists):
         current[kind.id_list.field] = ids
+
+
+def live_names(desired: list[DesiredObject], live: LiveObjects) -> dict[str, set[str]]:
+    """What references may name live: object ids, and a singleton's entries (environment
+    names) unless the repository manages the singleton: then its list is the truth."""
+    kinds = all_kinds()
+    managed = {obj.kind.name for obj in desired}
+    names = {}
+    for kind_name, objects in live.items():
+        kind = kinds[kind_name]
+        if not kind.singleton:
+            names[kind_name] = set(objects)
+        elif kind_name not in managed:
+            names[kind_name] = set().union(*(entry_names(kind, obj) for obj in objects.values()))
+    return names
 
 
 async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
@@ -144,7 +166,7 @@ async def verify_saved_plan(project: Project, client: ConsoleClient, target: str
                                 f"since the plan was made")
         elif current is None:
             problems.append(f"{step.object_address}: deleted live since the plan was made")
-        elif not step.live.matches(current):
+        elif not step.live.matches(current, kinds[step.kind], step.id):
             kind = kinds[step.kind]
             fields = ""
             if step.live.snapshot is not None:

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, set_ids, set_segment_rules, ship_decision
+from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, environments, set_environments, set_ids, set_segment_rules, ship_decision
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -118,6 +118,7 @@ class Emulator:
                 routes.append(Route(base + "/{id:str}/id_list/reset", self._endpoint, methods=["POST"]))
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
+        routes.append(Route(f"{API_PREFIX}/environments", self._endpoint, methods=["GET", "POST"]))
         return Starlette(routes=routes)
 
     async def _endpoint(self, request: Request) -> Response:
@@ -153,7 +154,9 @@ class Emulator:
                 raise ApiError(404)  # e.g. POST /tags/{id}: tags have no full update
             body = await self._body(request, template)
             with self.store.lock:
-                if self._needs_review(request, collection, object_id):
+                if collection == "environments":
+                    status, payload = self._environments(request, body)
+                elif self._needs_review(request, collection, object_id):
                     status, payload = self._submit_review(ENTITIES[collection], object_id, action, body)
                 else:
                     status, payload = self._dispatch(request, ENTITIES[collection], object_id, action, body)
@@ -248,6 +251,14 @@ class Emulator:
         if _answers_with_data(method, f"/{entity.collection}/{{id}}"):
             payload["data"] = _public(obj)  # PATCH /target_app/{id} answers with a message only
         return 200, payload
+
+    def _environments(self, request: Request, body: Any):
+        if request.method == "POST":
+            updated = set_environments(self.store, body["environments"])
+        else:
+            updated = environments(self.store)
+        return 200, {"message": "Environments read successfully." if request.method == "GET"
+                     else "Environments updated successfully.", "data": {"environments": updated["environments"]}}
 
     def _id_list(self, request: Request, entity: Entity, obj: dict, action: str, body: Any):
         """An id-list segment's ids: read in pages, added, removed, or reset (DIGEST §5.1)."""

@@ -440,6 +440,42 @@ def set_ids(store: Store, obj: dict, ids: list[str], mode: str, actor: dict = AP
         _audit(store, obj, actor, created=False)
 
 
+DEFAULT_ENVIRONMENTS = (("development", False), ("staging", False), ("production", True))
+
+
+def environments(store: Store) -> dict:
+    """The project's environment list (DIGEST §12): every project starts with three."""
+    found = store.get("environments", "list")
+    if found is None:  # stored only once changed: reading leaves the state as it was
+        found = {"id": "list", "environments": [
+            {"name": name, "id": f"0.{index + 1}", "isProduction": production, "requiresReview": False,
+             "requiresReleasePipeline": False} for index, (name, production) in enumerate(DEFAULT_ENVIRONMENTS)]}
+    return found
+
+
+def set_environments(store: Store, entries: list[dict]) -> dict:
+    """POST /environments: the whole list. Entries keep their id; one without an id is new;
+    the production environment can be neither removed nor edited."""
+    current = environments(store)
+    by_id = {entry["id"]: entry for entry in current["environments"]}
+    names = [entry["name"] for entry in entries]
+    if len(set(names)) != len(names):
+        raise BadRequest("Invalid request. Environment names must be unique.")
+    updated = []
+    for entry in entries:
+        if entry.get("id") is not None and entry["id"] not in by_id:
+            raise BadRequest(f"Invalid request. Environment id {entry['id']} does not exist.")
+        updated.append({**entry, "id": entry.get("id") or store.new_id()})
+    for production in (entry for entry in current["environments"] if entry["isProduction"]):
+        if next((entry for entry in updated if entry["id"] == production["id"]), None) != production:
+            raise BadRequest("Invalid request. The production environment cannot be removed or edited.")
+    if sum(1 for entry in updated if entry["isProduction"]) != 1:
+        raise BadRequest("Invalid request. A project has exactly one production environment.")
+    current["environments"] = updated
+    store.put("environments", current)
+    return current
+
+
 def _segment_defaults(object_id: str) -> dict:
     return {"description": "", "idType": "userID", "tags": [], "rules": [], "isEnabled": True, "count": 0,
             "holdoutIDs": [], "team": None}

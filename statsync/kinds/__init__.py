@@ -24,6 +24,8 @@ class KeyedList:
     # server-managed item fields that must be copied from live into updates
     # (omitting them may, for instance, cancel a scheduled rollout)
     carried: tuple[str, ...] = ()
+    # item fields whose false or empty value is a value, not "unset" (isProduction: false)
+    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,16 @@ class Reference:
 
     `field` is a top-level field holding an id or a list of them (`targetingGateID`,
     `tags`); or, with `condition_types`, rule conditions of those types hold ids in
-    `targetValue`. `builtins` always exist and need no object (`userID`).
+    `targetValue`; or `rule_field` of each rule holds them. `builtins` always exist and
+    need no object (`userID`). A reference to a singleton kind names one of its entries.
     """
 
     target: str
     field: str | None = None
     condition_types: tuple[str, ...] = ()
     builtins: tuple[str, ...] = ()
+    # a field of each rule holding names (a rule's `environments`)
+    rule_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,13 @@ class Kind:
     # create: statsync sends the YAML id as the name.
     id_from_name: bool = False
     id_list: IdList | None = None
+    # One object per project that always exists (the environment list): read with a
+    # GET of the collection, written by POSTing it whole, never created or deleted.
+    # Its YAML id is the kind's name; references name its entries.
+    singleton: bool = False
+    # (list, flag): entries of the list with the flag set are Statsig's to keep as they
+    # are (the production environment): never removed or edited.
+    fixed_entries: tuple[str, str] | None = None
     # Fields statsync adds that no DTO declares (a file of ids), with their JSON Schema.
     own_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Ids of objects Statsig creates and owns itself (an experiment's implicit
@@ -178,7 +190,9 @@ class Kind:
     def path(self, object_id: str | None = None) -> str:
         from urllib.parse import quote
 
-        return self.collection if object_id is None else f"{self.collection}/{quote(object_id, safe='')}"
+        if object_id is None or self.singleton:  # a singleton's address is its collection
+            return self.collection
+        return f"{self.collection}/{quote(object_id, safe='')}"
 
 
 # Rule lists are shared by gates and dynamic configs.
@@ -190,6 +204,8 @@ GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fail
 SEGMENT_CONDITIONS = Reference(target="segment", condition_types=("passes_segment", "fails_segment"))
 TAGS = Reference(target="tag", field="tags")
 TARGET_APPS = Reference(target="target_app", field="targetApps")
+# Rules name environments: per rule (`environments`) and in environment_tier conditions.
+ENVIRONMENTS = Reference(target="environments", rule_field="environments", condition_types=("environment_tier",))
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
@@ -216,10 +232,10 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import (dynamic_config, experiment, gate, holdout, layer, segment, tag, target_app,
-                                unit_id_type)
+    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, segment, tag,
+                                target_app, unit_id_type)
 
-    kinds = (unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND, dynamic_config.KIND,
+    kinds = (environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND, dynamic_config.KIND,
              layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}
 

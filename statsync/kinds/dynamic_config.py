@@ -1,5 +1,5 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
+from statsync.kinds import (ENVIRONMENTS, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
                             RULED_DEFAULTS, RULED_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind,
                             Lifecycle, Transition)
 
@@ -43,7 +43,7 @@ KIND = Kind(
     # JSON5 twins and rule variants are not modelled yet: the server derives the
     # twins from the JSON fields, so managing both would fight the server.
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValueJson5", "rules.variants"),
-    references=(GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).

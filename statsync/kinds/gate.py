@@ -1,5 +1,5 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
+from statsync.kinds import (ENVIRONMENTS, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
                             RULED_DEFAULTS, RULED_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind,
                             Lifecycle, Transition)
 
@@ -48,7 +48,7 @@ KIND = Kind(
     decimal_fields=("rules.passPercentage",),
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
-    references=(GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
     server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
     lifecycle=LIFECYCLE,

@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from statsync.kinds import all_kinds
-from tests.conftest import EXAMPLE_OBJECTS
+from tests.conftest import EXAMPLE_OBJECTS, EXAMPLE_CREATES
 from tests.e2e.served import statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
@@ -32,7 +32,7 @@ def test_validate_reports_ok_and_problems(examples):
 
 def test_plan_without_detailed_exitcode_exits_0_with_changes(examples):
     result = statsync("plan", str(examples), "--target", "local")
-    assert result.returncode == 0 and f"{EXAMPLE_OBJECTS} to create" in result.stdout
+    assert result.returncode == 0 and f"{EXAMPLE_CREATES} to create" in result.stdout
 
 
 def test_apply_refuses_without_a_terminal_or_auto_approve(examples):
@@ -100,7 +100,7 @@ def test_import_writes_files_that_plan_to_no_changes(examples, tmp_path):
     config = str(examples / "statsync.yaml")
     result = statsync("import", "--config", config, "--target", "local", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (f"Imported from local with {len(all_kinds())} list request(s): {EXAMPLE_OBJECTS} written, "
+    assert result.stdout.strip() == (f"Imported from local with {sum(not kind.singleton for kind in all_kinds().values())} list request(s): {EXAMPLE_CREATES} written, "
                                      "0 unchanged, 0 kept, 0 not representable.")  # one page for each kind
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))[:2] == [
         "dynamic_configs/checkout_settings.yaml", "dynamic_configs/mobile_home.yaml"]

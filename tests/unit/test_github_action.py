@@ -7,7 +7,7 @@ import pytest
 
 from statsync.github_action import DRIFT_LABEL, run
 from statsync.render.markdown import MARKER
-from tests.conftest import EXAMPLES, EXAMPLE_OBJECTS
+from tests.conftest import EXAMPLES, EXAMPLE_OBJECTS, EXAMPLE_CREATES
 
 
 class FakeGitHub:
@@ -75,7 +75,7 @@ def test_plan_posts_one_sticky_comment_and_updates_it_on_the_next_push(workspace
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
     [comment] = github.comments.values()
     assert comment["issue"] == 7 and comment["body"].startswith(MARKER)
-    assert f"**{EXAMPLE_OBJECTS} to create, 0 to update, 0 to delete**" in comment["body"]
+    assert f"**{EXAMPLE_CREATES} to create, 0 to update, 0 to delete**" in comment["body"]
     assert outputs_of(outputs)["has_changes"] == "true"
     assert (repo / "statsync-plan.json").exists()
     assert github.auth == {"Bearer ghs_faketoken"}

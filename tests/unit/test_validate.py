@@ -53,10 +53,11 @@ def test_percentages_with_two_decimals_are_valid_despite_float_division():
 
 def test_unknown_kind_and_missing_kind_and_missing_id():
     assert problems("kind: gatee\nid: abc\n") == [
-        "f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: unit_id_type, tag, target_app, "
+        "f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: environments, unit_id_type, tag, "
+        "target_app, "
         "segment, gate, dynamic_config, layer, experiment, holdout"]
     assert problems("id: abc\n") == [
-        "f.yaml:1:1: missing `kind` (one of: unit_id_type, tag, target_app, segment, gate, dynamic_config, "
+        "f.yaml:1:1: missing `kind` (one of: environments, unit_id_type, tag, target_app, segment, gate, dynamic_config, "
         "layer, experiment, holdout)"]
     assert problems("kind: gate\nname: No id\n") == ["f.yaml:1:1: id: gate has no `id`"]
     assert problems("- a list\n") == ["f.yaml:1:1: each YAML document must be a mapping with `kind` and `id`"]
