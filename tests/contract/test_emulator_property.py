@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from statsync import spec
 from statsync.emulator.entities import ENTITIES
-from statsync.emulator.app import FIELD_ENDPOINTS, VERSIONED
+from statsync.emulator.app import FIELD_ENDPOINTS, ID_LISTS, VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
 from tests.strategies import ANY_JSON, from_schema
@@ -32,6 +32,8 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"},
          "target_app": {"name": "known app", "description": ""},
          "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"}}
+# a second object where one kind has two shapes (an id-list segment for the id_list routes)
+MORE_SEEDS = {"segments": {"id": "known_list", "name": "known list", "type": "id_list"}}
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
          "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app",
          "layers": "known_layer", "holdouts": "known_holdout"}
@@ -49,6 +51,11 @@ def implemented_operations():
             yield "GET", f"/{collection}/{{id}}/versions"
         for field_endpoint in FIELD_ENDPOINTS.get(collection, ()):
             yield "POST", f"/{collection}/{{id}}/{field_endpoint}"
+        if collection in ID_LISTS:
+            yield from (("GET", f"/{collection}/{{id}}/id_list"), ("PATCH", f"/{collection}/{{id}}/id_list"),
+                        ("DELETE", f"/{collection}/{{id}}/id_list"), ("POST", f"/{collection}/{{id}}/id_list/reset"))
+    yield "GET", "/environments"
+    yield "POST", "/environments"
 
 OPERATIONS = [(method, template) for method, template in implemented_operations()
               if f"{method} /console/v1{template}" in spec.document()["operations"]]
@@ -75,7 +82,7 @@ def served(tmp_path_factory):
     emulator = ServedEmulator(folder / "state.json", folder / "emulator.log", "--seed", "3")
     with httpx.Client(base_url=emulator.url + "/console/v1", headers=KEY) as client:
         # some objects for the {id} routes to find
-        for collection, body in SEEDS.items():
+        for collection, body in [*SEEDS.items(), *MORE_SEEDS.items()]:
             client.post(f"/{collection}", json=body)
     yield emulator
     emulator.stop()
@@ -95,12 +102,12 @@ def check(method, template, response):
 @pytest.mark.parametrize("method, template", OPERATIONS, ids=[f"{m} {t}" for m, t in OPERATIONS])
 def test_operation_never_breaks_the_spec(served, method, template):
     collection = template.split("/")[1]
-    known = KNOWN[collection]
+    known = KNOWN.get(collection, "")
 
     @settings(max_examples=25, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                      HealthCheck.filter_too_much])
-    @given(body=body_strategy(method, template), object_id=st.sampled_from([known, "missing_object"]))
+    @given(body=body_strategy(method, template), object_id=st.sampled_from([known, "missing_object", *[b["id"] for c, b in MORE_SEEDS.items() if c == collection]]))
     def run(body, object_id):
         path = "/console/v1" + template.replace("{id}", object_id)
         if method in ("GET", "DELETE"):
@@ -110,7 +117,7 @@ def test_operation_never_breaks_the_spec(served, method, template):
                                       headers={"content-type": "application/json"})
         check(method, template, response)
         if method == "DELETE" and response.status_code == 200:
-            client.post(f"/console/v1/{collection}", json=SEEDS[collection])
+            client.post(f"/console/v1/{collection}", json=MORE_SEEDS[collection] if object_id != known else SEEDS[collection])
 
     with httpx.Client(base_url=served.url, headers=KEY, timeout=10) as client:
         run()
