@@ -18,7 +18,7 @@ from statsync.api.client import ConsoleClient
 from statsync.errors import StatsyncError
 from statsync.journal import Journal
 from statsync.kinds import all_kinds
-from statsync.plan import Plan, Step
+from statsync.plan import Plan, Step, with_group_ids
 
 OUTCOMES = ("applied", "pending_review", "conflict", "failed", "skipped")
 
@@ -119,11 +119,17 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             # an earlier step of this run changed the version itself; the status check covers lifecycle steps
             if step.live is not None and not touched and not step.live.matches(current, kind, step.id):
                 return outcome("conflict", conflict_message(step, current))
-        pending = False
+        pending, current = False, None
         for request in step.requests:
-            creates = step.action in ("create", "replace") and request.method == "POST"
+            creates = step.action in ("create", "replace") and request.path == kind.path() and request.method == "POST"
             created_at = kind.path(step.id) if creates else None
-            answer = await client.request(request.method, request.path, request.body, created_at=created_at)
+            body = request.body
+            if request.group_field:
+                current = current or await client.get(kind.path(step.id))
+                body = with_group_ids(body, request.group_field, current or {})
+            answer = await client.request(request.method, request.path, body, created_at=created_at)
+            if creates and isinstance(answer.get("data"), dict):
+                current = answer["data"]  # the new object, with the ids Statsig gave its groups
             pending = pending or _review_pending(answer)
     except StatsyncError as exc:
         if step.is_lifecycle and await _reached(step, client, kind):

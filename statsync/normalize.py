@@ -46,6 +46,9 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     for name in kind.keyed_lists:
         if isinstance(obj.get(name), list):
             obj[name] = fold_items(kind, name, obj[name])
+    for name, sub in kind.sub_resources.items():
+        if isinstance(obj.get(name), dict):
+            obj[name] = sub_resource(schema["properties"][name], obj[name], sub.group_field, _group_names(sub, body))
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
     return obj
@@ -86,6 +89,41 @@ def _fits(value: Any, schema: dict) -> bool:
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
     return (isinstance(value, dict) and "object" in kinds) or (isinstance(value, list) and "array" in kinds)
+
+
+def sub_resource(schema: dict[str, Any], value: dict[str, Any], group_field: str | None = None,
+                 names: dict[str, str] | None = None) -> dict[str, Any]:
+    """An overrides object as Statsig keeps it: every list present (empty when unset),
+    ids unordered, unset item fields dropped, groups named (`names`: live id → name)."""
+    out = {}
+    for prop, prop_schema in schema.get("properties", {}).items():
+        item = value.get(prop)
+        if item is None and "array" in str(prop_schema.get("type")):
+            item = []
+        if isinstance(item, list):
+            entries = [_override_item(entry, group_field, names or {}) for entry in item]
+            item = sorted(entries) if all(isinstance(entry, str) for entry in entries) else entries
+        if item is not None:
+            out[prop] = item
+    return out
+
+
+def _override_item(entry: Any, group_field: str | None, names: dict[str, str]) -> Any:
+    if not isinstance(entry, dict):
+        return entry
+    out = {key: (sorted(value) if isinstance(value, list) else value) for key, value in entry.items()
+           if value not in (None, "")}
+    if group_field in out:
+        out[group_field] = names.get(out[group_field], out[group_field])
+    return out
+
+
+def _group_names(sub, body: dict[str, Any]) -> dict[str, str]:
+    """Live group id → name, for sub-resources naming groups (desired bodies have no ids)."""
+    if sub.group_field is None:
+        return {}
+    return {group["id"]: group.get("name") for group in body.get("groups") or [] if isinstance(group, dict)
+            and group.get("id")}
 
 
 def fold_items(kind: Kind, name: str, items: list) -> list:

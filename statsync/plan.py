@@ -31,6 +31,9 @@ class ApiRequest:
     method: str
     path: str  # under /console/v1
     body: dict[str, Any] | None = None
+    # Set on a request whose items name groups (`groupID: Test`) of an object created
+    # earlier in the same step: the executor puts in the group ids the create answered.
+    group_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,7 @@ def _create(obj: DesiredObject) -> Step:
         elif name != kind.identity and not (kind.id_from_name and name == "name"):
             changes.append(Change(name, ABSENT, value))
     ids = body.pop(kind.id_list.field, None) if kind.id_list else None
+    subs = {name: body.pop(name) for name in kind.sub_resources if name in body}
     first = {name: value for name, value in body.items() if name not in _contract(kind).update_only}
     rest = {name: value for name, value in body.items() if name in _contract(kind).update_only}
     requests = [ApiRequest("POST", kind.path(), first)]
@@ -254,7 +258,20 @@ def _create(obj: DesiredObject) -> Step:
         changes = [c for c in changes if c.path != kind.id_list.field]
         changes.append(idlists.change(kind.id_list, None, ids) or Change(kind.id_list.field, ABSENT, "0 ids"))
         requests += _id_list_requests(kind, obj.id, None, ids)
+    requests += [_sub_resource_request(kind, obj, name, None) for name in subs]
     return Step("create", kind.name, obj.id, changes, requests)
+
+
+def _sub_resource_request(kind: Kind, obj: DesiredObject, name: str, live: dict[str, Any] | None) -> ApiRequest:
+    """POST the whole sub-resource (overrides), every list present. Groups are named in
+    YAML and by id in Statsig: an existing object's live ids go in now, a new object's
+    when the executor has its create answer."""
+    sub = kind.sub_resources[name]
+    value = canonical(kind, obj.id, {name: obj.body[name]})[name]
+    if sub.group_field and live is not None:
+        value = with_group_ids(value, sub.group_field, live)
+    return ApiRequest("POST", kind.path(obj.id) + sub.endpoint, value,
+                      group_field=sub.group_field if live is None else None)
 
 
 def _id_list_requests(kind: Kind, object_id: str, live: list[str] | None, desired: list[str]) -> list[ApiRequest]:
@@ -321,16 +338,18 @@ def _update(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tupl
         # Statsig cannot change these in place: delete and create again, refused unless allowed
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *_create(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
-    body = update_body(kind, obj.id, wanted, live, fields - {kind.id_list.field} if kind.id_list else fields)
+    own_requests = {*kind.sub_resources, *([kind.id_list.field] if kind.id_list else [])}
+    body = update_body(kind, obj.id, wanted, live, fields - own_requests)
     if kind.singleton:  # the whole object, POSTed to the collection
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
-        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if body else []
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if fields - own_requests else []
     else:  # each field through its own endpoint (a segment's rules)
         requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
                     for name in sorted(fields) if name in kind.field_endpoints]
     if id_change:
         requests += _id_list_requests(kind, obj.id, live.get(kind.id_list.field), ids)
+    requests += [_sub_resource_request(kind, obj, name, live) for name in sorted(fields & set(kind.sub_resources))]
     return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
 
 
@@ -403,6 +422,14 @@ def _check_allowed(lifecycle, status: str | None, step: Step) -> None:
                 and isinstance(change.after, (int, float)) and change.after < change.before:
             raise Refused(f"{change.field} can only increase while the status is {status} "
                           f"({change.before} → {change.after}); Statsig requires a reset to lower it")
+
+
+def with_group_ids(body: dict[str, Any], group_field: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """Items naming a group by name (`groupID: Test`) get the id of `obj`'s group."""
+    ids = {group.get("name"): group.get("id") for group in obj.get("groups") or []}
+    return {key: [{**item, group_field: ids.get(item[group_field], item[group_field])}
+                  if isinstance(item, dict) and group_field in item else item for item in value]
+            if isinstance(value, list) else value for key, value in body.items()}
 
 
 def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[str, Any],

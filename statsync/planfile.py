@@ -62,8 +62,8 @@ def _step(step: Step) -> dict[str, Any]:
     out: dict[str, Any] = {
         "address": step.address, "action": step.action, "kind": step.kind, "id": step.id,
         "changes": [_change(change) for change in step.changes],
-        "requests": [{"method": r.method, "path": r.path, **({"body": r.body} if r.body is not None else {})}
-                     for r in step.requests],
+        "requests": [{"method": r.method, "path": r.path, **({"body": r.body} if r.body is not None else {}),
+                      **({"groupField": r.group_field} if r.group_field else {})} for r in step.requests],
         "depends_on": step.depends_on,
     }
     if step.live is not None:
@@ -123,7 +123,7 @@ def _load_step(data: dict[str, Any]) -> Step:
         action=data["action"], kind=data["kind"], id=data["id"],
         changes=[Change(c["path"], c.get("before", ABSENT), c.get("after", ABSENT), c.get("note", ""))
                  for c in data["changes"]],
-        requests=[ApiRequest(r["method"], r["path"], r.get("body")) for r in data["requests"]],
+        requests=[ApiRequest(r["method"], r["path"], r.get("body"), r.get("groupField")) for r in data["requests"]],
         depends_on=list(data.get("depends_on", [])),
         live=LiveVersion(live["version"], live["lastModifiedTime"], live.get("lastModifierName"),
                          live.get("snapshot")) if live else None,

@@ -26,6 +26,9 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
     """Every reference in `body` (a desired body or a live object)."""
     for ref in kind.references:
         target = all_kinds()[ref.target]
+        if ref.items is not None:
+            yield from _item_references(ref, body)
+            continue
         if ref.field is not None:
             value = body.get(ref.field)
             names = [(value, (ref.field,))] if isinstance(value, str) else \
@@ -49,3 +52,18 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
                 for name in value if isinstance(value, list) else [value]:
                     if isinstance(name, str) and name:
                         yield Ref(ref.target, name, path)
+
+
+def _item_references(ref, body: dict[str, Any]) -> Iterator[Ref]:
+    """Names in a list of items (`overrides.overrides[].id` where `type` is gate)."""
+    path: tuple = ()
+    value: Any = body
+    for part in ref.items.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+        path += (part,)
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        if not isinstance(item, dict) or (ref.when and item.get(ref.when[0]) != ref.when[1]):
+            continue
+        name = item.get(ref.item_field)
+        if isinstance(name, str) and name:
+            yield Ref(ref.target, name, (*path, index, ref.item_field))

@@ -86,6 +86,13 @@ def _object_variants(node: dict):
             yield from _object_variants(branch)
 
 
+def _sub_resource_schema(kind: Kind, name: str) -> dict[str, Any] | None:
+    """What GET answers at the sub-resource's endpoint; every part optional in YAML."""
+    if name not in kind.sub_resources:
+        return None
+    return {key: value for key, value in spec.component(kind.sub_resources[name].dto).items() if key != "required"}
+
+
 def field_schemas(kind: Kind) -> dict[str, Any]:
     """The spec's schema for each of the kind's YAML fields (update DTO, else create, else
     the response: a lifecycle status is set through its own endpoints)."""
@@ -93,7 +100,8 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
                for name in (kind.partial_update_dto, kind.create_dto, kind.response_dto)]
     out = {}
     for name in kind.fields:
-        source = kind.own_fields.get(name) or next((props[name] for props in sources if name in props), None)
+        source = kind.own_fields.get(name) or _sub_resource_schema(kind, name) or next(
+            (props[name] for props in sources if name in props), None)
         if source is None:
             raise KeyError(f"{kind.name}.{name} is in none of {kind.partial_update_dto}, {kind.create_dto}, "
                            f"{kind.response_dto}")

@@ -160,6 +160,7 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
                     display_path((list_name, index, keyed.key))))
             seen[key] = index
     problems += _lifecycle_problems(obj)
+    problems += _override_group_problems(obj)
     if "rules" in obj.kind.keyed_lists:
         problems += [Problem(obj.mark(path), message, display_path(path))
                      for path, message in operator_problems(obj.body.get("rules"))]
@@ -169,6 +170,24 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
             total = sum(Decimal(str(item.get("size", 0))) for item in items)
             if total != 100:
                 problems.append(Problem(obj.mark((list_name,)), f"sizes add up to {total}, not 100", list_name))
+    return problems
+
+
+def _override_group_problems(obj: DesiredObject) -> list[Problem]:
+    """Overrides force units into a group named in the same file."""
+    problems = []
+    for name, sub in obj.kind.sub_resources.items():
+        value = obj.body.get(name)
+        if sub.group_field is None or not isinstance(value, dict):
+            continue
+        groups = obj.body.get("groups") or obj.kind.defaults.get("groups") or []
+        names = [group.get("name") for group in groups]
+        for key, items in value.items():
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and item.get(sub.group_field) not in names:
+                    path = (name, key, index, sub.group_field)
+                    problems.append(Problem(obj.mark(path), f"{item.get(sub.group_field)!r} is not one of the groups "
+                                            f"({', '.join(map(repr, names))})", display_path(path)))
     return problems
 
 

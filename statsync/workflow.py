@@ -74,20 +74,28 @@ async def load_against_live(project: Project, client: ConsoleClient,
     desired = await asyncio.to_thread(load_desired, project, False)
     live = await read_live(client, kinds(desired))
     check_references(desired, live_names(desired, live))
-    await read_id_lists(client, desired, live)
+    await read_own_endpoints(client, desired, live)
     return desired, live
 
 
-async def read_id_lists(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:
-    """The live ids of each id list the repository manages (one read each, paged), put
-    on the live object: list reads never carry them."""
-    holders = [(obj.kind, live[obj.kind.name][obj.id]) for obj in desired
-               if obj.kind.id_list and obj.kind.id_list.field in obj.body and obj.id in live.get(obj.kind.name, {})
-               and holds_ids(obj.kind, live[obj.kind.name][obj.id])]
-    lists = await asyncio.gather(*(client.ids(kind.path(current[kind.identity]) + kind.id_list.endpoint)
-                                   for kind, current in holders))
-    for (kind, current), ids in zip(holders, lists):
-        current[kind.id_list.field] = ids
+async def read_own_endpoints(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:
+    """What list reads never carry, for the objects whose YAML manages it: an id list's
+    ids (paged) and overrides (one GET each), put on the live object."""
+    reads, targets = [], []
+    for obj in desired:
+        current = live.get(obj.kind.name, {}).get(obj.id)
+        if current is None:
+            continue
+        kind = obj.kind
+        if kind.id_list and kind.id_list.field in obj.body and holds_ids(kind, current):
+            reads.append(client.ids(kind.path(obj.id) + kind.id_list.endpoint))
+            targets.append((current, kind.id_list.field))
+        for name, sub in kind.sub_resources.items():
+            if name in obj.body:
+                reads.append(client.get(kind.path(obj.id) + sub.endpoint))
+                targets.append((current, name))
+    for (current, name), value in zip(targets, await asyncio.gather(*reads)):
+        current[name] = value if value is not None else {}
 
 
 def live_names(desired: list[DesiredObject], live: LiveObjects) -> dict[str, set[str]]:

@@ -22,7 +22,9 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import API_USER, ENTITIES, BadRequest, Entity, environments, set_environments, set_ids, set_segment_rules, ship_decision
+from statsync.emulator.entities import (API_USER, EMPTY_OVERRIDES, ENTITIES, BadRequest, Entity, environments,
+                                        overrides, set_environments, set_ids, set_overrides, set_segment_rules,
+                                        ship_decision)
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -113,6 +115,9 @@ class Emulator:
             base = f"{API_PREFIX}/{collection}"
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
+            if collection in EMPTY_OVERRIDES:
+                routes.append(Route(base + "/{id:str}/overrides", self._endpoint,
+                                    methods=["GET", "POST", "PATCH", "DELETE"]))
             if collection in ID_LISTS:
                 routes.append(Route(base + "/{id:str}/id_list", self._endpoint, methods=["GET", "PATCH", "DELETE"]))
                 routes.append(Route(base + "/{id:str}/id_list/reset", self._endpoint, methods=["POST"]))
@@ -124,6 +129,8 @@ class Emulator:
     async def _endpoint(self, request: Request) -> Response:
         collection = request.url.path[len(API_PREFIX) + 1:].split("/", 1)[0]
         object_id, action = request.path_params.get("id"), request.path_params.get("action")
+        if object_id is not None and request.url.path.endswith("/overrides"):
+            action = "overrides"
         if object_id is not None and "/id_list" in request.url.path:
             action = request.url.path.split("/id_list", 1)[1].strip("/") and "id_list/reset" or "id_list"
         template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
@@ -224,6 +231,14 @@ class Emulator:
             raise ApiError(404)
         if action in ("id_list", "id_list/reset"):
             return self._id_list(request, entity, obj, action, body)
+        if action == "overrides":
+            mode = {"GET": None, "POST": "replace", "PATCH": "add", "DELETE": "clear"}[method]
+            value = overrides(obj, entity.collection) if mode is None else \
+                set_overrides(store, entity.collection, obj, body, mode, _actor(request))
+            # the spec declares 201 for every gate overrides operation, reads included
+            return _success_status(method, f"/{entity.collection}/{{id}}/overrides"), {
+                "message": f"{entity.label} overrides {'read' if mode is None else 'updated'} successfully.",
+                "data": value}
         if method == "GET" and action == "versions":
             return 200, self._page(request, entity, obj.get("_versions", []), f"/{object_id}/versions")
         if method == "GET":
@@ -321,6 +336,8 @@ class Emulator:
     def _has_action(method: str, collection: str, action: str) -> bool:
         if action in ("id_list", "id_list/reset"):
             return collection in ID_LISTS
+        if action == "overrides":
+            return collection in EMPTY_OVERRIDES
         if method == "GET":
             return action == "versions" and collection in VERSIONED
         if method == "POST":
@@ -358,6 +375,12 @@ def _paginate(request: Request, items: list, path: str) -> tuple[list, dict]:
         "previousPage": f"{path}?{urlencode({'page': page - 1, 'limit': limit})}" if page > 1 else None,
         "all": f"{path}?{urlencode({'page': 1, 'limit': max(len(items), 1)})}",
     }
+
+
+def _success_status(method: str, template: str) -> int:
+    """The 2xx status the spec declares for an operation (200 when it declares none)."""
+    return min((int(code) for code in spec.operation(method, template)["responses"] if code.startswith("2")),
+               default=200)
 
 
 def _answers_with_data(method: str, template: str) -> bool:

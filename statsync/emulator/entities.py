@@ -440,6 +440,49 @@ def set_ids(store: Store, obj: dict, ids: list[str], mode: str, actor: dict = AP
         _audit(store, obj, actor, created=False)
 
 
+# What GET …/overrides answers when nothing is set, per collection (DIGEST §8.6).
+EMPTY_OVERRIDES = {
+    "gates": {"passingUserIDs": [], "failingUserIDs": [], "environmentOverrides": []},
+    "holdouts": {"passingUserIDs": [], "failingUserIDs": [], "environmentOverrides": []},
+    "experiments": {"overrides": [], "userIDOverrides": []},
+    "layers": {"conditionalOverrides": [], "idOverrides": []},
+}
+
+
+def overrides(obj: dict, collection: str) -> dict:
+    return {**copy.deepcopy(EMPTY_OVERRIDES[collection]), **copy.deepcopy(obj.get("_overrides", {}))}
+
+
+def set_overrides(store: Store, collection: str, obj: dict, body: dict | None, mode: str,
+                  actor: dict = API_USER) -> dict:
+    """POST replaces, PATCH adds to, DELETE clears an object's overrides."""
+    if mode == "clear":
+        updated: dict = {}
+    elif mode == "add":
+        updated = overrides(obj, collection)
+        for key, value in body.items():
+            updated[key] = [*updated.get(key, []), *value] if isinstance(value, list) else value
+    else:
+        updated = copy.deepcopy(body)
+    if collection == "experiments":
+        _check_experiment_overrides(store, obj, updated)
+    obj["_overrides"] = updated
+    _audit(store, obj, actor, created=False)
+    return overrides(obj, collection)
+
+
+def _check_experiment_overrides(store: Store, experiment: dict, value: dict) -> None:
+    """Overrides force units into a group by the group's id, for a gate or segment that exists."""
+    groups = {group["id"] for group in experiment.get("groups", [])}
+    for item in [*value.get("overrides", []), *value.get("userIDOverrides", [])]:
+        if item.get("groupID") not in groups:
+            raise BadRequest(f"Invalid request. {item.get('groupID')} is not a group id of {experiment['id']}.")
+    for item in value.get("overrides", []):
+        collection = {"gate": "gates", "segment": "segments"}[item["type"]]
+        if store.get(collection, item["id"]) is None:
+            raise BadRequest(f"Invalid request. {item['type']} {item['id']} does not exist.")
+
+
 DEFAULT_ENVIRONMENTS = (("development", False), ("staging", False), ("production", True))
 
 

@@ -44,6 +44,11 @@ class Reference:
     builtins: tuple[str, ...] = ()
     # a field of each rule holding names (a rule's `environments`)
     rule_field: str | None = None
+    # in a list of items at this dotted path (`overrides.overrides`), `item_field` holds the
+    # name, for the items whose `when` field has the given value (type: gate)
+    items: str | None = None
+    item_field: str | None = None
+    when: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,18 @@ class IdList:
     reset: str  # POST: replace the whole list
     request_dto: str  # the spec's body for adding, whose maxItems sets the chunk size
     when: tuple[str, str]  # (field, value): objects of this kind that hold such a list
+
+
+@dataclass(frozen=True)
+class SubResource:
+    """A field kept at an endpoint of its own (an object's overrides): read with a GET
+    of path + endpoint, replaced whole with a POST there. Managed only when set."""
+
+    endpoint: str
+    dto: str  # the spec's schema of what GET answers, which the YAML field follows
+    # A field of list items holding a group by name that Statsig wants by id (experiment
+    # overrides' groupID): translated with the object's live groups when sent.
+    group_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +191,7 @@ class Kind:
     fixed_entries: tuple[str, str] | None = None
     # Fields statsync adds that no DTO declares (a file of ids), with their JSON Schema.
     own_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sub_resources: dict[str, SubResource] = field(default_factory=dict)
     # Ids of objects Statsig creates and owns itself (an experiment's implicit
     # `statsig::<id>_layer`): never read as managed, pruned, imported or referenced.
     implicit: tuple[str, ...] = ()
@@ -206,6 +224,10 @@ TAGS = Reference(target="tag", field="tags")
 TARGET_APPS = Reference(target="target_app", field="targetApps")
 # Rules name environments: per rule (`environments`) and in environment_tier conditions.
 ENVIRONMENTS = Reference(target="environments", rule_field="environments", condition_types=("environment_tier",))
+# Overrides in the shape gates and holdouts share (OverrideDto): environments by name.
+OVERRIDES = SubResource(endpoint="/overrides", dto="OverrideDto")
+OVERRIDE_ENVIRONMENTS = Reference(target="environments", items="overrides.environmentOverrides",
+                                  item_field="environment")
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
@@ -228,6 +250,8 @@ COMMON_FIELD_DOCS = {
     "rules": "Ordered rules: the first rule whose conditions all match decides.",
     "isEnabled": "Whether rules are evaluated. When false, everyone gets the default.",
     "releasePipelineID": "Release pipeline that rolls changes out.",
+    "overrides": "Units forced past or out of rules, whatever the rules say. Managed only when set; replaced "
+                 "whole through the overrides endpoint.",
 }
 
 

@@ -1,6 +1,6 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Lifecycle, Reference,
-                            Transition)
+                            SubResource, Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -23,6 +23,14 @@ LIFECYCLE = Lifecycle(
         ("decision_made", "setup"): "a decision is final in Statsig: results are frozen once a group ships",
         ("decision_made", "abandoned"): "a decision is final in Statsig: results are frozen once a group ships",
     },
+)
+
+# Overrides force units into groups: those passing a gate or in a segment, or listed ids.
+OVERRIDE_REFERENCES = (
+    Reference(target="gate", items="overrides.overrides", item_field="id", when=("type", "gate")),
+    Reference(target="segment", items="overrides.overrides", item_field="id", when=("type", "segment")),
+    Reference(target="environments", items="overrides.overrides", item_field="environment"),
+    Reference(target="environments", items="overrides.userIDOverrides", item_field="environment"),
 )
 
 _METRIC_DOC = "Metrics ({name, type, direction?, hypothesizedValue?})."
@@ -64,6 +72,9 @@ KIND = Kind(
         "decisionReason": "With decision_made or abandoned: why.",
         "primaryMetricTags": "Metric tags whose metrics Statsig adds to the primary metrics.",
         "secondaryMetricTags": "Metric tags whose metrics Statsig adds to the secondary metrics.",
+        "overrides": COMMON_FIELD_DOCS["overrides"] + " {overrides: [{type: gate|segment, id, groupID, "
+                     "environment?}], userIDOverrides: [{groupID, ids, environment?, unitType?}]}; groupID is the "
+                     "group's name.",
     },
     defaults={
         "description": None,
@@ -92,11 +103,12 @@ KIND = Kind(
     decimal_fields=("allocation", "groups.size"),
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),
-    references=(Reference(target="gate", field="targetingGateID"), Reference(target="layer", field="layerID"), TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(*OVERRIDE_REFERENCES, Reference(target="gate", field="targetingGateID"), Reference(target="layer", field="layerID"), TAGS, TARGET_APPS, UNIT_ID_TYPE),
     sums_to_100=("groups",),
     server_fields=(*AUDIT_FIELDS, "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype", "externalExperimentName", "controlGroupID"),
     representable_states={"status": (None, "setup", "active", "decision_made", "abandoned", "archived")},
     lifecycle=LIFECYCLE,
     write_only=("primaryMetricTags", "secondaryMetricTags"),
+    sub_resources={"overrides": SubResource(endpoint="/overrides", dto="ExperimentOverridesDto", group_field="groupID")},
     enums={"status": LIFECYCLE.statuses},
 )

@@ -1,5 +1,5 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import (ENVIRONMENTS, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
+from statsync.kinds import (ENVIRONMENTS, OVERRIDE_ENVIRONMENTS, OVERRIDES, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
                             RULED_DEFAULTS, RULED_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind,
                             Lifecycle, Transition)
 
@@ -32,6 +32,8 @@ KIND = Kind(
         "measureMetricLifts": "Measure metric lifts of users passing this gate.",
         "monitoringMetrics": "Metrics monitored for this gate's rollout ({name, type}).",
         "reviewSettings": "Whether changes to this gate require a review.",
+        "overrides": COMMON_FIELD_DOCS["overrides"] + " {passingUserIDs, failingUserIDs, passingCustomIDs, "
+                     "failingCustomIDs, environmentOverrides: [{environment, unitID, passingIDs, failingIDs}]}",
         "status": "In Progress (rules evaluated), Launched (everyone passes), Disabled (everyone fails) or "
                   "Archived. Managed only when set.",
     },
@@ -48,9 +50,10 @@ KIND = Kind(
     decimal_fields=("rules.passPercentage",),
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
-    references=(ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
     server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
+    sub_resources={"overrides": OVERRIDES},
     lifecycle=LIFECYCLE,
     aliases={"type": {"STALE": "TEMPORARY"}},
 )

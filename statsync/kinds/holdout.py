@@ -3,7 +3,8 @@ away from the gates, experiments and layers it lists. Statsig creates it with a 
 and description only, so everything that matters is a PATCH in the same step; `idType`
 and `teamID` are fixed at creation. A global holdout takes in every new gate and
 experiment by itself, so members the YAML does not list are the server's, not drift."""
-from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, UNIT_ID_TYPE, Kind, Reference
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, OVERRIDE_ENVIRONMENTS, OVERRIDES, UNIT_ID_TYPE, Kind,
+                            Reference)
 
 KIND = Kind(
     name="holdout",
@@ -26,6 +27,8 @@ KIND = Kind(
                     "this way are left alone.",
         "targetingGateID": "Id of the gate restricting who can be held back.",
         "monitoringMetrics": "Metrics monitored for the holdout ({name, type}).",
+        "overrides": COMMON_FIELD_DOCS["overrides"] + " {passingUserIDs, failingUserIDs, passingCustomIDs, "
+                     "failingCustomIDs, environmentOverrides}",
     },
     defaults={"description": None, "idType": "userID", "isEnabled": True, "passPercentage": 0, "gateIDs": [],
               "experimentIDs": [], "layerIDs": [], "isGlobal": False, "targetingGateID": None,
@@ -36,7 +39,8 @@ KIND = Kind(
     decimal_fields=("passPercentage",),
     references=(Reference(target="gate", field="gateIDs"), Reference(target="experiment", field="experimentIDs"),
                 Reference(target="layer", field="layerIDs"), Reference(target="gate", field="targetingGateID"),
-                UNIT_ID_TYPE),
+                UNIT_ID_TYPE, OVERRIDE_ENVIRONMENTS),
+    sub_resources={"overrides": OVERRIDES},
     server_fields=(*AUDIT_FIELDS, "name", "team", "tags", "targetApps"),
     grows=("gateIDs", "experimentIDs"),
     grows_when="isGlobal",

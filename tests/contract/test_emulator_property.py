@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statsync import spec
-from statsync.emulator.entities import ENTITIES
+from statsync.emulator.entities import EMPTY_OVERRIDES, ENTITIES
 from statsync.emulator.app import FIELD_ENDPOINTS, ID_LISTS, VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
@@ -51,6 +51,8 @@ def implemented_operations():
             yield "GET", f"/{collection}/{{id}}/versions"
         for field_endpoint in FIELD_ENDPOINTS.get(collection, ()):
             yield "POST", f"/{collection}/{{id}}/{field_endpoint}"
+        if collection in EMPTY_OVERRIDES:
+            yield from ((method, f"/{collection}/{{id}}/overrides") for method in ("GET", "POST", "PATCH", "DELETE"))
         if collection in ID_LISTS:
             yield from (("GET", f"/{collection}/{{id}}/id_list"), ("PATCH", f"/{collection}/{{id}}/id_list"),
                         ("DELETE", f"/{collection}/{{id}}/id_list"), ("POST", f"/{collection}/{{id}}/id_list/reset"))
