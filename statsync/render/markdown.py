@@ -13,6 +13,7 @@ from typing import Any
 
 from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
+from statsync.render.text import requests_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 MARKER = "<!-- statsync -->"  # lets the GitHub Action find its own comment again
@@ -68,6 +69,8 @@ def _section(step: Step) -> str:
             lines.append(f"| `{path}` | {cell(change.before)} | {cell(change.after)} |")
         if step.ignored:
             lines += ["", f"{len(step.ignored)} live difference(s) left alone by ignore rules."]
+        if len(step.requests) > 1:
+            lines += ["", requests_text(step).replace(": ", ": `", 1).replace(", then ", "`, then `") + "`"]
     lines += ["", "</details>"]
     return "\n".join(lines)
 

@@ -72,7 +72,22 @@ def _step_lines(step: Step, paint) -> list[str]:
         else:
             lines.append(f"    {paint('~', 'yellow')} {change.path}: {value_text(change.before)} → "
                          f"{value_text(change.after)}")
+    if len(step.requests) > 1:
+        lines.append(f"    {paint('=', 'cyan')} {requests_text(step)}")
     return lines
+
+
+def requests_text(step: Step) -> str:
+    """A step's requests in order, repeats folded: "POST /segments, PATCH …/id_list ×3"."""
+    runs: list[list] = []
+    for request in step.requests:
+        label = f"{request.method} {request.path}"
+        if runs and runs[-1][0] == label:
+            runs[-1][1] += 1
+        else:
+            runs.append([label, 1])
+    return f"{len(step.requests)} requests: " + ", then ".join(
+        label + (f" ×{count}" if count > 1 else "") for label, count in runs)
 
 
 def summary(plan: Plan) -> str:

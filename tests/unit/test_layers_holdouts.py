@@ -143,3 +143,10 @@ def test_a_gate_in_a_holdout_is_not_pruned_while_the_holdout_lists_it(emulator, 
     assert [(k.address, k.reason) for k in plan.kept] == [("gate.new_checkout",
                                                           "still referenced by holdout.checkout_holdout")]
     assert plan.count("delete") == 0
+
+
+def test_the_text_plan_lists_a_steps_requests_when_there_are_several(emulator, tmp_path):
+    from statsync.render.text import render_plan
+
+    plan, _ = plan_apply(emulator, write(tmp_path, LAYER), apply=False)
+    assert "    = 2 requests: POST /layers, then PATCH /layers/checkout_layer\n" in render_plan(plan)
