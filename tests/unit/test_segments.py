@@ -110,6 +110,8 @@ def test_ids_from_a_file_go_in_chunks_of_the_most_a_request_may_carry(emulator, 
     [step] = plan.steps
     patches = [r for r in step.requests if r.method == "PATCH"]
     assert [len(r.body["ids"]) for r in patches] == [100_000, 100_000, 1]  # the spec's maxItems
+    from statsync.render.text import requests_text
+    assert requests_text(step) == "4 requests: POST /segments, then PATCH /segments/pilot_companies/id_list ×3"
     assert step.changes[-1].after == "200001 ids: +200001 (company-000000, company-000001, company-000002 " \
                                      "and 199998 more)"
     assert emulator.store.get("segments", "pilot_companies")["count"] == 200_001
