@@ -76,9 +76,10 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
 
 async def _drifted(client: ConsoleClient, steps: list) -> Drifted:
     """One drifted object: its field changes, and its status if that differs too."""
-    update = next((step for step in steps if step.action in ("update", "replace")), None)
+    updates = [step for step in steps if step.action in ("update", "replace")]  # fields, and separate parts
+    update = updates[0] if updates else None
     moves = [step for step in steps if step.is_lifecycle]
-    changes = list(update.changes) if update else []
+    changes = [change for step in updates for change in step.changes]
     if moves:
         field_name = moves[0].changes[0].path
         changes.append(Change(field_name, moves[0].changes[0].before, moves[-1].changes[0].after))

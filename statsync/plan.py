@@ -20,7 +20,7 @@ from statsync.lifecycle import Refused, initial_status, path, request_body
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
 from statsync.normalize import canonical, with_defaults
-from statsync.references import references
+from statsync.references import references, separate_part
 from statsync.validate import DesiredObject
 
 LiveObjects = dict[str, dict[str, dict[str, Any]]]  # kind name → id → live object
@@ -71,6 +71,7 @@ class Step:
     live: LiveVersion | None = None
     ignored: list[str] = field(default_factory=list)  # live differences left alone by ignore rules
     expect_status: str | None = None  # lifecycle steps: the status the object must be in
+    part: str = ""  # a field sent as a step of its own (a layer's overrides), else ""
 
     @property
     def object_address(self) -> str:
@@ -78,7 +79,7 @@ class Step:
 
     @property
     def address(self) -> str:
-        suffix = "" if self.action in FIELD_ACTIONS else f":{self.action}"
+        suffix = f":{self.part}" if self.part else "" if self.action in FIELD_ACTIONS else f":{self.action}"
         return f"{self.object_address}{suffix}"
 
     @property
@@ -108,7 +109,8 @@ class Plan:
         return bool(self.steps)
 
     def count(self, action: str) -> int:
-        return sum(1 for step in self.steps if step.action == action)
+        """Objects with a step of this action (a layer whose fields and overrides both change is one)."""
+        return len({step.object_address for step in self.steps if step.action == action})
 
     @property
     def request_count(self) -> int:
@@ -154,7 +156,9 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
         if step is None and not before and not after:
             unchanged += 1
             ignored_elsewhere += ignored
-        steps += [*before, *([step] if step else []), *after]
+        steps += [*before, *_split_parts(obj, step), *after]
+    # separate parts (a layer's overrides) wait for objects of later kinds: list them last
+    steps = [step for step in steps if not step.part] + [step for step in steps if step.part]
     refusals += _shipped_into_layers(steps, desired)
     referrers = referrers_after(desired, live) if any(s.action == "replace" for s in steps) else {}
     for step in steps:
@@ -174,6 +178,27 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     _plan_deletes(plan, desired, live, options)
     _link_dependencies(plan, {o.key: o for o in desired}, live)
     return plan
+
+
+def _split_parts(obj: DesiredObject, step: Step | None) -> list[Step]:
+    """The step, and after it a step of its own for each separate sub-resource it writes."""
+    if step is None or step.action not in ("create", "update", "replace"):
+        return [step] if step else []
+    out = [step]
+    for name, sub in obj.kind.sub_resources.items():
+        path = obj.kind.path(obj.id) + sub.endpoint
+        moved = [request for request in step.requests if request.path == path]
+        if not sub.separate or not moved:
+            continue
+        step.requests = [request for request in step.requests if request.path != path]
+        changes = [change for change in step.changes if change.field == name]
+        step.changes = [change for change in step.changes if change.field != name]
+        out.append(Step("update", step.kind, step.id, changes, moved, live=step.live, part=name))
+    if not step.requests:  # only the separate part changed
+        out.remove(step)
+    for previous, part in zip(out, out[1:]):
+        part.depends_on.append(previous.address)
+    return out
 
 
 def _fixed_entry_problems(obj: DesiredObject, live: dict[str, Any]) -> list[Problem]:
@@ -533,13 +558,15 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
     step whose live object still references the object being deleted."""
     kinds = all_kinds()
     addresses = {(step.kind, step.id): step.address for step in plan.steps
-                 if step.action in ("create", "update", "replace")}
+                 if step.action in ("create", "update", "replace") and not step.part}
     deletes = {(step.kind, step.id): step.address for step in plan.steps if step.action == "delete"}
     for step in plan.steps:
         if step.action not in ("create", "update", "replace"):
             continue
         obj = desired[(step.kind, step.id)]
         for ref in references(obj.kind, obj.body):
+            if (ref.path[0] if separate_part(obj.kind, ref.path) else "") != step.part:
+                continue  # a separate part's references are its own step's to wait for
             # a reference to a singleton's entry waits for the singleton's step
             target_id = ref.target_kind if kinds[ref.target_kind].singleton else ref.target_id
             _depend(step, addresses.get((ref.target_kind, target_id)))

@@ -73,6 +73,8 @@ def _step(step: Step) -> dict[str, Any]:
         out["ignored"] = step.ignored
     if step.expect_status is not None:
         out["expect_status"] = step.expect_status
+    if step.part:
+        out["part"] = step.part
     return out
 
 
@@ -129,4 +131,5 @@ def _load_step(data: dict[str, Any]) -> Step:
                          live.get("snapshot")) if live else None,
         ignored=list(data.get("ignored", [])),
         expect_status=data.get("expect_status"),
+        part=data.get("part", ""),
     )

@@ -16,6 +16,12 @@ class Ref:
     path: FieldPath  # where the reference is written, for error marks
 
 
+def separate_part(kind: Kind, path: FieldPath) -> bool:
+    """Whether a reference at `path` is in a sub-resource sent as a step of its own."""
+    sub = kind.sub_resources.get(path[0]) if path else None
+    return sub is not None and sub.separate
+
+
 def entry_names(kind: Kind, body: dict[str, Any]) -> set[str]:
     """What references to a singleton name: its entries (the environment list's names)."""
     return {entry.get(keyed.key) for name, keyed in kind.keyed_lists.items()

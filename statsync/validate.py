@@ -22,7 +22,7 @@ from statsync.idlists import holds_ids, read_file
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
 from statsync.loader import Document
-from statsync.references import entry_names, references
+from statsync.references import entry_names, references, separate_part
 from statsync.schemas import kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
@@ -275,6 +275,31 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
     return list(objects.values())
 
 
+def _layer_override_problems(objects: list[DesiredObject]) -> list[Problem]:
+    """A layer's overrides send units to a group of one of its own experiments."""
+    experiments = {obj.id: obj for obj in objects if obj.kind.name == "experiment"}
+    problems = []
+    for layer in (obj for obj in objects if obj.kind.name == "layer"):
+        value = layer.body.get("overrides") or {}
+        for list_name in ("conditionalOverrides", "idOverrides"):
+            for index, item in enumerate(value.get(list_name) or []):
+                experiment = experiments.get(item.get("experimentName"))
+                if experiment is None:
+                    continue  # reference checks say whether it exists at all
+                path = ("overrides", list_name, index)
+                if experiment.body.get("layerID") != layer.id:
+                    problems.append(Problem(layer.mark((*path, "experimentName")), f"experiment {experiment.id!r} "
+                                            f"is not in this layer (its layerID is "
+                                            f"{experiment.body.get('layerID')!r})", display_path((*path, "experimentName"))))
+                groups = [group.get("name") for group in experiment.body.get("groups") or
+                          experiment.kind.defaults.get("groups") or []]
+                if item.get("groupName") not in groups:
+                    problems.append(Problem(layer.mark((*path, "groupName")), f"{item.get('groupName')!r} is not a "
+                                            f"group of {experiment.id} ({', '.join(map(repr, groups))})",
+                                            display_path((*path, "groupName"))))
+    return problems
+
+
 def _layer_parameter_problems(objects: list[DesiredObject]) -> list[Problem]:
     """An experiment in a layer sets the layer's parameters, and only those (DIGEST §6)."""
     layers = {obj.id: obj for obj in objects if obj.kind.name == "layer"}
@@ -320,10 +345,10 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
                 message = (f"{ref.target_id!r} is not in the {target_kind.title.lower()} (in {scope})"
                            if target_kind.singleton else f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}")
                 problems.append(Problem(obj.mark(ref.path), message, display_path(ref.path)))
-            if target in known:
+            if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), obj.mark(ref.path))
-    problems += _layer_parameter_problems(objects)
+    problems += _layer_parameter_problems(objects) + _layer_override_problems(objects)
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

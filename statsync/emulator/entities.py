@@ -466,6 +466,8 @@ def set_overrides(store: Store, collection: str, obj: dict, body: dict | None, m
         updated = copy.deepcopy(body)
     if collection == "experiments":
         _check_experiment_overrides(store, obj, updated)
+    if collection == "layers":
+        _check_layer_overrides(store, obj, updated)
     obj["_overrides"] = updated
     _audit(store, obj, actor, created=False)
     return overrides(obj, collection)
@@ -481,6 +483,20 @@ def _check_experiment_overrides(store: Store, experiment: dict, value: dict) -> 
         collection = {"gate": "gates", "segment": "segments"}[item["type"]]
         if store.get(collection, item["id"]) is None:
             raise BadRequest(f"Invalid request. {item['type']} {item['id']} does not exist.")
+
+
+def _check_layer_overrides(store: Store, layer: dict, value: dict) -> None:
+    """Layer overrides send units to a group of an experiment in this layer, by names."""
+    for item in [*value.get("conditionalOverrides", []), *value.get("idOverrides", [])]:
+        experiment = store.get("experiments", item.get("experimentName") or "")
+        if experiment is None or experiment.get("layerID") != layer["id"]:
+            raise BadRequest(f"Invalid request. {item.get('experimentName')} is not an experiment in layer {layer['id']}.")
+        if item.get("groupName") not in [group.get("name") for group in experiment.get("groups", [])]:
+            raise BadRequest(f"Invalid request. {item.get('groupName')} is not a group of {experiment['id']}.")
+    for item in value.get("conditionalOverrides", []):
+        collection = {"gate": "gates", "segment": "segments"}.get(item["type"])
+        if collection is None or store.get(collection, item["name"]) is None:
+            raise BadRequest(f"Invalid request. {item['type']} {item['name']} does not exist.")
 
 
 DEFAULT_ENVIRONMENTS = (("development", False), ("staging", False), ("production", True))

@@ -74,6 +74,9 @@ class SubResource:
     # A field of list items holding a group by name that Statsig wants by id (experiment
     # overrides' groupID): translated with the object's live groups when sent.
     group_field: str | None = None
+    # Sent as a step of its own, after the objects it names: a layer's overrides name
+    # experiments, which can only be created once the layer exists.
+    separate: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@ and parameters. Statsig creates a layer without parameters, so a new layer with
 parameters is a create and a PATCH in one step; `idType` and `team` are fixed at
 creation. Each experiment outside a named layer gets an implicit `statsig::` layer
 that Statsig owns: statsync never manages, deletes or imports those."""
-from statsync.kinds import AUDIT_FIELDS, COMMON_FIELD_DOCS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Reference,
+                            SubResource)
+
+_CONDITIONAL, _BY_ID = "overrides.conditionalOverrides", "overrides.idOverrides"
 
 KIND = Kind(
     name="layer",
@@ -20,14 +23,23 @@ KIND = Kind(
         "team": COMMON_FIELD_DOCS["team"] + " Fixed at creation.",
         "parameters": "Parameters the layer's experiments set ({name, type, defaultValue}); units in no "
                       "experiment get the defaults.",
+        "overrides": COMMON_FIELD_DOCS["overrides"] + " {conditionalOverrides: [{type: gate|segment, name, "
+                     "experimentName, groupName}], idOverrides: [{experimentName, groupName, ids, environment?}]}; "
+                     "experiments and groups by name. Sent after the experiments exist.",
     },
+    sub_resources={"overrides": SubResource(endpoint="/overrides", dto="LayerOverridesDto", separate=True)},
     defaults={"description": None, "idType": "userID", "targetApps": [], "parameters": []},
     id_from_name=True,
     keyed_lists={"parameters": KeyedList(key="name", server_ids=())},
     set_fields=("targetApps",),
     empty_is_none=("description", "team"),
     json_fields=("parameters.defaultValue",),
-    references=(TARGET_APPS, UNIT_ID_TYPE),
+    references=(TARGET_APPS, UNIT_ID_TYPE,
+                Reference(target="gate", items=_CONDITIONAL, item_field="name", when=("type", "gate")),
+                Reference(target="segment", items=_CONDITIONAL, item_field="name", when=("type", "segment")),
+                Reference(target="experiment", items=_CONDITIONAL, item_field="experimentName"),
+                Reference(target="experiment", items=_BY_ID, item_field="experimentName"),
+                Reference(target="environments", items=_BY_ID, item_field="environment")),
     server_fields=(*AUDIT_FIELDS, "name", "isImplicitLayer", "tags", "teamID"),
     implicit=("statsig::*",),
 )

@@ -150,3 +150,48 @@ def test_the_text_plan_lists_a_steps_requests_when_there_are_several(emulator, t
 
     plan, _ = plan_apply(emulator, write(tmp_path, LAYER), apply=False)
     assert "    = 2 requests: POST /layers, then PATCH /layers/checkout_layer\n" in render_plan(plan)
+
+
+LAYER_OVERRIDES = """overrides:
+  conditionalOverrides:
+    - {type: gate, name: new_checkout, experimentName: button_test, groupName: Green}
+  idOverrides:
+    - {experimentName: button_test, groupName: Control, ids: [ceo]}
+"""
+
+
+def test_layer_overrides_are_sent_after_the_experiments_they_name(emulator, tmp_path):
+    repo = write(tmp_path, LAYER + LAYER_OVERRIDES + EXPERIMENT + GATE)
+    plan, outcomes = plan_apply(emulator, repo)
+    addresses = [s.address for s in plan.steps]
+    overrides = plan.steps[addresses.index("layer.checkout_layer:overrides")]
+    assert addresses.index("layer.checkout_layer:overrides") > addresses.index("experiment.button_test")
+    assert set(overrides.depends_on) == {"layer.checkout_layer", "experiment.button_test", "gate.new_checkout"}
+    assert [(r.method, r.path) for r in overrides.requests] == [("POST", "/layers/checkout_layer/overrides")]
+    assert plan.count("create") == 3  # the layer is one object created, whatever its steps
+    assert {o.status for o in outcomes} == {"applied"}
+    assert emulator.store.get("layers", "checkout_layer")["_overrides"]["idOverrides"][0]["ids"] == ["ceo"]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    # a change to the overrides alone is one step, the overrides POST
+    write(tmp_path, LAYER + LAYER_OVERRIDES.replace("[ceo]", "[ceo, cto]") + EXPERIMENT + GATE)
+    [step] = plan_apply(emulator, repo, apply=False)[0].steps
+    assert step.address == "layer.checkout_layer:overrides"
+    [change] = step.changes
+    assert change.path == "overrides.idOverrides" and change.after[0]["ids"] == ["ceo", "cto"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("groupName: Green}", "groupName: Blue}"),
+    ("layerID: checkout_layer\n", ""),
+])
+def test_layer_overrides_name_their_own_experiments_and_groups(emulator, tmp_path, change, expected):
+    text = LAYER + LAYER_OVERRIDES + EXPERIMENT + GATE
+    repo = write(tmp_path, text.replace(change, expected))
+    with pytest.raises(InvalidConfig) as caught:
+        plan_apply(emulator, repo, apply=False)
+    message = str(caught.value.problems[0]).replace(f"{repo}/", "")
+    assert message == {
+        "groupName: Green}": "objects.yaml:9:80: overrides.conditionalOverrides[0].groupName: 'Blue' is not a group "
+                             "of button_test ('Control', 'Green')",
+        "layerID: checkout_layer\n": "objects.yaml:9:56: overrides.conditionalOverrides[0].experimentName: "
+                                     "experiment 'button_test' is not in this layer (its layerID is None)"}[change]
