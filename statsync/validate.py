@@ -275,6 +275,24 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
     return list(objects.values())
 
 
+def _holdout_problems(objects: list[DesiredObject]) -> list[Problem]:
+    """A holdout only applies to members with its unit ID type (DIGEST §7.3)."""
+    by_key = {obj.key: obj for obj in objects}
+    problems = []
+    for holdout in (obj for obj in objects if obj.kind.name == "holdout"):
+        unit = holdout.body.get("idType", holdout.kind.defaults["idType"])
+        for ref in references(holdout.kind, holdout.body):
+            member = by_key.get((ref.target_kind, ref.target_id))
+            if member is None or ref.path[0] not in ("gateIDs", "experimentIDs", "layerIDs"):
+                continue
+            member_unit = member.body.get("idType", member.kind.defaults.get("idType"))
+            if member_unit != unit:
+                problems.append(Problem(holdout.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} is by "
+                                        f"{member_unit}, this holdout by {unit}: it would hold nobody back from it",
+                                        display_path(ref.path)))
+    return problems
+
+
 def _layer_override_problems(objects: list[DesiredObject]) -> list[Problem]:
     """A layer's overrides send units to a group of one of its own experiments."""
     experiments = {obj.id: obj for obj in objects if obj.kind.name == "experiment"}
@@ -348,7 +366,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
             if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), obj.mark(ref.path))
-    problems += _layer_parameter_problems(objects) + _layer_override_problems(objects)
+    problems += _layer_parameter_problems(objects) + _layer_override_problems(objects) + _holdout_problems(objects)
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

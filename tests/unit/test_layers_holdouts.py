@@ -195,3 +195,13 @@ def test_layer_overrides_name_their_own_experiments_and_groups(emulator, tmp_pat
                              "of button_test ('Control', 'Green')",
         "layerID: checkout_layer\n": "objects.yaml:9:56: overrides.conditionalOverrides[0].experimentName: "
                                      "experiment 'button_test' is not in this layer (its layerID is None)"}[change]
+
+
+def test_holdout_members_share_its_unit_id_type(emulator, tmp_path):
+    repo = write(tmp_path, GATE.replace("id: new_checkout\n", "id: new_checkout\nidType: stableID\n") + LAYER
+                 .replace("kind: layer", "---\nkind: layer") + HOLDOUT)
+    with pytest.raises(InvalidConfig) as caught:
+        plan_apply(emulator, repo, apply=False)
+    assert [str(p).replace(f"{repo}/", "") for p in caught.value.problems] == [
+        "objects.yaml:16:11: gateIDs[0]: gate 'new_checkout' is by stableID, this holdout by userID: it would hold "
+        "nobody back from it"]
