@@ -109,8 +109,15 @@ class Plan:
         return bool(self.steps)
 
     def count(self, action: str) -> int:
-        """Objects with a step of this action (a layer whose fields and overrides both change is one)."""
-        return len({step.object_address for step in self.steps if step.action == action})
+        """Objects created, updated, deleted or replaced, by their first such step (a layer
+        created with overrides sent after is one create); lifecycle actions by step."""
+        if action not in FIELD_ACTIONS:
+            return sum(1 for step in self.steps if step.action == action)
+        first: dict[str, str] = {}
+        for step in self.steps:
+            if step.action in FIELD_ACTIONS:
+                first.setdefault(step.object_address, step.action)
+        return sum(1 for found in first.values() if found == action)
 
     @property
     def request_count(self) -> int:

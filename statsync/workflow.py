@@ -179,7 +179,10 @@ async def verify_saved_plan(project: Project, client: ConsoleClient, target: str
             fields = ""
             if step.live.snapshot is not None:
                 now = canonical(kind, step.id, current)
-                paths = [c.path for c in diff(kind, {k: now.get(k) for k in step.live.snapshot}, step.live.snapshot)]
+                # what list reads carry (overrides, read one by one, are left out of the naming)
+                shared = [k for k in step.live.snapshot if k in now]
+                paths = [c.path for c in diff(kind, {k: now[k] for k in shared},
+                                              {k: step.live.snapshot[k] for k in shared})]
                 fields = f": {', '.join(paths)}" if paths else ""
             problems.append(f"{step.address}: changed live since the plan was made (version {step.live.version} → "
                             f"{current.get('version')}, by {current.get('lastModifierName') or 'someone'}){fields}")

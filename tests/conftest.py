@@ -24,6 +24,8 @@ EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: ", path.read_text(), re.MULTILINE)
 EXAMPLE_ACTIONS = 1
 # every project already has an environment list: the examples' one is updated, not created
 EXAMPLE_CREATES = EXAMPLE_OBJECTS - 1
+# steps of the first apply: the creates, the start, and the layer's overrides (a step of their own)
+EXAMPLE_STEPS = EXAMPLE_CREATES + EXAMPLE_ACTIONS + 1
 
 
 @pytest.fixture

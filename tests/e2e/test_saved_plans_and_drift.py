@@ -50,7 +50,8 @@ def test_saved_plan_refuses_after_a_console_edit_naming_object_and_editor(served
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "error: refusing to apply the saved plan; nothing was applied:"
-    assert "error: gate.new_checkout: changed live since the plan was made (version 1 → 2, by Ada Lovelace): description" in lines
+    # version 2: creating the gate wrote its fields, then its overrides
+    assert "error: gate.new_checkout: changed live since the plan was made (version 2 → 3, by Ada Lovelace): description" in lines
     assert mutations(served) == before  # nothing was sent
 
 

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from tests.conftest import EXAMPLE_ACTIONS, EXAMPLE_OBJECTS, EXAMPLE_CREATES
+from tests.conftest import EXAMPLE_ACTIONS, EXAMPLE_OBJECTS, EXAMPLE_CREATES, EXAMPLE_STEPS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
@@ -21,7 +21,7 @@ def test_apply_plan_change_apply_plan_over_http(served, examples):
     url = ["--api-url", served.url]
     applied = statsync("apply", str(examples), *url, "--auto-approve", env=KEY)
     assert applied.returncode == 0, applied.stderr
-    assert f"Apply finished: {EXAMPLE_CREATES + EXAMPLE_ACTIONS} applied (" in applied.stdout
+    assert f"Apply finished: {EXAMPLE_STEPS} applied (" in applied.stdout
 
     clean = statsync("plan", str(examples), *url, "--detailed-exitcode", env=KEY)
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -7,7 +7,7 @@ from statsync.config import load_project
 from statsync.executor import ApplyOptions
 from statsync.kinds import all_kinds
 from statsync.plan import build_plan
-from statsync.references import references
+from statsync.references import references, separate_part
 from statsync.workflow import apply_plan, load_desired, make_plan, read_live
 from tests.conftest import client_for, run, EXAMPLE_OBJECTS, EXAMPLE_CREATES
 
@@ -103,9 +103,10 @@ def test_every_kind_is_applied_after_everything_it_references(emulator, examples
     steps = {step.address: step for step in plan.steps}
     kinds = all_kinds()
     edges = [(f"{ref.target_kind}.{ref.target_kind if kinds[ref.target_kind].singleton else ref.target_id}",
-              f"{obj.kind.name}.{obj.id}") for obj in desired for ref in references(obj.kind, obj.body)]
+              f"{obj.kind.name}.{obj.id}" + (f":{ref.path[0]}" if separate_part(obj.kind, ref.path) else ""))
+             for obj in desired for ref in references(obj.kind, obj.body)]
     assert {target.split(".")[0] for target, _ in edges} == {"segment", "gate", "layer", "tag", "unit_id_type",
-                                                            "target_app", "environments"}
+                                                            "target_app", "environments", "experiment"}
     for target, user in edges:
         if target == "environments.environments":
             assert target not in steps  # the examples' list is Statsig's default: nothing to wait for
