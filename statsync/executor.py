@@ -18,7 +18,8 @@ from statsync.api.client import ConsoleClient
 from statsync.errors import StatsyncError
 from statsync.journal import Journal
 from statsync.kinds import all_kinds
-from statsync.plan import Plan, Step, with_group_ids
+from statsync.plan import Plan, Step
+from statsync.steps import with_group_ids
 
 OUTCOMES = ("applied", "pending_review", "conflict", "failed", "skipped")
 
