@@ -13,7 +13,7 @@ from typing import Any
 
 from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
-from statsync.render.text import requests_text
+from statsync.render.text import replace_reason, requests_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 MARKER = "<!-- statsync -->"  # lets the GitHub Action find its own comment again
@@ -61,6 +61,8 @@ def _section(step: Step) -> str:
     if step.action == "delete":
         lines.append("Not in the repository; deleted by pruning.")
     else:
+        if step.action == "replace":
+            lines += [f"**{replace_reason(step)}**", ""]
         if step.live is not None and step.live.last_modifier_name:
             lines += [f"Live version {step.live.version}, last changed by {step.live.last_modifier_name}.", ""]
         lines += ["| field | before | after |", "|---|---|---|"]

@@ -57,8 +57,7 @@ def _step_lines(step: Step, paint) -> list[str]:
     if step.action == "delete":
         lines.append(f"    {paint('-', 'red')} (not in the repository; deleted by pruning)")
     if step.action == "replace":
-        lines.append(f"    {paint('!', 'red')} Statsig cannot update this {step.kind}: it is deleted and created again "
-                     f"(needs --allow-replace)")
+        lines.append(f"    {paint('!', 'red')} {replace_reason(step)}")
     for change in step.changes:
         if step.action == "create":
             lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
@@ -75,6 +74,12 @@ def _step_lines(step: Step, paint) -> list[str]:
     if len(step.requests) > 1:
         lines.append(f"    {paint('=', 'cyan')} {requests_text(step)}")
     return lines
+
+
+def replace_reason(step: Step) -> str:
+    fields = ", ".join(sorted({change.field for change in step.changes}))
+    return (f"Statsig cannot change {fields} of a {step.kind} in place: it is deleted and created again, losing its "
+            f"history (needs --allow-replace)")
 
 
 def requests_text(step: Step) -> str:

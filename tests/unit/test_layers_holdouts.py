@@ -56,6 +56,9 @@ def test_what_only_creation_sets_is_a_replace_refused_unless_allowed(emulator, t
     [step] = plan.steps
     assert step.action == "replace" and [c.field for c in step.changes] == ["idType"]
     assert [r.method for r in step.requests] == ["DELETE", "POST", "PATCH"]
+    from statsync.render import markdown, text
+    reason = "Statsig cannot change idType of a layer in place: it is deleted and created again, losing its history"
+    assert reason in text.render_plan(plan) and reason in markdown.render_plan(plan)
     with pytest.raises(StatsyncError, match="refusing to replace layer.checkout_layer"):
         plan_apply(emulator, repo)
     plan_apply(emulator, repo, allow_replace=True)
