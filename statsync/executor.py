@@ -68,7 +68,7 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
         async with limit:
             outcome = await _run_step(step, client, options.check_conflicts, step.object_address in touched)
             if outcome.status == "applied":
-                touched.add(step.object_address)
+                touched.update((step.object_address, *step.touches))
             return outcome
 
     def finish(outcome: Outcome) -> None:

@@ -75,6 +75,8 @@ def _step(step: Step) -> dict[str, Any]:
         out["expect_status"] = step.expect_status
     if step.part:
         out["part"] = step.part
+    if step.touches:
+        out["touches"] = step.touches
     return out
 
 
@@ -132,4 +134,5 @@ def _load_step(data: dict[str, Any]) -> Step:
         ignored=list(data.get("ignored", [])),
         expect_status=data.get("expect_status"),
         part=data.get("part", ""),
+        touches=list(data.get("touches", [])),
     )

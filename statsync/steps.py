@@ -68,6 +68,7 @@ class Step:
     ignored: list[str] = field(default_factory=list)  # live differences left alone by ignore rules
     expect_status: str | None = None  # lifecycle steps: the status the object must be in
     part: str = ""  # a field sent as a step of its own (a layer's overrides), else ""
+    touches: list[str] = field(default_factory=list)  # other objects this step changes (addresses)
 
     @property
     def object_address(self) -> str:
@@ -253,6 +254,9 @@ def lifecycle_steps(obj: DesiredObject, live: dict[str, Any] | None,
         move = Step(transition.action, kind.name, obj.id, [Change(lifecycle.field, status, transition.to)],
                     [ApiRequest("PUT", f"{kind.path(obj.id)}/{transition.action}", body)], expect_status=status,
                     live=LiveVersion.of(live) if live is not None else None)
+        move.touches = [f"{ref.target}.{obj.body[ref.field]}" for ref in kind.references
+                        if transition.also_changes and ref.field == transition.also_changes
+                        and isinstance(obj.body.get(ref.field), str)]
         (before if transition.before_update else after).append(move)
         status = transition.to
     # each step of the object waits for the one before it

@@ -341,11 +341,11 @@ def ship_decision(store: Store, experiment: dict, actor: dict = API_USER) -> Non
     if layer is None or layer.get("isImplicitLayer") or group is None:
         return
     values = group.get("parameterValues") or {}
-    parameters = [{**p, "defaultValue": values[p["name"]]} if p["name"] in values else p
-                  for p in layer.get("parameters", [])]
-    if parameters != layer.get("parameters"):
-        layer["parameters"] = parameters
-        _audit(store, layer, actor, created=False)
+    # a rewrite even where the values already agree: a new layer version either way (the
+    # reading hardest on a client, whose later steps on the layer must expect it)
+    layer["parameters"] = [{**p, "defaultValue": values[p["name"]]} if p["name"] in values else p
+                           for p in layer.get("parameters", [])]
+    _audit(store, layer, actor, created=False)
 
 
 def _finish_layer(store: Store, obj: dict, body: dict, previous: dict | None) -> None:

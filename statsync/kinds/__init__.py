@@ -94,6 +94,9 @@ class Transition:
     # a move only ever taken when it is the last one asked for, never on the way
     # elsewhere (shipping a group, abandoning, resetting are the user's own call)
     final_only: bool = False
+    # a field naming another object this move changes too (shipping a group rewrites the
+    # experiment's layer): that object's later steps expect its new version
+    also_changes: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ LIFECYCLE = Lifecycle(
     statuses=("setup", "active", "decision_made", "abandoned", "archived"),
     transitions=(
         Transition("start", ("setup",), "active", body="{}"),
-        Transition("make_decision", ("active",), "decision_made", body="decision", final_only=True),
+        Transition("make_decision", ("active",), "decision_made", body="decision", final_only=True,
+                   also_changes="layerID"),
         Transition("abandon", ("active",), "abandoned", body="decision", final_only=True),
         Transition("reset", ("active", "abandoned"), "setup", before_update=True, final_only=True),
         Transition("archive", ("setup", "decision_made", "abandoned"), "archived", body="{}"),

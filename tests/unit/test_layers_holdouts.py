@@ -208,3 +208,31 @@ def test_holdout_members_share_its_unit_id_type(emulator, tmp_path):
     assert [str(p).replace(f"{repo}/", "") for p in caught.value.problems] == [
         "objects.yaml:16:11: gateIDs[0]: gate 'new_checkout' is by stableID, this holdout by userID: it would hold "
         "nobody back from it"]
+
+
+def test_a_layer_a_decision_rewrote_in_this_run_is_not_a_conflict_for_its_later_steps(emulator, tmp_path):
+    from statsync.config import load_project
+    from statsync.executor import ApplyOptions
+    from statsync.workflow import apply_plan, make_plan
+    from tests.conftest import client_for, run
+
+    green = LAYER.replace("defaultValue: blue", "defaultValue: green")
+    repo = write(tmp_path, green + EXPERIMENT + GATE)
+    plan_apply(emulator, repo)
+    decided = EXPERIMENT.replace("status: active", "status: decision_made\nlaunchedGroupID: Green\n"
+                                 "decisionReason: Green converts better")
+    # the layer's fields already say what the decision will; only its overrides change
+    write(tmp_path, green.replace("description: Checkout experiments\n",
+                                  "description: Checkout experiments\n" + LAYER_OVERRIDES) + decided + GATE)
+    project = load_project((str(repo),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(project, client, "t")
+            return plan, await apply_plan(plan, client, ApplyOptions(parallelism=1))
+    plan, outcomes = run(go())
+    order = [o.step.address for o in outcomes]
+    assert order == ["experiment.button_test:make_decision", "layer.checkout_layer:overrides"]
+    assert order.index("experiment.button_test:make_decision") < order.index("layer.checkout_layer:overrides")
+    assert plan.steps[order.index("experiment.button_test:make_decision")].touches == ["layer.checkout_layer"]
+    assert {o.status for o in outcomes} == {"applied"}, [(o.step.address, o.error) for o in outcomes]
