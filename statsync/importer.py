@@ -101,7 +101,9 @@ def _lifecycle_value(kind: Kind, live: dict, name: str) -> Any:
     """The status only when it is not where a new object starts; a decision's group by name."""
     status = live.get(kind.lifecycle.field)
     if name == kind.lifecycle.field:
-        return None if status == initial_status(kind, live) else status
+        # where an object created without a status starts (a YAML that says none)
+        unset = {key: value for key, value in live.items() if key != kind.lifecycle.field}
+        return None if status == initial_status(kind, unset) else status
     if status not in ("decision_made", "abandoned") or not live.get(name):
         return None
     if name == "launchedGroupID":

@@ -45,6 +45,8 @@ def initial_status(kind: Kind, body: dict[str, Any]) -> str:
     lifecycle = kind.lifecycle
     if lifecycle.disabled and body.get("isEnabled") is False:
         return lifecycle.disabled
+    if body.get(lifecycle.field) in lifecycle.created_in:
+        return body[lifecycle.field]
     return lifecycle.initial
 
 

@@ -88,7 +88,9 @@ def create_step(obj: DesiredObject) -> Step:
     """POST the fields the create DTO takes; a PATCH in the same step sets those only an
     update takes (a layer's parameters, a holdout's members)."""
     kind = obj.kind
-    fields = copy.deepcopy(field_body(kind, obj.body))  # a status is reached through its own endpoints after
+    fields = copy.deepcopy(field_body(kind, obj.body))  # a status is reached through its own endpoints after,
+    if kind.lifecycle and obj.body.get(kind.lifecycle.field) in kind.lifecycle.created_in:  # unless created in it
+        fields[kind.lifecycle.field] = obj.body[kind.lifecycle.field]
     required = {name: copy.deepcopy(kind.defaults[name]) for name in (*kind.always_sent, *_contract(kind).required)
                 if name not in fields and kind.defaults.get(name) is not None}
     identity = {} if kind.id_from_name else {kind.identity: obj.id}

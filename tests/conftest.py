@@ -18,14 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "configs"
 OFFICIAL_SPEC = REPO.parent / "shared" / "statsig-console-api" / "openapi.json"
 TEST_KEY = "console-test-key-not-a-secret"
-# Objects in examples/configs (counted from the files, not by statsync), and the
-# lifecycle actions their first apply takes (checkout_button_color is started).
+# Objects in examples/configs, counted from the files, not by statsync.
 EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: ", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
-EXAMPLE_ACTIONS = 1
 # every project already has an environment list: the examples' one is updated, not created
 EXAMPLE_CREATES = EXAMPLE_OBJECTS - 1
-# steps of the first apply: the creates, the start, and the layer's overrides (a step of their own)
-EXAMPLE_STEPS = EXAMPLE_CREATES + EXAMPLE_ACTIONS + 1
+# steps of the first apply: the creates (checkout_button_color is created running, with no
+# start of its own), then the layer's overrides (a step of their own)
+EXAMPLE_STEPS = EXAMPLE_CREATES + 1
 
 
 @pytest.fixture

@@ -302,6 +302,8 @@ def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | Non
     obj["groups"] = _groups(store, obj.get("groups", []), (previous or {}).get("groups", []))
     if previous is None:
         obj["layerID"] = body.get("layerID") or f"statsig::{obj['id']}_layer"
+        if obj.get("status") == "active":  # created running
+            obj["startTime"] = store.now()
     # The console echoes an absent targeting gate as "" (DIGEST §4.3).
     if obj.get("targetingGateID") is None:
         obj["targetingGateID"] = ""

@@ -111,6 +111,8 @@ class Lifecycle:
     statuses: tuple[str, ...]
     transitions: tuple[Transition, ...]
     initial: str  # the status a new object starts in
+    # statuses a create may ask for directly: one request instead of create, then a move
+    created_in: tuple[str, ...] = ()
     read_only: tuple[str, ...] = ()  # statuses in which Statsig refuses field updates
     # the status `isEnabled: false` puts an object in, when the kind has isEnabled
     disabled: str | None = None

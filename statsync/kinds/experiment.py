@@ -16,6 +16,7 @@ LIFECYCLE = Lifecycle(
     ),
     read_only=("archived",),
     initial="setup",
+    created_in=("active",),  # POST /experiments takes status setup or active (DIGEST §17.1)
     inputs=("launchedGroupID", "decisionReason"),
     locked={"active": ("groups",)},
     only_increase={"active": ("allocation",)},

@@ -53,7 +53,8 @@ def _exercise(emulator, examples):
                 path = examples / "dynamic_configs" / f"{name}.yaml"
                 path.write_text(path.read_text().replace("passPercentage: 100", "passPercentage: 50"))
             path = examples / "experiments" / "search_ranking.yaml"
-            path.write_text(path.read_text().replace("pageSize: 40", "pageSize: 50").replace("duration: 21", "duration: 28"))
+            path.write_text(path.read_text().replace("pageSize: 40", "pageSize: 50").replace("duration: 21", "duration: 28")
+                            + "status: active\n")  # an update, then a start
             await apply_plan(await make_plan(project, client, "t"), client)
     run(go())
     return recorder.seen
@@ -62,7 +63,7 @@ def _exercise(emulator, examples):
 def test_every_request_body_statsync_sends_validates_against_the_spec(emulator, examples):
     seen = _exercise(emulator, examples)
     mutations = [(m, p, b) for m, p, b, _, _ in seen if m != "GET"]
-    assert {m for m, _, _ in mutations} == {"POST", "PATCH", "PUT"}  # PUT: the example experiment is started
+    assert {m for m, _, _ in mutations} == {"POST", "PATCH", "PUT"}  # PUT: search_ranking is started
     assert len([1 for m, _, _ in mutations if m == "PATCH"]) >= 5
     for method, path, body in mutations:
         validator = spec.request_validator(method, _template_of(method, path).removeprefix("/console/v1"))

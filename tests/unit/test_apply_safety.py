@@ -11,7 +11,7 @@ from statsync.journal import Journal
 from statsync.plan import check_safety
 from statsync.errors import InvalidConfig
 from statsync.workflow import apply_plan, load_desired, make_plan, plan_options
-from tests.conftest import client_for, run, EXAMPLE_ACTIONS, EXAMPLE_OBJECTS, EXAMPLE_CREATES, EXAMPLE_STEPS
+from tests.conftest import client_for, run, EXAMPLE_OBJECTS, EXAMPLE_CREATES, EXAMPLE_STEPS
 
 
 def plan_for(emulator, project, prune=None):
@@ -64,8 +64,8 @@ def test_journal_records_every_step_and_a_summary(emulator, examples, tmp_path):
     steps = [r for r in records if r["type"] == "step"]
     assert len(steps) == EXAMPLE_STEPS and {s["outcome"] for s in steps} == {"applied"}
     assert steps[0].keys() >= {"action", "kind", "id", "requests", "outcome", "error", "duration"}
-    # every planned request, and the start checks the status first
-    assert records[-1]["applied"] == len(steps) and records[-1]["requests"] == plan.request_count + 1
+    # every planned request and no other: creates check nothing first
+    assert records[-1]["applied"] == len(steps) and records[-1]["requests"] == plan.request_count
 
 
 def _console_gates(emulator, *ids, **fields):

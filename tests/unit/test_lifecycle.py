@@ -61,9 +61,24 @@ def test_an_experiment_moves_setup_active_decision_by_editing_yaml(emulator, tmp
     assert not again.has_changes
 
 
-def test_create_and_start_in_one_apply_runs_create_then_start(emulator, tmp_path):
+def test_a_new_experiment_asked_to_run_is_created_running_in_one_request(emulator, tmp_path):
+    # POST /experiments takes status setup or active (DIGEST §17.1): no create-then-start
     repo = tmp_path / "repo"
     write(repo, EXPERIMENT + "status: active\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    [step] = plan.steps
+    assert step.address == "experiment.checkout_test" and step.requests[0].body["status"] == "active"
+    assert [o.status for o in outcomes] == ["applied"] and plan.request_count == 1
+    live = emulator.store.get("experiments", "checkout_test")
+    assert live["status"] == "active" and live["startTime"] is not None
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_an_existing_experiment_is_started_by_its_own_step_after_its_update(emulator, tmp_path):
+    repo = tmp_path / "repo"
+    write(repo, EXPERIMENT)
+    plan_apply(emulator, repo)
+    write(repo, EXPERIMENT.replace("allocation: 50", "allocation: 60") + "status: active\n")
     plan, outcomes = plan_apply(emulator, repo)
     assert [s.address for s in plan.steps] == ["experiment.checkout_test", "experiment.checkout_test:start"]
     assert plan.steps[1].depends_on == ["experiment.checkout_test"]
