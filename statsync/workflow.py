@@ -72,10 +72,32 @@ async def load_against_live(project: Project, client: ConsoleClient,
     """The repository's objects, and the live objects of `kinds(desired)`; references may
     name an object in either."""
     desired = await asyncio.to_thread(load_desired, project, False)
-    live = await read_live(client, kinds(desired))
-    check_references(desired, live_names(desired, live))
+    wanted = kinds(desired)
+    managed = {obj.kind.name for obj in desired}
+    lists = {name for name in wanted if all_kinds()[name].singleton and name not in managed}
+    live = await read_live(client, wanted - lists)
+    names = live_names(desired, live)
+    for name in lists:
+        # names live objects already use are ones Statsig has: the list is read only for new ones
+        in_use = _names_in_use(live, name)
+        if _names_used(desired, name) <= in_use:
+            names[name] = in_use
+        else:
+            live.update(await read_live(client, {name}))
+            names.update(live_names(desired, {name: live[name]}))
+    check_references(desired, names)
     await read_own_endpoints(client, desired, live)
     return desired, live
+
+
+def _names_used(objects: list[DesiredObject], target: str) -> set[str]:
+    return {ref.target_id for obj in objects for ref in references(obj.kind, obj.body) if ref.target_kind == target}
+
+
+def _names_in_use(live: LiveObjects, target: str) -> set[str]:
+    kinds = all_kinds()
+    return {ref.target_id for kind_name, objects in live.items() for obj in objects.values()
+            for ref in references(kinds[kind_name], obj) if ref.target_kind == target}
 
 
 async def read_own_endpoints(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:

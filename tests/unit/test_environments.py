@@ -96,3 +96,15 @@ def test_the_list_is_never_pruned_or_reported_unmanaged(emulator, tmp_path):
     repo = write(tmp_path, "kind: gate\nid: any_gate\n")
     plan, _ = plan_apply(emulator, repo, prune=True)
     assert [s.address for s in plan.steps] == ["gate.any_gate"] and plan.unmanaged == []
+
+
+def test_the_list_is_read_only_when_a_rule_names_an_environment_no_live_rule_uses(emulator, tmp_path):
+    repo = write(tmp_path, QA_GATE.removeprefix("---\n").replace("[qa]", "[staging]"))
+    plan_apply(emulator, repo)  # reads the list once: staging was new to the project
+    emulator.log.clear()
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    assert [r.path for r in emulator.log if r.path.endswith("/environments")] == []  # staging is in use live
+    (repo / "objects.yaml").write_text(QA_GATE.removeprefix("---\n").replace("[qa]", "[development]"))
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert [r.path for r in emulator.log if r.path.endswith("/environments")] == ["/console/v1/environments"]
+    assert plan.count("update") == 1
