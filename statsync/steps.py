@@ -189,21 +189,22 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         return None, len(ignored)
     fields = {change.field for change in changes}
     live_version = LiveVersion.of(live, live_form)
-    own = {*kind.field_endpoints, *([kind.id_list.field] if kind.id_list else [])}
+    # fields sent through endpoints of their own: overrides, an id list, a segment's rules
+    own = {*kind.sub_resources, *([kind.id_list.field] if kind.id_list else []), *kind.field_endpoints}
     fixed = fields - own if not kind.patchable else fields & _contract(kind).create_only
     if fixed:
         # Statsig cannot change these in place: delete and create again, refused unless allowed
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *create_step(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
-    own_requests = {*kind.sub_resources, *([kind.id_list.field] if kind.id_list else [])}
-    body = update_body(kind, obj.id, wanted, live, fields - own_requests)
     if kind.singleton:  # the whole object, POSTed to the collection
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
-        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if fields - own_requests else []
-    else:  # each field through its own endpoint (a segment's rules)
+        body = update_body(kind, obj.id, wanted, live, fields - own)
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if fields - own else []
+    else:
+        body = update_body(kind, obj.id, wanted, live, fields & set(kind.field_endpoints))
         requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
-                    for name in sorted(fields) if name in kind.field_endpoints]
+                    for name in sorted(fields & set(kind.field_endpoints))]
     if id_change:
         requests += _id_list_requests(kind, obj.id, live.get(kind.id_list.field), ids)
     requests += [_sub_resource_request(kind, obj, name, live) for name in sorted(fields & set(kind.sub_resources))]

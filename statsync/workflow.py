@@ -8,8 +8,8 @@ from statsync.api.client import ConsoleClient
 from statsync.config import Project
 from statsync.diff import diff
 from statsync.errors import StatsyncError
-from statsync.idlists import holds_ids
 from statsync.executor import ApplyOptions, Outcome, execute
+from statsync.idlists import holds_ids
 from statsync.journal import Journal
 from statsync.kinds import Kind, all_kinds
 from statsync.loader import load_paths
