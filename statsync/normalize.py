@@ -131,7 +131,8 @@ def fold_items(kind: Kind, name: str, items: list) -> list:
     `description: ""`, `disabled: false`, a rule's `environments: null`. Free-form
     values (a layer parameter's `defaultValue: false`) are values, not empties."""
     kept = {dotted.split(".", 1)[1] for dotted in kind.json_fields if dotted.startswith(name + ".")}
-    kept |= set(kind.keyed_lists[name].values) if name in kind.keyed_lists else set()
+    keyed = kind.keyed_lists.get(name)
+    kept |= {keyed.key, *keyed.values} if keyed else set()  # an item's key is its identity, even when ""
     return [{key: value for key, value in item.items() if key in kept or not _unset(value)}
             if isinstance(item, dict) else item for item in items]
 
