@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from tests.conftest import EXAMPLE_OBJECTS, EXAMPLE_CREATES, EXAMPLE_STEPS
+from tests.conftest import EXAMPLE_STEPS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}

@@ -11,7 +11,7 @@ from statsync.journal import Journal
 from statsync.plan import check_safety
 from statsync.errors import InvalidConfig
 from statsync.workflow import apply_plan, load_desired, make_plan, plan_options
-from tests.conftest import client_for, run, EXAMPLE_OBJECTS, EXAMPLE_CREATES, EXAMPLE_STEPS
+from tests.conftest import EXAMPLE_OBJECTS, EXAMPLE_STEPS, client_for, run
 
 
 def plan_for(emulator, project, prune=None):

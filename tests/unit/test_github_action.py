@@ -7,7 +7,7 @@ import pytest
 
 from statsync.github_action import DRIFT_LABEL, run
 from statsync.render.markdown import MARKER
-from tests.conftest import EXAMPLES, EXAMPLE_OBJECTS, EXAMPLE_CREATES
+from tests.conftest import EXAMPLES, EXAMPLE_CREATES
 
 
 class FakeGitHub:

@@ -15,7 +15,7 @@ from statsync.schemas import kind_schema
 from statsync.validate import desired_objects
 from statsync.loader import load_paths
 from statsync.workflow import apply_plan, make_plan, read_live
-from tests.conftest import OFFICIAL_SPEC, client_for, run, EXAMPLE_OBJECTS, EXAMPLE_CREATES
+from tests.conftest import EXAMPLE_CREATES, OFFICIAL_SPEC, client_for, run
 from tests.strategies import from_schema
 
 

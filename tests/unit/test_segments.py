@@ -1,10 +1,8 @@
-"""Rule-based segments: rules change through /conditional; anything else is a replace."""
-from pathlib import Path
-
+"""Segments: rules change through /conditional, ids through /id_list; anything else is a replace."""
 import pytest
 
 from statsync.errors import InvalidConfig, StatsyncError
-from tests.conftest import client_for, plan_apply, run, write
+from tests.conftest import plan_apply, write
 
 SEGMENT = """kind: segment
 id: beta_testers
