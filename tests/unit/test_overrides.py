@@ -103,3 +103,26 @@ def test_holdout_overrides_round_trip(emulator, tmp_path):
     repo = write(tmp_path, "kind: holdout\nid: long_term\npassPercentage: 1\noverrides:\n  failingUserIDs: [a]\n")
     plan_apply(emulator, repo)
     assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_a_saved_plan_keeps_what_the_executor_resolves_later(emulator, tmp_path):
+    """Group names the executor resolves from the create answer survive `plan --out` and
+    `apply --plan`, with every step's dependencies."""
+    from statsync import planfile
+    from statsync.workflow import apply_plan
+    from tests.conftest import client_for, run
+
+    repo = write(tmp_path, GATE + EXPERIMENT)
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    saved = tmp_path / "plan.json"
+    saved.write_text(planfile.dumps(plan))
+    loaded, _ = planfile.load(saved)
+    assert [(s.address, s.depends_on, s.part, s.touches) for s in loaded.steps] == [
+        (s.address, s.depends_on, s.part, s.touches) for s in plan.steps]
+    assert loaded.steps[-1].requests[-1].group_field == "groupID"
+
+    async def go():
+        async with client_for(emulator) as client:
+            return await apply_plan(loaded, client)
+    assert {o.status for o in run(go())} == {"applied"}
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
