@@ -53,11 +53,13 @@ def _row(step: Step) -> str:
         return f"| {step.kind} | `{step.id}` | » {step.action} | `{change.before}` → `{change.after}` |"
     fields = sorted({change.path for change in step.changes}) if step.action in ("update", "replace") else []
     shown = ", ".join(f"`{f}`" for f in fields[:6]) + (f" +{len(fields) - 6} more" if len(fields) > 6 else "")
-    return f"| {step.kind} | `{step.id}` | {SIGNS[step.action]} {VERBS[step.action]} | {shown or '—'} |"
+    part = f" ({step.part})" if step.part else ""
+    return f"| {step.kind} | `{step.id}` | {SIGNS[step.action]} {VERBS[step.action]}{part} | {shown or '—'} |"
 
 
 def _section(step: Step) -> str:
-    lines = ["<details>", f"<summary><code>{SIGNS[step.action]} {step.kind} {step.id}</code></summary>", ""]
+    part = f" ({step.part})" if step.part else ""
+    lines = ["<details>", f"<summary><code>{SIGNS[step.action]} {step.kind} {step.id}{part}</code></summary>", ""]
     if step.action == "delete":
         lines.append("Not in the repository; deleted by pruning.")
     else:

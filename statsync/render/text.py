@@ -51,7 +51,9 @@ def _step_lines(step: Step, paint) -> list[str]:
                 f"{step.action.replace('_', ' ')} ({change.before} → {change.after})"]
     symbol, colour = SYMBOLS.get(step.action, ("*", "cyan"))
     head = f"{paint(symbol, colour, bold=True)} {step.kind} {paint(step.id, colour, bold=True)}"
-    if step.action in ("update", "replace") and step.live and step.live.last_modifier_name:
+    if step.part:
+        head += f"  ({step.part}, after the objects they name)"
+    elif step.action in ("update", "replace") and step.live and step.live.last_modifier_name:
         head += f"  (live version {step.live.version}, last changed by {step.live.last_modifier_name})"
     lines = [head]
     if step.action == "delete":

@@ -171,6 +171,9 @@ def test_layer_overrides_are_sent_after_the_experiments_they_name(emulator, tmp_
     assert addresses.index("layer.checkout_layer:overrides") > addresses.index("experiment.button_test")
     assert set(overrides.depends_on) == {"layer.checkout_layer", "experiment.button_test", "gate.new_checkout"}
     assert [(r.method, r.path) for r in overrides.requests] == [("POST", "/layers/checkout_layer/overrides")]
+    from statsync.render import markdown, text
+    assert "~ layer checkout_layer  (overrides, after the objects they name)\n" in text.render_plan(plan)
+    assert "| layer | `checkout_layer` | ~ update (overrides) |" in markdown.render_plan(plan)
     assert plan.count("create") == 3  # the layer is one object created, whatever its steps
     assert {o.status for o in outcomes} == {"applied"}
     assert emulator.store.get("layers", "checkout_layer")["_overrides"]["idOverrides"][0]["ids"] == ["ceo"]
