@@ -53,10 +53,10 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
             for cond_index, condition in enumerate(rule.get("conditions") or []):
                 if not isinstance(condition, dict) or condition.get("type") not in ref.condition_types:
                     continue
-                path = ("rules", rule_index, "conditions", cond_index, "targetValue")
-                value = condition.get("targetValue")
+                path = ("rules", rule_index, "conditions", cond_index, ref.condition_field)
+                value = condition.get(ref.condition_field)
                 for name in value if isinstance(value, list) else [value]:
-                    if isinstance(name, str) and name:
+                    if isinstance(name, str) and name and name not in ref.builtins:
                         yield Ref(ref.target, name, path)
 
 

@@ -44,6 +44,8 @@ class Reference:
     builtins: tuple[str, ...] = ()
     # a field of each rule holding names (a rule's `environments`)
     rule_field: str | None = None
+    # the condition field holding the name (default: targetValue; `unit_id` conditions: customID)
+    condition_field: str = "targetValue"
     # in a list of items at this dotted path (`overrides.overrides`), `item_field` holds the
     # name, for the items whose `when` field has the given value (type: gate)
     items: str | None = None
@@ -236,6 +238,9 @@ ENVIRONMENTS = Reference(target="environments", rule_field="environments", condi
 OVERRIDES = SubResource(endpoint="/overrides", dto="OverrideDto")
 OVERRIDE_ENVIRONMENTS = Reference(target="environments", items="overrides.environmentOverrides",
                                   item_field="environment")
+# `unit_id` conditions say which unit ID type they test in `customID`.
+CONDITION_UNIT_ID_TYPES = Reference(target="unit_id_type", condition_types=("unit_id",), condition_field="customID",
+                                    builtins=("userID", "stableID"))
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",

@@ -1,7 +1,7 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
-from statsync.kinds import (ENVIRONMENTS, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
-                            RULED_DEFAULTS, RULED_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind,
-                            Lifecycle, Transition)
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
+                            RULED_DEFAULTS, RULED_FIELDS, RULE_LIST, RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS,
+                            TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle, Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -43,7 +43,7 @@ KIND = Kind(
     # JSON5 twins and rule variants are not modelled yet: the server derives the
     # twins from the JSON fields, so managing both would fight the server.
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValueJson5", "rules.variants"),
-    references=(ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).

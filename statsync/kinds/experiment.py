@@ -1,6 +1,6 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Lifecycle, Reference,
-                            SubResource, Transition)
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind,
+                            Lifecycle, Reference, SubResource, Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",

@@ -1,7 +1,8 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import (ENVIRONMENTS, OVERRIDE_ENVIRONMENTS, OVERRIDES, AUDIT_FIELDS, COMMON_FIELD_DOCS, GATE_CONDITIONS, RULE_LIST, RULE_SERVER_FIELDS,
-                            RULED_DEFAULTS, RULED_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind,
-                            Lifecycle, Transition)
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
+                            OVERRIDES, OVERRIDE_ENVIRONMENTS, RULED_DEFAULTS, RULED_FIELDS, RULE_LIST,
+                            RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle,
+                            Transition)
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -50,7 +51,7 @@ KIND = Kind(
     decimal_fields=("rules.passPercentage",),
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
-    references=(ENVIRONMENTS, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
     server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
     sub_resources={"overrides": OVERRIDES},

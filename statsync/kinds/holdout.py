@@ -3,7 +3,7 @@ away from the gates, experiments and layers it lists. Statsig creates it with a 
 and description only, so everything that matters is a PATCH in the same step; `idType`
 and `teamID` are fixed at creation. A global holdout takes in every new gate and
 experiment by itself, so members the YAML does not list are the server's, not drift."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, OVERRIDE_ENVIRONMENTS, OVERRIDES, UNIT_ID_TYPE, Kind,
+from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, OVERRIDES, OVERRIDE_ENVIRONMENTS, UNIT_ID_TYPE, Kind,
                             Reference)
 
 KIND = Kind(

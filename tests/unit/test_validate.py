@@ -135,7 +135,7 @@ def test_operators_must_fit_their_condition_type(condition, expected):
 
 @pytest.mark.parametrize("condition", [
     "{type: custom_field, field: signup, operator: before, targetValue: [1700000000000]}",
-    "{type: unit_id, customID: companyID, operator: is_null}",
+    "{type: unit_id, customID: stableID, operator: is_null}",
     "{type: os_version, operator: version_lte, targetValue: ['17.0']}",
     "{type: public}",
 ])
@@ -148,3 +148,12 @@ def test_segment_rules_only_take_the_conditions_segments_allow():
             "  - {name: R, passPercentage: 1, conditions: [{type: passes_gate, targetValue: g}]}\n")
     assert problems(text) == ["f.yaml:5:54: rules[0].conditions[0].type: 'passes_gate' is not an allowed value"
                               " (did you mean 'passes_segment'?)"]
+
+
+def test_unit_id_conditions_name_a_unit_id_type_that_exists():
+    rule = "rules:\n  - {{name: R, passPercentage: 1, conditions: [{{type: unit_id, customID: {}, operator: any, " \
+           "targetValue: [a]}}]}}\n"
+    assert problems(GATE + rule.format("userID")) == []  # built in
+    assert problems(GATE + rule.format("companyID") + "---\nkind: unit_id_type\nid: companyID\n") == []
+    assert problems(GATE + rule.format("companyID")) == [
+        "f.yaml:4:73: rules[0].conditions[0].customID: unit_id_type 'companyID' does not exist in the repository"]
