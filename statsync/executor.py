@@ -38,7 +38,7 @@ class Outcome:
 
     def record(self) -> dict:
         step = self.step
-        return {"type": "step", "action": step.action, "kind": step.kind, "id": step.id,
+        return {"type": "step", "address": step.address, "action": step.action, "kind": step.kind, "id": step.id,
                 "requests": [f"{r.method} {r.path}" for r in step.requests], "outcome": self.status,
                 "error": self.error, "duration": round(self.duration, 3)}
 

@@ -63,7 +63,8 @@ def test_journal_records_every_step_and_a_summary(emulator, examples, tmp_path):
     assert records[0]["type"] == "start" and records[-1]["type"] == "summary"
     steps = [r for r in records if r["type"] == "step"]
     assert len(steps) == EXAMPLE_STEPS and {s["outcome"] for s in steps} == {"applied"}
-    assert steps[0].keys() >= {"action", "kind", "id", "requests", "outcome", "error", "duration"}
+    assert steps[0].keys() >= {"address", "action", "kind", "id", "requests", "outcome", "error", "duration"}
+    assert {s["address"] for s in steps} == {step.address for step in plan.steps}  # a layer's overrides included
     # every planned request and no other: creates check nothing first
     assert records[-1]["applied"] == len(steps) and records[-1]["requests"] == plan.request_count
 
