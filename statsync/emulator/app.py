@@ -224,7 +224,7 @@ class Emulator:
         if object_id is None:
             if method == "GET":
                 return 200, self._page(request, entity)
-            obj = entity.create(store, body, actor=_actor(request))
+            obj = entity.create(store, _declared(body, "POST", f"/{entity.collection}"), actor=_actor(request))
             return entity.create_status, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
         obj = store.get(entity.collection, object_id)
         if obj is None:
@@ -261,6 +261,7 @@ class Emulator:
             raise BadRequest(f"{entity.label} {object_id} is archived and cannot be edited. Unarchive it first.")
         if entity.collection == "experiments" and body.get("status", obj["status"]) != obj["status"]:
             self._check_status_change(entity, obj, body)
+        body = _declared(body, method, f"/{entity.collection}/{{id}}")
         entity.update(store, obj, body, partial=(method == "PATCH"), actor=_actor(request))
         payload = {"message": f"{entity.label} updated successfully."}
         if _answers_with_data(method, f"/{entity.collection}/{{id}}"):
@@ -375,6 +376,19 @@ def _paginate(request: Request, items: list, path: str) -> tuple[list, dict]:
         "previousPage": f"{path}?{urlencode({'page': page - 1, 'limit': limit})}" if page > 1 else None,
         "all": f"{path}?{urlencode({'page': 1, 'limit': max(len(items), 1)})}",
     }
+
+
+def _declared(body: Any, method: str, template: str) -> Any:
+    """Only the fields the operation's request schema declares: the rest is not stored (the
+    reading hardest on a client — a field sent where the API does not take it, a layer's
+    parameters on create say, must show up as a difference, not quietly work)."""
+    schema = spec.operation(method, template)["request"] or {}
+    if "$ref" in schema:
+        schema = spec.component(schema["$ref"].rsplit("/", 1)[-1])
+    declared = schema.get("properties")
+    if not isinstance(body, dict) or not declared:
+        return body
+    return {key: value for key, value in body.items() if key in declared}
 
 
 def _success_status(method: str, template: str) -> int:

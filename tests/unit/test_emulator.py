@@ -212,3 +212,13 @@ def test_request_log_records_method_path_status_and_time(emulator):
     assert [(r.method, r.path, r.status) for r in emulator.log] == [
         ("POST", "/console/v1/gates", 201), ("GET", "/console/v1/gates/none_such", 404)]
     assert all(r.time > 0 and r.duration >= 0 for r in emulator.log)
+
+
+def test_fields_an_operation_does_not_declare_are_not_stored(emulator):
+    # POST /layers takes no parameters (only an update does): sent anyway, they are dropped
+    parameters = [{"name": "color", "type": "string", "defaultValue": "blue"}]
+    created = call(emulator, "POST", "/layers", {"name": "a_layer", "idType": "userID", "parameters": parameters})
+    assert created.status_code == 201 and created.json()["data"]["parameters"] == []
+    call(emulator, "PATCH", "/layers/a_layer", {"parameters": parameters, "idType": "stableID"})
+    layer = emulator.store.get("layers", "a_layer")
+    assert layer["parameters"] == parameters and layer["idType"] == "userID"  # idType is create-only
