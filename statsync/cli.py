@@ -293,23 +293,29 @@ def drift(paths, config, target, api_url, output_format) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace existing files that differ (identical ones are left alone).")
 @click.option("--lenient", is_flag=True,
               help="Also write objects statsync cannot represent fully, with a comment saying what is missing.")
+@click.option("--deep", is_flag=True,
+              help="Also read each object's overrides and each id-list segment's ids (written to <id>.ids.txt): "
+                   "one request or more per object, against the rate limit.")
 @reports_errors
-def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenient) -> None:
+def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenient, deep) -> None:
     """Write live objects as YAML, then prove they plan to no changes.
 
-    Reads the live project with paged list requests only. Exit codes: 0 imported
-    and round-trips, 1 an object could not be represented (without --lenient) or
+    Reads the live project with paged list requests only (--deep adds overrides and
+    id-list members, object by object). Exit codes: 0 imported and round-trips, 1 an object could not be represented (without --lenient) or
     does not plan back to zero changes.
     """
     from statsync.importer import default_kinds, write_all
     from statsync.targets import open_target
-    from statsync.workflow import read_live
+    from statsync.workflow import read_every_own_endpoint, read_live
 
     project = load_project((), config)
 
     async def run():
         async with open_target(project, target, api_url) as (name, client):
-            return await read_live(client, set(kinds) or default_kinds()), name, client.request_count
+            live = await read_live(client, set(kinds) or default_kinds())
+            if deep:
+                await read_every_own_endpoint(client, live)
+            return live, name, client.request_count
 
     live, name, requests = asyncio.run(run())
     result = write_all(live, Path(out), kinds, id_glob, tag, overwrite, lenient, name)
@@ -317,7 +323,7 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
         click.echo(f"{'warning' if lenient else 'error'}: cannot represent {problem}", err=True)
     for path in result.kept:
         click.echo(f"kept {path}: it differs from live (use --overwrite to replace it)", err=True)
-    click.echo(f"Imported from {name} with {requests} list request(s): {len(result.written)} written, "
+    click.echo(f"Imported from {name} with {requests} {'' if deep else 'list '}request(s): {len(result.written)} written, "
                f"{len(result.unchanged)} unchanged, {len(result.kept)} kept, {len(result.skipped)} not representable.")
     for address in result.not_round_tripping:
         click.echo(f"error: {address} does not plan back to zero changes after import (a statsync bug: please report it)",

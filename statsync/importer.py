@@ -89,12 +89,23 @@ def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
             continue
         if name in defaults and projected[name] == defaults[name]:
             continue  # Statsig's default: leave it out, the plan fills it back in
+        if name in kind.sub_resources:
+            if any(projected[name].values()):  # overrides, read with --deep: groups by name
+                doc[name] = projected[name]
+            continue
         if name in kind.empty_is_none and projected[name] == "":
             continue
         doc[name] = _readable(kind, name, raw.get(name, projected[name]))
+    if kind.id_list and isinstance(live.get(kind.id_list.field), list):  # read with --deep
+        doc[kind.id_list.file_field] = ids_file_name(object_id)
     for problem in problems:  # what cannot be represented is left out, and said so in a comment
         doc.pop(problem.field, None)
     return doc, problems
+
+
+def ids_file_name(object_id: str) -> str:
+    """An id list's members go to a text file beside the object's YAML."""
+    return f"{object_id}.ids.txt"
 
 
 def _lifecycle_value(kind: Kind, live: dict, name: str) -> Any:
@@ -240,17 +251,18 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
             result.skipped.append(f"{kind.name}.{obj[kind.identity]}")
             continue
         path = out / kind.plural / f"{obj[kind.identity]}.yaml"
-        text = dump(doc, problems)
-        if path.exists():
-            current = path.read_text()
-            if current == text:
-                result.unchanged.append(path)
-                continue
-            if not overwrite:
-                result.kept.append(path)
-                continue
+        files = {path: dump(doc, problems)}
+        if kind.id_list and kind.id_list.file_field in doc:  # an id list's members, beside it
+            files[path.parent / doc[kind.id_list.file_field]] = "".join(f"{unit}\n" for unit in obj[kind.id_list.field])
+        if all(file.exists() and file.read_text() == text for file, text in files.items()):
+            result.unchanged.append(path)
+            continue
+        if path.exists() and not overwrite:
+            result.kept.append(path)
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        for file, text in files.items():
+            file.write_text(text)
         result.written.append(path)
     result.not_round_tripping = round_trip(live, [*result.written, *result.unchanged], target)
     return result

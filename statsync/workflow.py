@@ -103,20 +103,37 @@ def _names_in_use(live: LiveObjects, target: str) -> set[str]:
 async def read_own_endpoints(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:
     """What list reads never carry, for the objects whose YAML manages it: an id list's
     ids (paged) and overrides (one GET each), put on the live object."""
-    reads, targets = [], []
+    targets = []
     for obj in desired:
         current = live.get(obj.kind.name, {}).get(obj.id)
-        if current is None:
-            continue
-        kind = obj.kind
-        if kind.id_list and kind.id_list.field in obj.body and holds_ids(kind, current):
-            reads.append(client.ids(kind.path(obj.id) + kind.id_list.endpoint))
-            targets.append((current, kind.id_list.field))
+        if current is not None:
+            targets.append((obj.kind, current, {name for name in _own_fields(obj.kind) if name in obj.body}))
+    await _read_own(client, targets)
+
+
+async def read_every_own_endpoint(client: ConsoleClient, live: LiveObjects) -> None:
+    """The same for every live object (`import --deep`): one request or more per object."""
+    kinds = all_kinds()
+    await _read_own(client, [(kinds[kind_name], current, set(_own_fields(kinds[kind_name])))
+                             for kind_name, objects in live.items() for current in objects.values()])
+
+
+def _own_fields(kind: Kind) -> list[str]:
+    return [*kind.sub_resources, *([kind.id_list.field] if kind.id_list else [])]
+
+
+async def _read_own(client: ConsoleClient, targets: list[tuple[Kind, dict, set[str]]]) -> None:
+    reads, places = [], []
+    for kind, current, names in targets:
+        path = kind.path(current[kind.identity])
+        if kind.id_list and kind.id_list.field in names and holds_ids(kind, current):
+            reads.append(client.ids(path + kind.id_list.endpoint))
+            places.append((current, kind.id_list.field))
         for name, sub in kind.sub_resources.items():
-            if name in obj.body:
-                reads.append(client.get(kind.path(obj.id) + sub.endpoint))
-                targets.append((current, name))
-    for (current, name), value in zip(targets, await asyncio.gather(*reads)):
+            if name in names:
+                reads.append(client.get(path + sub.endpoint))
+                places.append((current, name))
+    for (current, name), value in zip(places, await asyncio.gather(*reads)):
         current[name] = value if value is not None else {}
 
 

@@ -268,3 +268,31 @@ def test_generated_layers_and_holdouts_import_and_plan_back_to_zero_changes(emul
     assert result.unrepresentable == [] and result.skipped == []
     assert len(result.written) == sum(created.values())
     assert result.not_round_tripping == []
+
+
+def test_a_deep_import_brings_overrides_and_id_lists_and_round_trips(emulator, examples, tmp_path):
+    from statsync.workflow import read_every_own_endpoint
+    project = load_project((str(examples),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            await apply_plan(await make_plan(project, client, "t"), client)
+            live = await read_live(client, default_kinds())
+            await read_every_own_endpoint(client, live)
+            return live
+    live = run(go())
+    result = write_all(live, tmp_path / "imported", target="t")
+    assert result.not_round_tripping == [] and len(result.written) == EXAMPLE_CREATES
+    imported = tmp_path / "imported"
+    assert (imported / "segments" / "launch_partners.ids.txt").read_text().split() == [
+        "acme-corp", "globex", "initech", "umbrella-labs"]
+    assert "idsFile: launch_partners.ids.txt\n" in (imported / "segments" / "launch_partners.yaml").read_text()
+    original = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([examples]))
+                if o.kind.name in default_kinds()}
+    back = {o.key: canonical(o.kind, o.id, o.body) for o in desired_objects(load_paths([imported]))}
+    assert back[("gate", "new_checkout")]["overrides"] == original[("gate", "new_checkout")]["overrides"]
+    assert back[("layer", "checkout_layer")]["overrides"] == original[("layer", "checkout_layer")]["overrides"]
+    assert "overrides" not in back[("gate", "employees")]  # none set: nothing written
+    # a second deep import finds every file, the ids file included, unchanged
+    again = write_all(live, imported, target="t")
+    assert again.written == [] and len(again.unchanged) == EXAMPLE_CREATES

@@ -126,3 +126,22 @@ def test_a_saved_plan_keeps_what_the_executor_resolves_later(emulator, tmp_path)
             return await apply_plan(loaded, client)
     assert {o.status for o in run(go())} == {"applied"}
     assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+
+
+def test_a_deep_import_writes_experiment_overrides_with_group_names(emulator, tmp_path):
+    from statsync.importer import write_all
+    from statsync.workflow import read_every_own_endpoint, read_live
+    from tests.conftest import client_for, run
+
+    repo = write(tmp_path, GATE + EXPERIMENT)
+    plan_apply(emulator, repo)
+
+    async def go():
+        async with client_for(emulator) as client:
+            live = await read_live(client, {"gate", "experiment"})
+            await read_every_own_endpoint(client, live)
+            return live
+    result = write_all(run(go()), tmp_path / "imported", target="t")
+    assert result.not_round_tripping == []
+    text = (tmp_path / "imported" / "experiments" / "button_test.yaml").read_text()
+    assert "groupID: Green" in text and "groupID: Control" in text
