@@ -116,23 +116,26 @@ class Emulator:
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
             if collection in EMPTY_OVERRIDES:
-                routes.append(Route(base + "/{id:str}/overrides", self._endpoint,
+                routes.append(Route(base + "/{id:str}/overrides", self._fixed("overrides"),
                                     methods=["GET", "POST", "PATCH", "DELETE"]))
             if collection in ID_LISTS:
-                routes.append(Route(base + "/{id:str}/id_list", self._endpoint, methods=["GET", "PATCH", "DELETE"]))
-                routes.append(Route(base + "/{id:str}/id_list/reset", self._endpoint, methods=["POST"]))
+                routes.append(Route(base + "/{id:str}/id_list", self._fixed("id_list"),
+                                    methods=["GET", "PATCH", "DELETE"]))
+                routes.append(Route(base + "/{id:str}/id_list/reset", self._fixed("id_list/reset"), methods=["POST"]))
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
         routes.append(Route(f"{API_PREFIX}/environments", self._endpoint, methods=["GET", "POST"]))
         return Starlette(routes=routes)
 
-    async def _endpoint(self, request: Request) -> Response:
+    def _fixed(self, action: str):
+        """The endpoint of a route whose sub-path is fixed (`/{id}/overrides`, `/{id}/id_list/reset`)."""
+        async def endpoint(request: Request) -> Response:
+            return await self._endpoint(request, action)
+        return endpoint
+
+    async def _endpoint(self, request: Request, fixed_action: str | None = None) -> Response:
         collection = request.url.path[len(API_PREFIX) + 1:].split("/", 1)[0]
-        object_id, action = request.path_params.get("id"), request.path_params.get("action")
-        if object_id is not None and request.url.path.endswith("/overrides"):
-            action = "overrides"
-        if object_id is not None and "/id_list" in request.url.path:
-            action = request.url.path.split("/id_list", 1)[1].strip("/") and "id_list/reset" or "id_list"
+        object_id, action = request.path_params.get("id"), fixed_action or request.path_params.get("action")
         template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
         started = time.time()
         fault = ""
