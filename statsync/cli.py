@@ -301,7 +301,8 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
     """Write live objects as YAML, then prove they plan to no changes.
 
     Reads the live project with paged list requests only (--deep adds overrides and
-    id-list members, object by object). Exit codes: 0 imported and round-trips, 1 an object could not be represented (without --lenient) or
+    id-list members, object by object). Exit codes: 0 imported and round-trips, 1 an
+    object could not be represented (without --lenient) or
     does not plan back to zero changes.
     """
     from statsync.importer import default_kinds, write_all
@@ -323,7 +324,8 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
         click.echo(f"{'warning' if lenient else 'error'}: cannot represent {problem}", err=True)
     for path in result.kept:
         click.echo(f"kept {path}: it differs from live (use --overwrite to replace it)", err=True)
-    click.echo(f"Imported from {name} with {requests} {'' if deep else 'list '}request(s): {len(result.written)} written, "
+    kind_of_reads = "" if deep else "list "
+    click.echo(f"Imported from {name} with {requests} {kind_of_reads}request(s): {len(result.written)} written, "
                f"{len(result.unchanged)} unchanged, {len(result.kept)} kept, {len(result.skipped)} not representable.")
     for address in result.not_round_tripping:
         click.echo(f"error: {address} does not plan back to zero changes after import (a statsync bug: please report it)",

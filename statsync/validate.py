@@ -306,9 +306,9 @@ def _layer_override_problems(objects: list[DesiredObject]) -> list[Problem]:
                     continue  # reference checks say whether it exists at all
                 path = ("overrides", list_name, index)
                 if experiment.body.get("layerID") != layer.id:
-                    problems.append(Problem(layer.mark((*path, "experimentName")), f"experiment {experiment.id!r} "
-                                            f"is not in this layer (its layerID is "
-                                            f"{experiment.body.get('layerID')!r})", display_path((*path, "experimentName"))))
+                    where = (*path, "experimentName")
+                    problems.append(Problem(layer.mark(where), f"experiment {experiment.id!r} is not in this layer "
+                                            f"(its layerID is {experiment.body.get('layerID')!r})", display_path(where)))
                 groups = [group.get("name") for group in experiment.body.get("groups") or
                           experiment.kind.defaults.get("groups") or []]
                 if item.get("groupName") not in groups:
@@ -331,8 +331,8 @@ def _layer_parameter_problems(objects: list[DesiredObject]) -> list[Problem]:
             for name in (group.get("parameterValues") or {}):
                 if name not in known:
                     path = ("groups", index, "parameterValues", name)
-                    problems.append(Problem(obj.mark(path, key=True), f"layer {layer.id!r} has no parameter "
-                                            f"{name!r} (declared at {layer.mark(('parameters',))})", display_path(path)))
+                    problems.append(Problem(obj.mark(path, key=True), f"layer {layer.id!r} has no parameter {name!r} "
+                                            f"(declared at {layer.mark(('parameters',))})", display_path(path)))
     return problems
 
 
@@ -344,7 +344,8 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     """
     problems = []
     known = {(obj.kind.name, obj.id) for obj in objects}
-    known |= {(obj.kind.name, name) for obj in objects if obj.kind.singleton for name in entry_names(obj.kind, obj.body)}
+    known |= {(obj.kind.name, name) for obj in objects if obj.kind.singleton
+              for name in entry_names(obj.kind, obj.body)}
     graph: dict[ObjectKey, set[ObjectKey]] = {}
     where: dict[tuple[ObjectKey, ObjectKey], Mark] = {}
     # A singleton the repository does not hold (every project has an environment list)
@@ -361,7 +362,8 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
                 scope = "the repository or the live project" if live_ids is not None else "the repository"
                 target_kind = all_kinds()[ref.target_kind]
                 message = (f"{ref.target_id!r} is not in the {target_kind.title.lower()} (in {scope})"
-                           if target_kind.singleton else f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}")
+                           if target_kind.singleton else
+                           f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}")
                 problems.append(Problem(obj.mark(ref.path), message, display_path(ref.path)))
             if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)

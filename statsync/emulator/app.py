@@ -290,8 +290,8 @@ class Emulator:
                          "data": {"name": obj.get("name") or obj["id"], "count": len(ids), "ids": chunk}}
         if request.method == "DELETE" and not isinstance((body or {}).get("ids"), list):
             raise BadRequest("Invalid request. ids is required.")
-        set_ids(self.store, obj, body["ids"], mode={"PATCH": "add", "DELETE": "remove", "POST": "reset"}[request.method],
-                actor=_actor(request))
+        mode = {"PATCH": "add", "DELETE": "remove", "POST": "reset"}[request.method]
+        set_ids(self.store, obj, body["ids"], mode=mode, actor=_actor(request))
         return 200, {"message": "ID list updated successfully."}
 
     def _needs_review(self, request: Request, collection: str, object_id: str | None) -> bool:

@@ -492,7 +492,8 @@ def _check_layer_overrides(store: Store, layer: dict, value: dict) -> None:
     for item in [*value.get("conditionalOverrides", []), *value.get("idOverrides", [])]:
         experiment = store.get("experiments", item.get("experimentName") or "")
         if experiment is None or experiment.get("layerID") != layer["id"]:
-            raise BadRequest(f"Invalid request. {item.get('experimentName')} is not an experiment in layer {layer['id']}.")
+            raise BadRequest(f"Invalid request. {item.get('experimentName')} is not an experiment in layer "
+                             f"{layer['id']}.")
         if item.get("groupName") not in [group.get("name") for group in experiment.get("groups", [])]:
             raise BadRequest(f"Invalid request. {item.get('groupName')} is not a group of {experiment['id']}.")
     for item in value.get("conditionalOverrides", []):

@@ -272,8 +272,8 @@ def _registry() -> dict[str, Kind]:
     from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, segment, tag,
                                 target_app, unit_id_type)
 
-    kinds = (environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND, dynamic_config.KIND,
-             layer.KIND, experiment.KIND, holdout.KIND)
+    kinds = (environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND,
+             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}
 
 

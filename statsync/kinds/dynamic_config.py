@@ -43,7 +43,8 @@ KIND = Kind(
     # JSON5 twins and rule variants are not modelled yet: the server derives the
     # twins from the JSON fields, so managing both would fight the server.
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValueJson5", "rules.variants"),
-    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE),
+    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS,
+                UNIT_ID_TYPE),
     has_versions=True,
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH
     # without it might re-enable a disabled config (DIGEST §3.3).
