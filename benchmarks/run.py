@@ -189,7 +189,14 @@ def profile_plan(repo: Path, state: Path) -> str:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
     lines = [line for line in out.getvalue().splitlines() if re.match(r"\s+\d", line)]
-    return "\n".join(lines)
+    return "\n".join(_machine_free(line) for line in lines)
+
+
+def _machine_free(line: str) -> str:
+    """Paths as a reader elsewhere knows them: `yaml/__init__.py`, `statsync/plan.py`."""
+    line = re.sub(r"\S*/site-packages/", "", line)
+    line = re.sub(r"\S*/lib/python3\.\d+/", "", line)  # the standard library
+    return line.replace(f"{ROOT}/", "")
 
 
 async def apply_throughput(work: Path, latency_ms: float, mutations: int, window_scale: float) -> dict:
