@@ -165,13 +165,14 @@ def _shipped_into_layers(steps: list[Step], desired: list[DesiredObject]) -> lis
     """Shipping a group rewrites its layer's parameter defaults to the group's values
     (DIGEST §6.3). A layer file that still says otherwise would undo the launch on the
     next apply, so the plan asks for the file to say what Statsig will."""
-    by_key = {obj.key: obj for obj in desired}
+    by_address = {f"{obj.kind.name}.{obj.id}": obj for obj in desired}
     problems = []
     for step in steps:
         if step.action != "make_decision":
             continue
-        experiment = by_key[(step.kind, step.id)]
-        layer = by_key.get(("layer", experiment.body.get("layerID") or ""))
+        experiment = by_address[step.object_address]
+        # the layer the decision changes (the transition's `also_changes`), when the repository holds it
+        layer = next((by_address[address] for address in step.touches if address in by_address), None)
         shipped = experiment.body.get("launchedGroupID")
         group = next((g for g in experiment.body.get("groups") or [] if g.get("name") == shipped), None)
         if layer is None or group is None:

@@ -86,6 +86,8 @@ def _sentence(error: ValidationError) -> tuple[tuple, str]:
         return path, f"{error.instance!r} has the wrong type (expected {' or '.join(kinds)}{_bool_hint(error.instance)})"
     if error.validator == "const" and path == ("kind",):
         return path, f"kind must be {error.validator_value!r}"
+    if error.validator == "const":  # the environment list's id
+        return path, f"must be {error.validator_value!r}"
     if error.validator == "pattern":
         return path, f"{error.instance!r} does not match {error.validator_value}"
     if error.validator == "type":
@@ -227,13 +229,13 @@ def _resolve_id_list(kind: Kind, body: dict[str, Any], document: Document) -> li
         return [Problem(document.mark((id_list.file_field,), key=True),
                         f"give {id_list.field} or {id_list.file_field}, not both", id_list.file_field)]
     if id_list.file_field in body:
-        path = Path(document.file).parent / body.pop(id_list.file_field)
+        given = body.pop(id_list.file_field)
         try:
-            body[id_list.field] = read_file(path)
+            body[id_list.field] = read_file(Path(document.file).parent / given)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            return [Problem(document.mark((id_list.file_field,)), f"cannot read {path}: {reason}",
-                            id_list.file_field)]
+            return [Problem(document.mark((id_list.file_field,)), f"cannot read {given!r} (relative to this file): "
+                            f"{reason}", id_list.file_field)]
     return []
 
 

@@ -40,8 +40,7 @@ async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -
 async def _read_kind(client: ConsoleClient, kind: Kind) -> list[dict]:
     if not kind.singleton:
         return await client.list(kind.path())
-    answer = await client.request("GET", kind.path())
-    return [{**(answer.get("data") or {}), kind.identity: kind.name}]
+    return [{**(await client.get(kind.path()) or {}), kind.identity: kind.name}]
 
 
 def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str]:

@@ -22,9 +22,8 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import (API_USER, EMPTY_OVERRIDES, ENTITIES, BadRequest, Entity, environments,
-                                        overrides, set_environments, set_ids, set_overrides, set_segment_rules,
-                                        ship_decision)
+from statsync.emulator.entities import (API_USER, ENTITIES, BadRequest, Entity, environments, overrides,
+                                        set_environments, set_ids, set_overrides, set_segment_rules)
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -115,7 +114,7 @@ class Emulator:
             base = f"{API_PREFIX}/{collection}"
             routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
-            if collection in EMPTY_OVERRIDES:
+            if ENTITIES[collection].empty_overrides is not None:
                 routes.append(Route(base + "/{id:str}/overrides", self._fixed("overrides"),
                                     methods=["GET", "POST", "PATCH", "DELETE"]))
             if collection in ID_LISTS:
@@ -330,8 +329,8 @@ class Emulator:
                              f"while its status is {obj.get('status')!r}.")
         rule.effect(obj, body or {}, self.store.now())
         entity.touch(self.store, obj, actor)
-        if action == "make_decision":
-            ship_decision(self.store, obj, actor)
+        if rule.elsewhere is not None:
+            rule.elsewhere(self.store, obj, actor)
         if rule.returns_object:
             return 200, {"message": f"{entity.label} {action} succeeded.", "data": _public(obj)}
         return 200, {"message": f"{entity.label} {action.replace('_', ' ')} succeeded."}
@@ -341,7 +340,7 @@ class Emulator:
         if action in ("id_list", "id_list/reset"):
             return collection in ID_LISTS
         if action == "overrides":
-            return collection in EMPTY_OVERRIDES
+            return ENTITIES[collection].empty_overrides is not None
         if method == "GET":
             return action == "versions" and collection in VERSIONED
         if method == "POST":

@@ -128,6 +128,10 @@ class Entity:
     # what else changes when an object is created or deleted (implicit layers, global holdouts)
     on_create: Callable[[Store, dict], None] | None = None
     on_delete: Callable[[Store, dict], None] | None = None
+    # `…/{id}/overrides`: what it answers when nothing is set (None: no such endpoint),
+    # and what Statsig refuses in them (store, object, new overrides)
+    empty_overrides: dict | None = None
+    check_overrides: Callable[[Store, dict, dict], None] | None = None
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
         if self.by_name:
@@ -442,17 +446,12 @@ def set_ids(store: Store, obj: dict, ids: list[str], mode: str, actor: dict = AP
         _audit(store, obj, actor, created=False)
 
 
-# What GET …/overrides answers when nothing is set, per collection (DIGEST §8.6).
-EMPTY_OVERRIDES = {
-    "gates": {"passingUserIDs": [], "failingUserIDs": [], "environmentOverrides": []},
-    "holdouts": {"passingUserIDs": [], "failingUserIDs": [], "environmentOverrides": []},
-    "experiments": {"overrides": [], "userIDOverrides": []},
-    "layers": {"conditionalOverrides": [], "idOverrides": []},
-}
+# What GET …/overrides answers when nothing is set (DIGEST §8.6).
+_UNIT_OVERRIDES = {"passingUserIDs": [], "failingUserIDs": [], "environmentOverrides": []}
 
 
 def overrides(obj: dict, collection: str) -> dict:
-    return {**copy.deepcopy(EMPTY_OVERRIDES[collection]), **copy.deepcopy(obj.get("_overrides", {}))}
+    return {**copy.deepcopy(ENTITIES[collection].empty_overrides), **copy.deepcopy(obj.get("_overrides", {}))}
 
 
 def set_overrides(store: Store, collection: str, obj: dict, body: dict | None, mode: str,
@@ -466,10 +465,9 @@ def set_overrides(store: Store, collection: str, obj: dict, body: dict | None, m
             updated[key] = [*updated.get(key, []), *value] if isinstance(value, list) else value
     else:
         updated = copy.deepcopy(body)
-    if collection == "experiments":
-        _check_experiment_overrides(store, obj, updated)
-    if collection == "layers":
-        _check_layer_overrides(store, obj, updated)
+    check = ENTITIES[collection].check_overrides
+    if check is not None:
+        check(store, obj, updated)
     obj["_overrides"] = updated
     _audit(store, obj, actor, created=False)
     return overrides(obj, collection)
@@ -594,16 +592,19 @@ ENTITIES: dict[str, Entity] = {
                by_name=True, server_id=True, audited=False, create_status=200, write_only=("description",)),
         Entity("gates", "Gate", "ExternalGateDto", defaults=_gate_defaults, finish=_finish_gate,
                on_create=lambda store, gate: _join_global_holdouts(store, "gates", gate),
-               on_delete=lambda store, gate: _leave_holdouts(store, "gateIDs", gate["id"])),
+               on_delete=lambda store, gate: _leave_holdouts(store, "gateIDs", gate["id"]),
+               empty_overrides=_UNIT_OVERRIDES),
         Entity("dynamic_configs", "Dynamic config", "DynamicConfigDto", defaults=_dynamic_config_defaults, finish=_finish_dynamic_config,
                patch_defaults={"isEnabled": True}),
         Entity("layers", "Layer", "LayerContractDto", defaults=_layer_defaults, finish=_finish_layer,
-               on_delete=_check_layer_delete),
+               on_delete=_check_layer_delete, empty_overrides={"conditionalOverrides": [], "idOverrides": []},
+               check_overrides=_check_layer_overrides),
         Entity("experiments", "Experiment", "ExternalExperimentDto", defaults=_experiment_defaults,
                finish=_finish_experiment, check_create=_check_experiment_create,
                check_change=_check_experiment_update, on_create=_experiment_created,
-               on_delete=_delete_experiment),
+               on_delete=_delete_experiment, empty_overrides={"overrides": [], "userIDOverrides": []},
+               check_overrides=_check_experiment_overrides),
         Entity("holdouts", "Holdout", "HoldoutDto", defaults=_holdout_defaults, finish=_finish_holdout,
-               create_status=200),
+               create_status=200, empty_overrides=_UNIT_OVERRIDES),
     )
 }

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from statsync.emulator.entities import BadRequest
+from statsync.emulator.entities import BadRequest, ship_decision
+from statsync.emulator.store import Store
 
 Effect = Callable[[dict, dict, int], None]  # (object, request body, epoch ms) → mutate object
 
@@ -19,6 +20,9 @@ class Action:
     allowed_from: tuple[str, ...]  # statuses; () = any
     effect: Effect
     returns_object: bool
+    # what the move changes on other objects (shipping a group rewrites its layer):
+    # (store, object, actor)
+    elsewhere: Callable[[Store, dict, dict], None] | None = None
 
 
 def _set(**fields) -> Effect:
@@ -86,7 +90,7 @@ ACTIONS: dict[str, dict[str, Action]] = {
     },
     "experiments": {
         "start": Action(("setup",), _start, False),
-        "make_decision": Action(("active",), _make_decision, False),
+        "make_decision": Action(("active",), _make_decision, False, elsewhere=ship_decision),
         "abandon": Action(("active",), _abandon, False),
         "reset": Action(("active", "decision_made", "abandoned", "experiment_stopped", "assignment_stopped"),
                         _reset, False),

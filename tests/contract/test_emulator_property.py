@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statsync import spec
-from statsync.emulator.entities import EMPTY_OVERRIDES, ENTITIES
+from statsync.emulator.entities import ENTITIES
 from statsync.emulator.app import FIELD_ENDPOINTS, ID_LISTS, VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
@@ -51,7 +51,7 @@ def implemented_operations():
             yield "GET", f"/{collection}/{{id}}/versions"
         for field_endpoint in FIELD_ENDPOINTS.get(collection, ()):
             yield "POST", f"/{collection}/{{id}}/{field_endpoint}"
-        if collection in EMPTY_OVERRIDES:
+        if ENTITIES[collection].empty_overrides is not None:
             yield from ((method, f"/{collection}/{{id}}/overrides") for method in ("GET", "POST", "PATCH", "DELETE"))
         if collection in ID_LISTS:
             yield from (("GET", f"/{collection}/{{id}}/id_list"), ("PATCH", f"/{collection}/{{id}}/id_list"),

@@ -112,11 +112,7 @@ def test_generated_live_objects_import_and_plan_back_to_zero_changes(emulator, t
 
     create()
     assert sum(created.values()) >= 500 and all(count >= 100 for count in created.values()), created
-    live = live_of(emulator)
-    result = write_all(live, tmp_path / "imported", target="t")
-    assert result.unrepresentable == [] and result.skipped == []
-    assert len(result.written) == sum(created.values())
-    assert result.not_round_tripping == []
+    assert_imports_back(emulator, tmp_path, created)
 
 
 def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path):
@@ -263,8 +259,12 @@ def test_generated_layers_and_holdouts_import_and_plan_back_to_zero_changes(emul
 
     create()
     assert all(count >= 40 for count in created.values()), created
-    live = live_of(emulator)
-    result = write_all(live, tmp_path / "imported", kinds=("layer", "holdout"), target="t")
+    assert_imports_back(emulator, tmp_path, created, kinds=("layer", "holdout"))
+
+
+def assert_imports_back(emulator, tmp_path, created, kinds=()):
+    """Every created object is written, representable, and re-plans to no changes."""
+    result = write_all(live_of(emulator), tmp_path / "imported", kinds=kinds, target="t")
     assert result.unrepresentable == [] and result.skipped == []
     assert len(result.written) == sum(created.values())
     assert result.not_round_tripping == []
