@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from statsync.kinds import Kind, all_kinds
-from statsync.lifecycle import initial_status
+from statsync.lifecycle import initial_status, status_owned
 from statsync.loader import load_file
 from statsync.normalize import canonical, fold_items, project
 from statsync.plan import LiveObjects, PlanOptions, build_plan
@@ -98,6 +98,9 @@ def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
         doc[name] = _readable(kind, name, raw.get(name, projected[name]))
     if kind.id_list and isinstance(live.get(kind.id_list.field), list):  # read with --deep
         doc[kind.id_list.file_field] = ids_file_name(object_id)
+    if lifecycle is not None and lifecycle.field in doc:  # the status says these (a launch's isEnabled)
+        for name in status_owned(kind, doc, live):
+            doc.pop(name, None)
     for problem in problems:  # what cannot be represented is left out, and said so in a comment
         doc.pop(problem.field, None)
     return doc, problems

@@ -50,6 +50,32 @@ def initial_status(kind: Kind, body: dict[str, Any]) -> str:
     return lifecycle.initial
 
 
+def status_owned(kind: Kind, body: dict[str, Any], live: dict[str, Any] | None) -> set[str]:
+    """Fields the status decides rather than the file, so they are never compared or sent
+    as field changes: where the YAML asks for a status, every field a status sets (the move
+    there sets it; a field the YAML also writes was checked to agree); where it does not,
+    those fields in a status beyond the isEnabled switch (a launched gate's isEnabled false
+    is the launch, and PATCHing it back to the default would un-launch the gate)."""
+    lifecycle = kind.lifecycle
+    if lifecycle is None or not lifecycle.status_fields:
+        return set()
+    owned = {name for fields in lifecycle.status_fields.values() for name in fields}
+    if body.get(lifecycle.field) is not None:
+        return owned
+    current = (live or {}).get(lifecycle.field)
+    return owned if current is not None and current not in (lifecycle.initial, lifecycle.disabled) else set()
+
+
+def contradiction(kind: Kind, body: dict[str, Any]) -> str | None:
+    """A field the YAML writes that the status it asks for gives another value."""
+    lifecycle = kind.lifecycle
+    status = body.get(lifecycle.field) if lifecycle else None
+    for name, value in (lifecycle.status_fields.get(status, {}) if status is not None else {}).items():
+        if name in body and body[name] != value:
+            return f"{status!r} contradicts {name}: {str(body[name]).lower()}"
+    return None
+
+
 def request_body(transition: Transition, kind: Kind, desired: dict[str, Any], live: dict[str, Any] | None) -> Any:
     if transition.body is None:
         return None

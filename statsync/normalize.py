@@ -43,9 +43,11 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, decimal(holder[key])))
     if "rules" in obj:
         obj["rules"] = [_rule(rule) for rule in obj["rules"]]
-    for name in kind.keyed_lists:
+    for name, keyed in kind.keyed_lists.items():
         if isinstance(obj.get(name), list):
-            obj[name] = fold_items(kind, name, obj[name])
+            filled = [{**copy.deepcopy(keyed.item_defaults), **item} if isinstance(item, dict) else item
+                      for item in obj[name]]
+            obj[name] = fold_items(kind, name, filled)
     for name, sub in kind.sub_resources.items():
         if isinstance(obj.get(name), dict):
             obj[name] = sub_resource(schema["properties"][name], obj[name], sub.group_field, _group_names(sub, body))

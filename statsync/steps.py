@@ -17,7 +17,7 @@ from statsync import idlists, spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
-from statsync.lifecycle import Refused, initial_status, path, request_body
+from statsync.lifecycle import Refused, initial_status, path, request_body, status_owned
 from statsync.normalize import canonical, with_defaults
 from statsync.validate import DesiredObject
 
@@ -172,7 +172,9 @@ def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
 def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
     """The update step (None when in sync) and how many live differences ignore rules hid."""
     kind = obj.kind
-    fields = _with_grown_members(kind, field_body(kind, obj.body), live)
+    # what the status owns keeps its live value: the lifecycle move, not the PATCH, changes it
+    owned = {name: live[name] for name in status_owned(kind, obj.body, live) if name in live}
+    fields = _with_grown_members(kind, {**field_body(kind, obj.body), **owned}, live)
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
@@ -306,8 +308,16 @@ def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[s
         keyed = kind.keyed_lists.get(name)
         if keyed is not None and isinstance(value, list):
             value = _echo_server_ids(value, live.get(name) or [], keyed)
+        if value is None and name in kind.empty_is_none and not _takes_null(kind, name):
+            value = ""  # Statsig folds "" and null here; this DTO only takes the string
         body[name] = value
     return body
+
+
+def _takes_null(kind: Kind, name: str) -> bool:
+    schema = spec.component(kind.partial_update_dto).get("properties", {}).get(name, {})
+    return "null" in str(schema.get("type")) or any("null" in str(branch.get("type"))
+                                                   for branch in schema.get("anyOf", []) + schema.get("oneOf", []))
 
 
 def _echo_server_ids(items: list[dict], live_items: list[dict], keyed) -> list[dict]:

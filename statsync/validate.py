@@ -21,6 +21,7 @@ from statsync.conditions import operator_problems
 from statsync.idlists import holds_ids, read_file
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
+from statsync.lifecycle import contradiction
 from statsync.loader import Document
 from statsync.references import entry_names, references, separate_part
 from statsync.schemas import kind_schema
@@ -199,10 +200,8 @@ def _lifecycle_problems(obj: DesiredObject) -> list[Problem]:
         return []
     status, problems = body[lifecycle.field], []
     where = obj.mark((lifecycle.field,))
-    if lifecycle.disabled and "isEnabled" in body and status not in lifecycle.read_only:
-        if (body["isEnabled"] is False) != (status == lifecycle.disabled):
-            problems.append(Problem(where, f"{status!r} contradicts isEnabled: {str(body['isEnabled']).lower()}",
-                                    lifecycle.field))
+    if contradiction(obj.kind, body):
+        problems.append(Problem(where, contradiction(obj.kind, body), lifecycle.field))
     if status == "decision_made":
         group = body.get("launchedGroupID")
         names = [g.get("name") for g in body.get("groups") or []]

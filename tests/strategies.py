@@ -79,3 +79,16 @@ def _object(schema: dict) -> st.SearchStrategy:
     if not properties and schema.get("additionalProperties", True) is not False:
         return st.dictionaries(st.text(max_size=6), ANY_JSON, max_size=3)
     return fixed
+
+
+# Operators Statsig documents per condition type (DIGEST §8.2); the spec leaves them free strings.
+DOCUMENTED_OPERATORS = {
+    **dict.fromkeys(("user_id", "country", "ip_address", "os_name", "browser_name", "environment_tier"),
+                    ("any", "none")),
+    "email": ("any", "none", "str_contains_any", "str_contains_none"),
+    **dict.fromkeys(("app_version", "browser_version", "os_version"),
+                    ("any", "none", "version_lt", "version_gt", "version_lte", "version_gte")),
+    "custom_field": ("any", "none", "str_contains_any", "lt", "gt", "version_gt", "before", "after", "on"),
+    "unit_id": ("any", "none", "str_contains_any", "str_contains_none", "is_null", "is_not_null"),
+    "time": ("after", "before"),
+}

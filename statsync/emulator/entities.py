@@ -281,11 +281,12 @@ def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> 
     settings = obj.get("reviewSettings") or {}
     obj["reviewSettings"] = {"requiredReview": settings.get("requiredReview", False), "allowedReviewers": []}
     status = (previous or {}).get("status", "In Progress")
-    if status != "Archived":
-        if not obj["isEnabled"]:
-            status = "Disabled"
-        elif status == "Disabled":
-            status = "In Progress"
+    # isEnabled is the switch between In Progress and Disabled; a launched gate already
+    # answers false, so only a change of it moves the status. PATCHing true on a launched
+    # gate un-launches it (⚠ unproven: the reading hardest on a client; `statsync probe`).
+    switched = previous is None or obj["isEnabled"] != previous.get("isEnabled")
+    if status != "Archived" and switched:
+        status = "In Progress" if obj["isEnabled"] else "Disabled"
     obj["status"] = status
 
 

@@ -39,10 +39,12 @@ def _archive(status: str) -> Effect:
 
 
 def _unarchive_by_enabled(enabled: str) -> Effect:
-    """Gates and configs come back enabled or disabled as their isEnabled says."""
+    """Gates and configs come back disabled if they were, else enabled (a launched gate's
+    isEnabled false was its launch, which the archive ended). ⚠ unproven: `statsync probe`."""
     def apply(obj: dict, body: dict, now: int) -> None:
-        obj.pop("_statusBeforeArchive", None)
-        obj["status"] = enabled if obj.get("isEnabled", True) else "Disabled"
+        was_disabled = obj.pop("_statusBeforeArchive", None) == "Disabled"
+        obj["status"] = "Disabled" if was_disabled else enabled
+        obj["isEnabled"] = not was_disabled
     return apply
 
 
@@ -76,7 +78,10 @@ _NOT_ARCHIVED_GATE = ("In Progress", "Launched", "Disabled")
 
 ACTIONS: dict[str, dict[str, Action]] = {
     "gates": {
-        "launch": Action(("In Progress", "Disabled"), _set(status="Launched", isEnabled=True), True),
+        # A launched gate answers isEnabled false, rules kept but not evaluated (spec and
+        # legacy-docs `gates.js` launch examples; SDK eval_proj_dcs.json stores it as
+        # enabled: false, defaultValue: true).
+        "launch": Action(("In Progress", "Disabled"), _set(status="Launched", isEnabled=False), True),
         "disable": Action(("In Progress", "Launched"), _set(status="Disabled", isEnabled=False), True),
         "enable": Action(("Launched", "Disabled", "In Progress"), _set(status="In Progress", isEnabled=True), True),
         "archive": Action(_NOT_ARCHIVED_GATE, _archive("Archived"), True),

@@ -26,6 +26,8 @@ class KeyedList:
     carried: tuple[str, ...] = ()
     # item fields whose false or empty value is a value, not "unset" (isProduction: false)
     values: tuple[str, ...] = ()
+    # what the server gives an item field left out (a config rule's returnValue: {})
+    item_defaults: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ class Lifecycle:
     read_only: tuple[str, ...] = ()  # statuses in which Statsig refuses field updates
     # the status `isEnabled: false` puts an object in, when the kind has isEnabled
     disabled: str | None = None
+    # Fields a status gives their value (a move there sets them: a launched gate answers
+    # isEnabled false). Where the YAML asks for a status, these fields are the move's, never
+    # compared against a default; a status with none listed (archived) keeps what it has.
+    # Outside `initial`/`disabled`, where isEnabled is the user's switch, they are the status's.
+    status_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     # other fields that belong to a transition rather than to the object's fields
     inputs: tuple[str, ...] = ()
     # status → fields Statsig will not let change in it ("groups" of a running experiment)

@@ -1,4 +1,6 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
+from dataclasses import replace
+
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
                             RULED_DEFAULTS, RULED_FIELDS, RULE_LIST, RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS,
                             TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle, Transition)
@@ -15,6 +17,7 @@ LIFECYCLE = Lifecycle(
     read_only=("Archived",),
     initial="Enabled",
     disabled="Disabled",
+    status_fields={"Enabled": {"isEnabled": True}, "Disabled": {"isEnabled": False}},
 )
 
 KIND = Kind(
@@ -35,7 +38,8 @@ KIND = Kind(
         **RULED_DEFAULTS,
         "defaultValue": {},
     },
-    keyed_lists={"rules": RULE_LIST},
+    # a rule without a returnValue serves {} (the emulator's reading of the optional DTO field)
+    keyed_lists={"rules": replace(RULE_LIST, item_defaults={"returnValue": {}})},
     set_fields=("tags", "targetApps", "rules.environments"),
     empty_is_none=("description", "team", "teamID", "releasePipelineID", "schema"),
     decimal_fields=("rules.passPercentage",),

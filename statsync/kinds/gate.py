@@ -17,6 +17,11 @@ LIFECYCLE = Lifecycle(
     read_only=("Archived",),
     initial="In Progress",
     disabled="Disabled",
+    # A launched gate answers isEnabled false: its rules are kept but not evaluated and it
+    # passes everyone (spec and legacy-docs `gates.js` launch example; SDK eval_proj_dcs.json
+    # `test_holdout_default_value_gate` stores it as enabled: false, defaultValue: true).
+    status_fields={"In Progress": {"isEnabled": True}, "Disabled": {"isEnabled": False},
+                   "Launched": {"isEnabled": False}},
 )
 
 KIND = Kind(

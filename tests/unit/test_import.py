@@ -16,7 +16,7 @@ from statsync.validate import desired_objects
 from statsync.loader import load_paths
 from statsync.workflow import apply_plan, make_plan, read_live
 from tests.conftest import EXAMPLE_CREATES, OFFICIAL_SPEC, client_for, run
-from tests.strategies import from_schema
+from tests.strategies import DOCUMENTED_OPERATORS, from_schema
 
 
 def live_of(emulator):
@@ -55,19 +55,6 @@ def _unique_names(rules):
     return [{**rule, "name": f"{rule.get('name', '')} #{i}", "conditions": [_documented_operator(condition)
                                                                            for condition in rule["conditions"]]}
             for i, rule in enumerate(rules)]
-
-
-# Operators Statsig documents per condition type (DIGEST §8.2); the spec leaves them free strings.
-DOCUMENTED_OPERATORS = {
-    **dict.fromkeys(("user_id", "country", "ip_address", "os_name", "browser_name", "environment_tier"),
-                    ("any", "none")),
-    "email": ("any", "none", "str_contains_any", "str_contains_none"),
-    **dict.fromkeys(("app_version", "browser_version", "os_version"),
-                    ("any", "none", "version_lt", "version_gt", "version_lte", "version_gte")),
-    "custom_field": ("any", "none", "str_contains_any", "lt", "gt", "version_gt", "before", "after", "on"),
-    "unit_id": ("any", "none", "str_contains_any", "str_contains_none", "is_null", "is_not_null"),
-    "time": ("after", "before"),
-}
 
 
 def _documented_operator(condition):

@@ -160,8 +160,8 @@ def test_contradictions_are_validation_errors(tmp_path):
     from statsync.loader import load_text
     from statsync.validate import desired_objects
 
-    with pytest.raises(InvalidConfig, match="f.yaml:3:9: status: 'Launched' contradicts isEnabled: false"):
-        desired_objects(load_text("kind: gate\nid: bad_gate\nstatus: Launched\nisEnabled: false\n", "f.yaml"))
+    with pytest.raises(InvalidConfig, match="f.yaml:3:9: status: 'Launched' contradicts isEnabled: true"):
+        desired_objects(load_text("kind: gate\nid: bad_gate\nstatus: Launched\nisEnabled: true\n", "f.yaml"))
     with pytest.raises(InvalidConfig, match="'Blue' is not one of the groups"):
         desired_objects(load_text(EXPERIMENT + "status: decision_made\nlaunchedGroupID: Blue\n", "f.yaml"))
     with pytest.raises(InvalidConfig, match="decision_made needs launchedGroupID"):
@@ -177,3 +177,55 @@ def test_paths_between_statuses():
     assert path(lifecycle, "active", "active") == []
     with pytest.raises(Refused, match="a decision is final"):
         path(lifecycle, "decision_made", "setup")
+
+
+def test_a_launched_gate_plans_empty_and_isEnabled_is_never_sent(emulator, tmp_path):
+    """Statsig answers a launched gate with isEnabled false (EVIDENCE.md #2): the next plan
+    must not PATCH isEnabled back, which would un-launch the gate."""
+    repo = tmp_path / "repo"
+    write(repo, "kind: gate\nid: shipped\nrules:\n  - {name: All, passPercentage: 10, conditions: [{type: public}]}\n")
+    plan_apply(emulator, repo)
+    write(repo, "kind: gate\nid: shipped\nstatus: Launched\n"
+                "rules:\n  - {name: All, passPercentage: 10, conditions: [{type: public}]}\n")
+    plan_apply(emulator, repo)
+    live = emulator.store.get("gates", "shipped")
+    assert (live["status"], live["isEnabled"]) == ("Launched", False)
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps
+    # the file no longer says Launched (someone removed the line): the launch is left alone
+    write(repo, "kind: gate\nid: shipped\ndescription: kept\n"
+                "rules:\n  - {name: All, passPercentage: 10, conditions: [{type: public}]}\n")
+    plan, _ = plan_apply(emulator, repo)
+    assert [c.path for s in plan.steps for c in s.changes] == ["description"]
+    sent = [r.body for s in plan.steps for r in s.requests]
+    assert all("isEnabled" not in (body or {}) for body in sent), sent
+    assert emulator.store.get("gates", "shipped")["status"] == "Launched"
+
+
+def test_a_launched_gate_imports_to_yaml_that_validates_and_plans_empty(emulator, tmp_path):
+    from statsync.importer import document
+    from statsync.kinds import get as kind
+    import yaml
+
+    repo = tmp_path / "repo"
+    write(repo, "kind: gate\nid: shipped\nstatus: Launched\n")
+    plan_apply(emulator, repo)
+    async def read():
+        async with client_for(emulator) as client:
+            return await client.get("/gates/shipped")
+    doc, problems = document(kind("gate"), run(read()))
+    assert not problems and doc["status"] == "Launched" and "isEnabled" not in doc
+    write(repo, yaml.safe_dump(doc))
+    again, _ = plan_apply(emulator, repo, apply=False)  # validates, and plans nothing
+    assert not again.steps
+
+
+@pytest.mark.parametrize("kind, status", [("gate", "Disabled"), ("dynamic_config", "Disabled")])
+def test_status_disabled_without_isEnabled_converges(emulator, tmp_path, kind, status):
+    """EVIDENCE.md #1: apply disabled it, and the next plan PATCHed isEnabled back to true."""
+    repo = tmp_path / "repo"
+    write(repo, f"kind: {kind}\nid: off_{kind}\nstatus: {status}\n")
+    plan_apply(emulator, repo)
+    for _ in range(2):
+        again, _ = plan_apply(emulator, repo)
+        assert not again.steps

@@ -1,0 +1,185 @@
+"""Convergence as a property: any valid repository, applied, plans empty, and applying
+it again sends no mutation — from an empty project and from one already holding other
+values for the same ids.
+
+Repositories are generated from the kinds' own schemas (statuses, lifecycle fields,
+overrides, JSON values included); only references are drawn from what the repository
+or every project has, so each generated repository is valid by construction.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statsync.emulator.faults import MUTATIONS
+from statsync.errors import InvalidConfig
+from statsync.schemas import kind_schema
+from tests.conftest import plan_apply
+from tests.strategies import DOCUMENTED_OPERATORS, from_schema
+
+ENVIRONMENTS = ("development", "staging", "production")
+# fields whose values name other objects: drawn below from what exists
+REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "rules", "groups", "overrides",
+               "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
+               "isEnabled", "releasePipelineID", "teamID", "team"}
+SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
+NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
+
+
+def _scalar_fields(kind_name: str) -> dict:
+    props = kind_schema(kind_name)["properties"]
+    return {name: from_schema(schema) for name, schema in props.items()
+            if name not in ("kind", "id", "statsync", *REFERENCING)}
+
+
+def _condition():
+    return st.one_of(
+        st.just({"type": "public"}),
+        st.sampled_from(SELF_CONTAINED).flatmap(lambda kind: st.fixed_dictionaries({
+            "type": st.just(kind),
+            "operator": st.sampled_from(DOCUMENTED_OPERATORS[kind]),
+            "targetValue": (st.lists(st.sampled_from(ENVIRONMENTS), min_size=1, max_size=2, unique=True)
+                            if kind == "environment_tier" else
+                            st.lists(NAMES, min_size=1, max_size=3, unique=True)),
+            **({"field": NAMES} if kind == "custom_field" else {}),
+        })),
+    )
+
+
+def _rules(json_values: bool):
+    rule = st.fixed_dictionaries(
+        {"passPercentage": st.sampled_from([0, 100, 10, 33.33, 50.5]),
+         "conditions": st.lists(_condition(), min_size=1, max_size=3)},
+        optional={"environments": st.lists(st.sampled_from(ENVIRONMENTS), min_size=1, max_size=2, unique=True),
+                  **({"returnValue": st.dictionaries(NAMES, st.integers(0, 9) | NAMES, max_size=2)}
+                     if json_values else {})})
+    return st.lists(rule, max_size=3).map(lambda rules: [{"name": f"Rule {i}", **r} for i, r in enumerate(rules)])
+
+
+def _groups():
+    sizes = st.sampled_from([[100], [50, 50], [34, 33, 33], [25.5, 74.5]])
+    return sizes.flatmap(lambda split: st.tuples(*[
+        st.fixed_dictionaries({"name": st.just(f"Group {i}"), "size": st.just(size),
+                               "parameterValues": st.dictionaries(NAMES, st.integers(0, 9) | st.booleans(),
+                                                                  max_size=2)},
+                              optional={"description": NAMES})
+        for i, size in enumerate(split)]).map(list))
+
+
+@st.composite
+def gate(draw, object_id: str, fresh: bool) -> dict:
+    body = draw(st.fixed_dictionaries({}, optional=_scalar_fields("gate")))
+    body.update(kind="gate", id=object_id, rules=draw(_rules(json_values=False)))
+    body.update(draw(st.fixed_dictionaries({}, optional={
+        "isEnabled": st.booleans(),
+        "status": st.sampled_from(("In Progress", "Launched", "Disabled", "Archived")),
+        "idType": st.sampled_from(("userID", "stableID")),
+        "overrides": st.fixed_dictionaries({}, optional={"passingUserIDs": st.lists(NAMES, max_size=2, unique=True),
+                                                         "failingUserIDs": st.lists(NAMES, max_size=2, unique=True)}),
+    })))
+    return _consistent(body, "gate")
+
+
+@st.composite
+def dynamic_config(draw, object_id: str, fresh: bool) -> dict:
+    body = draw(st.fixed_dictionaries({}, optional=_scalar_fields("dynamic_config")))
+    body.update(kind="dynamic_config", id=object_id, rules=draw(_rules(json_values=True)))
+    body.update(draw(st.fixed_dictionaries({}, optional={
+        "isEnabled": st.booleans(),
+        "status": st.sampled_from(("Enabled", "Disabled", "Archived")),
+        "idType": st.sampled_from(("userID", "stableID")),
+    })))
+    return _consistent(body, "dynamic_config")
+
+
+@st.composite
+def experiment(draw, object_id: str, fresh: bool) -> dict:
+    body = draw(st.fixed_dictionaries({}, optional=_scalar_fields("experiment")))
+    body.update(kind="experiment", id=object_id, groups=draw(_groups()))
+    # a decision needs the experiment running first (a plan step of its own, refused
+    # until the start is applied): a fresh project asks for what one apply can do
+    statuses = ("setup", "active", "archived") if fresh else ("setup", "active", "archived", "decision_made",
+                                                               "abandoned")
+    body.update(draw(st.fixed_dictionaries({}, optional={"status": st.sampled_from(statuses)})))
+    if body.get("status") == "decision_made":
+        body["launchedGroupID"] = body["groups"][0]["name"]
+    return body
+
+
+def _consistent(body: dict, kind_name: str) -> dict:
+    """A file may not write an isEnabled its status contradicts (validation says so, and a
+    test of its own checks that); it may write either alone, or both agreeing."""
+    from statsync.lifecycle import contradiction
+    from statsync.kinds import get
+
+    if contradiction(get(kind_name), body):
+        body.pop("isEnabled")
+    return body
+
+
+KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experiment}
+
+
+@st.composite
+def repositories(draw, fresh: bool = True) -> list[dict]:
+    docs = []
+    for kind_name, make in KINDS.items():
+        for index in range(draw(st.integers(0, 2))):
+            docs.append(draw(make(f"{kind_name}_{index}", fresh)))
+    return docs
+
+
+def _write(root: Path, docs: list[dict]) -> Path:
+    repo = root / "repo"
+    repo.mkdir(exist_ok=True)
+    (repo / "objects.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True))
+    return repo
+
+
+def _converges(emulator, repo: Path) -> None:
+    plan, outcomes = plan_apply(emulator, repo, allow_replace=True)
+    failed = [(o.step.address, o.error) for o in outcomes if not o.ok]
+    assert not failed, failed
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps, [(s.address, [(c.path, c.before, c.after) for c in s.changes]) for s in again.steps]
+    before = len(emulator.log)
+    plan_apply(emulator, repo)
+    mutations = [(r.method, r.path) for r in emulator.log[before:] if r.method in MUTATIONS]
+    assert not mutations, mutations
+
+
+PROPERTY = settings(max_examples=200, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@PROPERTY
+@given(repositories())
+def test_any_repository_applied_to_an_empty_project_plans_empty(docs):
+    from statsync.emulator.app import Emulator
+
+    emulator = Emulator(seed=7, check_responses=True)
+    with tempfile.TemporaryDirectory() as root:
+        _converges(emulator, _write(Path(root), docs))
+
+
+@settings(PROPERTY, max_examples=120)
+@given(repositories(fresh=True), repositories(fresh=False))
+def test_any_repository_applied_over_other_values_plans_empty(first, second):
+    """The same ids already hold other values (and statuses): one apply brings them to the
+    repository's, the next plan is empty."""
+    from statsync.emulator.app import Emulator
+
+    emulator = Emulator(seed=7, check_responses=True)
+    with tempfile.TemporaryDirectory() as root:
+        _converges(emulator, _write(Path(root), first))
+        try:
+            _converges(emulator, _write(Path(root), second))
+        except InvalidConfig as refused:
+            # what Statsig forbids is refused at plan time, before anything is sent
+            # (editing a running experiment's groups, a decision before the start…)
+            assert all("status" in p.message or "cannot" in p.message or "can only" in p.message
+                       or "decision" in p.message for p in refused.problems), refused
