@@ -115,7 +115,11 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
                 if step.action == "delete":
                     return outcome("applied")  # already gone: the goal is met
                 return outcome("conflict", f"{step.object_address} was deleted in the console after the plan was made")
-            if step.expect_status is not None and current.get(kind.lifecycle.field) != step.expect_status:
+            status = current.get(kind.lifecycle.field) if step.expect_status is not None else None
+            if status is not None and status == step.changes[-1].after:
+                # already where this move goes (an unarchive that came back disabled, say)
+                return outcome("applied")
+            if step.expect_status is not None and status != step.expect_status:
                 return outcome("conflict", status_conflict(step, current, kind.lifecycle.field))
             # an earlier step of this run changed the version itself; the status check covers lifecycle steps
             if step.live is not None and not touched and not step.live.matches(current, kind, step.id):

@@ -26,10 +26,41 @@ def holds_ids(kind: Kind, body: dict[str, Any]) -> bool:
     return body.get(name, kind.defaults.get(name)) == value
 
 
-def read_file(path: Path) -> list[str]:
-    """Ids from a text file: one a line, blank lines and `#` comments skipped."""
+MAX_IDS_FILE = 64 * 1024 * 1024  # far above the largest list Statsig takes in a few requests
+
+
+class OutsideRepository(ValueError):
+    """A file reference that would read something other than a repository file."""
+
+
+def repository_root(yaml_file: Path) -> Path:
+    """The repository a YAML file belongs to: the nearest directory above it holding `.git`
+    or `statsync.yaml`, else the file's own directory."""
+    start = yaml_file.resolve().parent
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists() or (directory / "statsync.yaml").exists():
+            return directory
+    return start
+
+
+def read_file(path: Path, root: Path) -> list[str]:
+    """Ids from a text file inside `root`: one a line, blank lines and `#` comments skipped.
+
+    A pull request's files are untrusted: the reference may not leave the repository
+    (`../../etc/passwd`, an absolute path, a symlink pointing out) nor name a device,
+    FIFO or /proc file, whose contents would go into the plan and to Statsig."""
+    import stat
+
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise OutsideRepository("it is outside the repository; ids files must live in it")
+    mode = resolved.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise OutsideRepository("it is not a regular file")
+    if resolved.stat().st_size > MAX_IDS_FILE:
+        raise OutsideRepository(f"it is larger than {MAX_IDS_FILE // (1024 * 1024)} MiB")
     ids = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in resolved.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             ids.append(line)

@@ -8,6 +8,8 @@ writes such objects anyway, with a comment saying what is missing.
 """
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -98,12 +100,36 @@ def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
         doc[name] = _readable(kind, name, raw.get(name, projected[name]))
     if kind.id_list and isinstance(live.get(kind.id_list.field), list):  # read with --deep
         doc[kind.id_list.file_field] = ids_file_name(object_id)
+    _one_twin(kind.json5_twins, doc)
+    for name, keyed in kind.keyed_lists.items():
+        for item in doc.get(name) or [] if keyed.twins else []:
+            _one_twin(keyed.twins, item)
     if lifecycle is not None and lifecycle.field in doc:  # the status says these (a launch's isEnabled)
         for name in status_owned(kind, doc, live):
             doc.pop(name, None)
     for problem in problems:  # what cannot be represented is left out, and said so in a comment
         doc.pop(problem.field, None)
     return doc, problems
+
+
+def _one_twin(twins: dict[str, str], holder: dict) -> None:
+    """A file writes a value once: the JSON5 text where it says more than JSON can
+    (comments, unquoted keys), else the JSON value."""
+    for plain, twin in twins.items():
+        text = holder.pop(twin, None) if isinstance(holder, dict) else None
+        if not isinstance(text, str):
+            continue
+        import json5
+
+        try:
+            json.loads(text)
+        except ValueError:
+            try:
+                json5.loads(text)
+            except ValueError:
+                continue  # not JSON5 either: the JSON twin (as Statsig keeps it) stands
+            holder.pop(plain, None)
+            holder[twin] = text
 
 
 def ids_file_name(object_id: str) -> str:

@@ -31,12 +31,19 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         # naming an object Statsig owns (an implicit layer) is the same as naming none
         if ref.field and isinstance(obj.get(ref.field), str) and all_kinds()[ref.target].is_implicit(obj[ref.field]):
             obj[ref.field] = None
-    for name in kind.empty_is_none:
-        if name in obj and obj[name] is None:
+    for name in [key for key, value in obj.items() if value is None]:
+        if name in kind.empty_is_none:
             obj[name] = ""
+        elif kind.defaults.get(name) is not None:
+            obj[name] = copy.deepcopy(kind.defaults[name])  # null asks for Statsig's default
+        else:
+            del obj[name]  # null is unset: Statsig leaves out what it cannot answer (isAnalysisOnly)
     for name, aliases in kind.aliases.items():
         if obj.get(name) in aliases:
             obj[name] = aliases[obj[name]]
+    for name in kind.json_text_fields:
+        if name in obj:
+            obj[name] = _parsed(obj[name])
     if isinstance(obj.get("targetApps"), str):
         obj["targetApps"] = [obj["targetApps"]]
     for dotted in kind.decimal_fields:
@@ -48,12 +55,43 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
             filled = [{**copy.deepcopy(keyed.item_defaults), **item} if isinstance(item, dict) else item
                       for item in obj[name]]
             obj[name] = fold_items(kind, name, filled)
+    names = _group_names(body)
+    for name in kind.group_refs:
+        if obj.get(name) in names:
+            obj[name] = names[obj[name]]
     for name, sub in kind.sub_resources.items():
         if isinstance(obj.get(name), dict):
-            obj[name] = sub_resource(schema["properties"][name], obj[name], sub.group_field, _group_names(sub, body))
+            obj[name] = sub_resource(schema["properties"][name], obj[name], sub.group_field,
+                                     names if sub.group_field else {})
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
     return obj
+
+
+def _parsed(text: Any) -> Any:
+    """JSON kept as text compares as what it means, whatever its spacing."""
+    if not isinstance(text, str) or not text.strip():
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def chosen_twins(kind: Kind, written: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """`form` with each JSON/JSON5 pair cut to the one the YAML (`written`) uses: the JSON5
+    text when it writes that (compared exactly), else the JSON value. A live rule is cut
+    as the YAML's rule of the same name is."""
+    form = {key: value for key, value in form.items()
+            if key not in [json5 if json5 not in written else plain for plain, json5 in kind.json5_twins.items()]}
+    for name, keyed in kind.keyed_lists.items():
+        if not keyed.twins or not isinstance(form.get(name), list):
+            continue
+        wanted = {item.get(keyed.key): item for item in written.get(name) or [] if isinstance(item, dict)}
+        form[name] = [{key: value for key, value in item.items() if key not in [
+            json5 if json5 not in wanted.get(item.get(keyed.key), {}) else plain
+            for plain, json5 in keyed.twins.items()]} for item in form[name]]
+    return form
 
 
 def with_defaults(kind: Kind, object_id: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -120,10 +158,8 @@ def _override_item(entry: Any, group_field: str | None, names: dict[str, str]) -
     return out
 
 
-def _group_names(sub, body: dict[str, Any]) -> dict[str, str]:
-    """Live group id → name, for sub-resources naming groups (desired bodies have no ids)."""
-    if sub.group_field is None:
-        return {}
+def _group_names(body: dict[str, Any]) -> dict[str, str]:
+    """Live group id → name, for fields naming groups (desired bodies have no ids)."""
     return {group["id"]: group.get("name") for group in body.get("groups") or [] if isinstance(group, dict)
             and group.get("id")}
 

@@ -18,7 +18,7 @@ from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import Refused, initial_status, path, request_body, status_owned
-from statsync.normalize import canonical, with_defaults
+from statsync.normalize import canonical, chosen_twins, with_defaults
 from statsync.validate import DesiredObject
 
 
@@ -106,11 +106,14 @@ def create_step(obj: DesiredObject) -> Step:
             changes.append(Change(name, ABSENT, value))
     ids = body.pop(kind.id_list.field, None) if kind.id_list else None
     subs = {name: body.pop(name) for name in kind.sub_resources if name in body}
+    groups_named = {name: body.pop(name) for name in kind.group_refs if name in body}
     first = {name: value for name, value in body.items() if name not in _contract(kind).update_only}
     rest = {name: value for name, value in body.items() if name in _contract(kind).update_only}
     requests = [ApiRequest("POST", kind.path(), first)]
     if rest:
         requests.append(ApiRequest("PATCH", kind.path(obj.id), rest))
+    for name, value in groups_named.items():  # the group's id is known once the create answers
+        requests.append(ApiRequest("PATCH", kind.path(obj.id), {name: value}, group_field=name))
     if ids is not None:
         changes = [c for c in changes if c.path != kind.id_list.field]
         changes.append(idlists.change(kind.id_list, None, ids) or Change(kind.id_list.field, ABSENT, "0 ids"))
@@ -178,14 +181,14 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
-    changes = _changes(kind, live_form, desired_form, live)
+    changes = _changes(kind, live_form, desired_form, live, obj.body)
     ids = obj.body.get(kind.id_list.field) if kind.id_list else None  # managed only when the YAML lists them
     id_change = idlists.change(kind.id_list, live.get(kind.id_list.field), ids) if ids is not None else None
     changes += [id_change] if id_change else []
     ignored: list[str] = []
     if ignore:
         kept = {change.path for change in changes}
-        everything = _changes(kind, live_form, canonical(kind, obj.id, fields), live)
+        everything = _changes(kind, live_form, canonical(kind, obj.id, fields), live, obj.body)
         ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
         return None, len(ignored)
@@ -202,7 +205,14 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)
-        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if fields - own else []
+        # a group named by a field (controlGroupID) that this update adds has no id yet:
+        # it is sent after, with the id the object then has
+        live_groups = {group.get("name") for group in live.get("groups") or []}
+        later = {name: body.pop(name) for name in kind.group_refs if name in body and body[name] not in live_groups
+                 and not any(body[name] == group.get("id") for group in live.get("groups") or [])}
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if body else []
+        requests += [ApiRequest("PATCH", kind.path(obj.id), {name: value}, group_field=name)
+                     for name, value in later.items()]
     else:
         body = update_body(kind, obj.id, wanted, live, fields & set(kind.field_endpoints))
         requests = [ApiRequest("POST", kind.path(obj.id) + kind.field_endpoints[name], body[name])
@@ -226,13 +236,14 @@ def _with_grown_members(kind: Kind, fields: dict[str, Any], live: dict[str, Any]
 
 
 def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any],
-             live: dict[str, Any]) -> list[Change]:
+             live: dict[str, Any], written: dict[str, Any]) -> list[Change]:
     """Only fields the desired object manages are compared; equal forms cost nothing more.
     Write-only fields (inputs Statsig expands or never returns) count only when the live
     object echoes them."""
-    desired_form = {name: value for name, value in desired_form.items()
+    desired_form = {name: value for name, value in chosen_twins(kind, written, desired_form).items()
                     if name not in kind.write_only or name in live}
-    live_form = {name: value for name, value in live_form.items() if name in desired_form}
+    live_form = {name: value for name, value in chosen_twins(kind, written, live_form).items()
+                 if name in desired_form}
     return [] if live_form == desired_form else diff(kind, live_form, desired_form)
 
 
@@ -243,6 +254,8 @@ def lifecycle_steps(obj: DesiredObject, live: dict[str, Any] | None,
     kind, lifecycle = obj.kind, obj.kind.lifecycle
     if lifecycle is None:
         return [], []
+    if fields_step is not None and fields_step.action == "replace":
+        live = None  # re-created: its moves start where a new object starts, with new group ids
     current = live.get(lifecycle.field) if live is not None else initial_status(kind, obj.body)
     wanted = obj.body.get(lifecycle.field)
     route = path(lifecycle, current, wanted) if wanted is not None and current is not None else []
@@ -288,8 +301,11 @@ def _check_allowed(lifecycle, status: str | None, step: Step) -> None:
 
 
 def with_group_ids(body: dict[str, Any], group_field: str, obj: dict[str, Any]) -> dict[str, Any]:
-    """Items naming a group by name (`groupID: Test`) get the id of `obj`'s group."""
+    """Items naming a group by name (`groupID: Test`), or the field itself (controlGroupID),
+    get the id of `obj`'s group."""
     ids = {group.get("name"): group.get("id") for group in obj.get("groups") or []}
+    if isinstance(body.get(group_field), str):
+        return {**body, group_field: ids.get(body[group_field], body[group_field])}
     return {key: [{**item, group_field: ids.get(item[group_field], item[group_field])}
                   if isinstance(item, dict) and group_field in item else item for item in value]
             if isinstance(value, list) else value for key, value in body.items()}
@@ -308,6 +324,8 @@ def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[s
         keyed = kind.keyed_lists.get(name)
         if keyed is not None and isinstance(value, list):
             value = _echo_server_ids(value, live.get(name) or [], keyed)
+        if name in kind.group_refs:
+            value = with_group_ids({name: value}, name, live)[name]
         if value is None and name in kind.empty_is_none and not _takes_null(kind, name):
             value = ""  # Statsig folds "" and null here; this DTO only takes the string
         body[name] = value
@@ -332,5 +350,11 @@ def _echo_server_ids(items: list[dict], live_items: list[dict], keyed) -> list[d
             for name in (*keyed.server_ids, *keyed.carried):
                 if match.get(name) is not None:
                     item[name] = match[name]
+            for plain, json5 in keyed.twins.items():
+                # a JSON5 text written in the console (comments and all) survives a re-send
+                # as long as it still says what the YAML's value says
+                same = match.get(plain) == item.get(plain, keyed.item_defaults.get(plain))
+                if json5 not in item and match.get(json5) and same:
+                    item[json5] = match[json5]
         out.append(item)
     return out

@@ -18,7 +18,7 @@ from jsonschema import ValidationError
 
 from statsync import spec
 from statsync.conditions import operator_problems
-from statsync.idlists import holds_ids, read_file
+from statsync.idlists import OutsideRepository, holds_ids, read_file, repository_root
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
@@ -164,6 +164,7 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
             seen[key] = index
     problems += _lifecycle_problems(obj)
     problems += _override_group_problems(obj)
+    problems += _twin_problems(obj)
     if "rules" in obj.kind.keyed_lists:
         problems += [Problem(obj.mark(path), message, display_path(path))
                      for path, message in operator_problems(obj.body.get("rules"))]
@@ -177,8 +178,13 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
 
 
 def _override_group_problems(obj: DesiredObject) -> list[Problem]:
-    """Overrides force units into a group named in the same file."""
+    """Overrides (and fields like controlGroupID) name a group of the same file."""
     problems = []
+    for name in obj.kind.group_refs:
+        names = [group.get("name") for group in obj.body.get("groups") or obj.kind.defaults.get("groups") or []]
+        if name in obj.body and obj.body[name] not in names:
+            problems.append(Problem(obj.mark((name,)), f"{obj.body[name]!r} is not one of the groups "
+                                    f"({', '.join(map(repr, names))})", name))
     for name, sub in obj.kind.sub_resources.items():
         value = obj.body.get(name)
         if sub.group_field is None or not isinstance(value, dict):
@@ -191,6 +197,33 @@ def _override_group_problems(obj: DesiredObject) -> list[Problem]:
                     path = (name, key, index, sub.group_field)
                     problems.append(Problem(obj.mark(path), f"{item.get(sub.group_field)!r} is not one of the groups "
                                             f"({', '.join(map(repr, names))})", display_path(path)))
+    return problems
+
+
+def _twin_problems(obj: DesiredObject) -> list[Problem]:
+    """A value is written as JSON or as JSON5 text, not both; JSON5 text must parse."""
+    import json5
+
+    places = [((), obj.body, obj.kind.json5_twins)]
+    for name, keyed in obj.kind.keyed_lists.items():
+        items = obj.body.get(name)
+        places += [((name, index), item, keyed.twins) for index, item in enumerate(items)
+                   if isinstance(item, dict)] if keyed.twins and isinstance(items, list) else []
+    problems = []
+    for path, holder, twins in places:
+        for plain, twin in twins.items():
+            if plain in holder and twin in holder:
+                where = (*path, twin)
+                problems.append(Problem(obj.mark(where), f"write {plain} or {twin}, not both", display_path(where)))
+            elif isinstance(holder.get(twin), str):
+                where = (*path, twin)
+                try:
+                    parsed = json5.loads(holder[twin])
+                except ValueError as exc:
+                    problems.append(Problem(obj.mark(where), f"not valid JSON5: {exc}", display_path(where)))
+                    continue
+                if not isinstance(parsed, dict):
+                    problems.append(Problem(obj.mark(where), "must be a JSON5 object ({…})", display_path(where)))
     return problems
 
 
@@ -230,8 +263,9 @@ def _resolve_id_list(kind: Kind, body: dict[str, Any], document: Document) -> li
     if id_list.file_field in body:
         given = body.pop(id_list.file_field)
         try:
-            body[id_list.field] = read_file(Path(document.file).parent / given)
-        except (OSError, UnicodeDecodeError) as exc:
+            file = Path(document.file)
+            body[id_list.field] = read_file(file.parent / given, repository_root(file))
+        except (OSError, UnicodeDecodeError, OutsideRepository) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return [Problem(document.mark((id_list.file_field,)), f"cannot read {given!r} (relative to this file): "
                             f"{reason}", id_list.file_field)]

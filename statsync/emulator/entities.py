@@ -80,11 +80,49 @@ def _rules(store: Store, incoming: list[dict], existing: list[dict], dynamic_con
             if carried in rule:
                 built[carried] = rule[carried]
         if dynamic_config:
-            value = rule.get("returnValue", {})
-            built["returnValue"] = value
-            built["returnValueJson5"] = json.dumps(value, indent=2)
+            built["returnValue"], built["returnValueJson5"] = _json_twins(rule, "returnValue", "returnValueJson5", {})
+            if rule.get("variants"):
+                built["variants"] = rule["variants"]  # ⚠ unproven: stored as sent, ids not given
         out.append(built)
     return out
+
+
+def _json_twins(body: dict, plain: str, twin: str, default: Any, minify: bool = False) -> tuple[Any, str]:
+    """A JSON value and its JSON5 text: the text is kept verbatim and the JSON parsed from
+    it (TF-test `dynamic_config_full.tf`); sent both, they must agree (the DTO's rule);
+    sent only JSON, the text is derived."""
+    import json5
+
+    if body.get(twin) is not None:
+        try:
+            value = _joined_surrogates(json5.loads(body[twin]))
+        except ValueError as exc:
+            raise BadRequest(f"Invalid request. {twin} is not valid JSON5: {exc}") from None
+        if plain in body and body[plain] is not None and _as_json(body[plain]) != value:
+            raise BadRequest(f"Invalid request. {twin} must parse to the same JSON as {plain}.")
+        return (json.dumps(value, separators=(",", ":")) if minify else value), body[twin]
+    value = body.get(plain, default)
+    if minify:
+        return value, value
+    return value, json.dumps(value, indent=2)
+
+
+def _joined_surrogates(value: Any) -> Any:
+    """json5 leaves an escaped pair ("\\ud800\\udc00") as two lone surrogates; JSON joins them."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_joined_surrogates(key): _joined_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_joined_surrogates(item) for item in value]
+    return value
+
+
+def _as_json(value: Any) -> Any:
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
 
 
 def _groups(store: Store, incoming: list[dict], existing: list[dict]) -> list[dict]:
@@ -293,10 +331,12 @@ def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> 
 def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     _target_apps(obj)
     obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=True)
-    if "defaultValue" in body or previous is None:
-        obj["defaultValueJson5"] = json.dumps(obj.get("defaultValue", {}), indent=2)
-    if obj.get("schema") and "schemaJson5" not in body:
-        obj["schemaJson5"] = obj["schema"]
+    if {"defaultValue", "defaultValueJson5"} & set(body) or previous is None:
+        obj["defaultValue"], obj["defaultValueJson5"] = _json_twins(body, "defaultValue", "defaultValueJson5",
+                                                                    obj.get("defaultValue", {}))
+    if {"schema", "schemaJson5"} & set(body):
+        # stored minified, the readable text in schemaJson5 (spec examples)
+        obj["schema"], obj["schemaJson5"] = _json_twins(body, "schema", "schemaJson5", None, minify=True)
     if (previous or {}).get("status") != "Archived":
         obj["status"] = "Enabled" if obj["isEnabled"] else "Disabled"
 
@@ -309,6 +349,11 @@ def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | Non
         obj["layerID"] = body.get("layerID") or f"statsig::{obj['id']}_layer"
         if obj.get("status") == "active":  # created running
             obj["startTime"] = store.now()
+    control = obj.get("controlGroupID")
+    if control and control not in {group["id"] for group in obj["groups"]}:
+        if "controlGroupID" in body:
+            raise BadRequest(f"Invalid request. controlGroupID {control} is not a group of this experiment.")
+        del obj["controlGroupID"]  # its group went: ⚠ unproven which group Statsig then calls control
     # The console echoes an absent targeting gate as "" (DIGEST §4.3).
     if obj.get("targetingGateID") is None:
         obj["targetingGateID"] = ""

@@ -39,12 +39,13 @@ def _archive(status: str) -> Effect:
 
 
 def _unarchive_by_enabled(enabled: str) -> Effect:
-    """Gates and configs come back disabled if they were, else enabled (a launched gate's
-    isEnabled false was its launch, which the archive ended). ⚠ unproven: `statsync probe`."""
+    """Gates and configs come back enabled, whatever they were before the archive (a
+    launched gate's isEnabled false was its launch, which the archive ended).
+    ⚠ unproven: no artefact shows where an unarchive lands; `statsync probe` asks."""
     def apply(obj: dict, body: dict, now: int) -> None:
-        was_disabled = obj.pop("_statusBeforeArchive", None) == "Disabled"
-        obj["status"] = "Disabled" if was_disabled else enabled
-        obj["isEnabled"] = not was_disabled
+        obj.pop("_statusBeforeArchive", None)
+        obj["status"] = enabled
+        obj["isEnabled"] = True
     return apply
 
 

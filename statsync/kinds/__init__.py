@@ -28,6 +28,8 @@ class KeyedList:
     values: tuple[str, ...] = ()
     # what the server gives an item field left out (a config rule's returnValue: {})
     item_defaults: dict[str, Any] = field(default_factory=dict)
+    # JSON field → its JSON5 twin in each item (see Kind.json5_twins)
+    twins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,15 @@ class Kind:
     # holdout takes in every new gate): live members the YAML does not list are not drift.
     grows: tuple[str, ...] = ()
     grows_when: str | None = None
+    # Top-level fields naming one of the object's groups (an experiment's controlGroupID):
+    # written by name in YAML, sent by the group's id (a new object's: from its create answer).
+    group_refs: tuple[str, ...] = ()
+    # JSON field → its JSON5 text twin (defaultValue → defaultValueJson5). A YAML writes
+    # either, not both: the one it writes is sent as written and compared; the server
+    # derives the other. Item twins (a rule's returnValueJson5) are on the KeyedList.
+    json5_twins: dict[str, str] = field(default_factory=dict)
+    # Fields holding JSON as text (a config's schema): compared as parsed JSON.
+    json_text_fields: tuple[str, ...] = ()
 
     def is_implicit(self, object_id: str) -> bool:
         from fnmatch import fnmatchcase

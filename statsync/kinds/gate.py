@@ -40,11 +40,13 @@ KIND = Kind(
         "reviewSettings": "Whether changes to this gate require a review.",
         "overrides": COMMON_FIELD_DOCS["overrides"] + " {passingUserIDs, failingUserIDs, passingCustomIDs, "
                      "failingCustomIDs, environmentOverrides: [{environment, unitID, passingIDs, failingIDs}]}",
+        "isTemplate": "Whether this is a template for new ones (set at creation only).",
         "status": "In Progress (rules evaluated), Launched (everyone passes), Disabled (everyone fails) or "
                   "Archived. Managed only when set.",
     },
     defaults={
         **RULED_DEFAULTS,
+        "isTemplate": False,
         "type": "TEMPORARY",
         "measureMetricLifts": True,
         "monitoringMetrics": [],
@@ -59,7 +61,7 @@ KIND = Kind(
     references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS,
                 TAGS, TARGET_APPS, UNIT_ID_TYPE),
     has_versions=True,
-    server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour", "isTemplate"),
+    server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour"),
     sub_resources={"overrides": OVERRIDES},
     lifecycle=LIFECYCLE,
     aliases={"type": {"STALE": "TEMPORARY"}},

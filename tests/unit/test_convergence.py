@@ -25,7 +25,8 @@ ENVIRONMENTS = ("development", "staging", "production")
 # fields whose values name other objects: drawn below from what exists
 REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "rules", "groups", "overrides",
                "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
-               "isEnabled", "releasePipelineID", "teamID", "team"}
+               "isEnabled", "releasePipelineID", "teamID", "team", "controlGroupID",
+               "defaultValue", "defaultValueJson5", "schema", "schemaJson5"}
 SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
 NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
 
@@ -50,13 +51,34 @@ def _condition():
     )
 
 
+JSON_OBJECTS = st.dictionaries(NAMES, st.integers(0, 9) | NAMES | st.booleans(), max_size=2)
+
+
+def _json5(value: dict) -> str:
+    """JSON5 as people write it: a comment, unquoted keys, a trailing comma."""
+    import json
+
+    entries = "".join(f"\n  {key}: {json.dumps(item)}," if key.isidentifier() else f"\n  {json.dumps(key)}: "
+                      f"{json.dumps(item)}," for key, item in value.items())
+    return f"// kept in git\n{{{entries}\n}}"
+
+
+def _json_or_json5(plain: str, twin: str):
+    """A value written as JSON, or as JSON5 text, or not at all."""
+    return st.one_of(st.just({}), JSON_OBJECTS.map(lambda v: {plain: v}),
+                     JSON_OBJECTS.map(lambda v: {twin: _json5(v)}))
+
+
 def _rules(json_values: bool):
     rule = st.fixed_dictionaries(
         {"passPercentage": st.sampled_from([0, 100, 10, 33.33, 50.5]),
          "conditions": st.lists(_condition(), min_size=1, max_size=3)},
         optional={"environments": st.lists(st.sampled_from(ENVIRONMENTS), min_size=1, max_size=2, unique=True),
-                  **({"returnValue": st.dictionaries(NAMES, st.integers(0, 9) | NAMES, max_size=2)}
-                     if json_values else {})})
+                  **({"variants": st.lists(st.fixed_dictionaries({
+                      "name": NAMES, "passPercentage": st.sampled_from([0, 50, 100]), "returnValue": JSON_OBJECTS}),
+                      max_size=2, unique_by=lambda v: v["name"])} if json_values else {})})
+    if json_values:
+        rule = st.tuples(rule, _json_or_json5("returnValue", "returnValueJson5")).map(lambda p: {**p[0], **p[1]})
     return st.lists(rule, max_size=3).map(lambda rules: [{"name": f"Rule {i}", **r} for i, r in enumerate(rules)])
 
 
@@ -88,6 +110,10 @@ def gate(draw, object_id: str, fresh: bool) -> dict:
 def dynamic_config(draw, object_id: str, fresh: bool) -> dict:
     body = draw(st.fixed_dictionaries({}, optional=_scalar_fields("dynamic_config")))
     body.update(kind="dynamic_config", id=object_id, rules=draw(_rules(json_values=True)))
+    body.update(draw(_json_or_json5("defaultValue", "defaultValueJson5")))
+    schema = draw(st.sampled_from([None, '{"type": "object"}', '{\n  "type":"object" }']))
+    if schema is not None:  # stored minified by Statsig: compared as parsed JSON
+        body.update(draw(st.sampled_from([{"schema": schema}, {"schemaJson5": "// a schema\n" + schema}])))
     body.update(draw(st.fixed_dictionaries({}, optional={
         "isEnabled": st.booleans(),
         "status": st.sampled_from(("Enabled", "Disabled", "Archived")),
@@ -107,6 +133,8 @@ def experiment(draw, object_id: str, fresh: bool) -> dict:
     body.update(draw(st.fixed_dictionaries({}, optional={"status": st.sampled_from(statuses)})))
     if body.get("status") == "decision_made":
         body["launchedGroupID"] = body["groups"][0]["name"]
+    if draw(st.booleans()):
+        body["controlGroupID"] = draw(st.sampled_from([group["name"] for group in body["groups"]]))
     return body
 
 
@@ -182,4 +210,4 @@ def test_any_repository_applied_over_other_values_plans_empty(first, second):
             # what Statsig forbids is refused at plan time, before anything is sent
             # (editing a running experiment's groups, a decision before the start…)
             assert all("status" in p.message or "cannot" in p.message or "can only" in p.message
-                       or "decision" in p.message for p in refused.problems), refused
+                       or "decision" in p.message or "no way" in p.message for p in refused.problems), refused

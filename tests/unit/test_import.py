@@ -33,6 +33,8 @@ def body_strategy(kind_name):
     # overrides live at an endpoint of their own, not in the object's body
     fields = {k: v for k, v in schema["properties"].items()
               if k not in ("kind", "id", "statsync", *kind.sub_resources)}
+    # JSON5 twins are text that must parse; the JSON twins stand for them here
+    fields = {k: v for k, v in fields.items() if k not in kind.json5_twins.values()}
     strategy = from_schema({"type": "object", "properties": fields})
     if kind_name == "experiment":
         sizes = st.sampled_from([[100], [50, 50], [34, 33, 33], [25.5, 74.5]])
@@ -52,7 +54,8 @@ def body_strategy(kind_name):
 
 
 def _unique_names(rules):
-    return [{**rule, "name": f"{rule.get('name', '')} #{i}", "conditions": [_documented_operator(condition)
+    return [{**{k: v for k, v in rule.items() if k != "returnValueJson5"}, "name": f"{rule.get('name', '')} #{i}",
+             "conditions": [_documented_operator(condition)
                                                                            for condition in rule["conditions"]]}
             for i, rule in enumerate(rules)]
 
@@ -176,22 +179,23 @@ def test_existing_files_are_left_alone_or_kept_unless_overwrite(emulator, tmp_pa
 
 
 def test_what_cannot_be_represented_is_reported_and_lenient_writes_it_with_a_comment(emulator, tmp_path):
-    emulator.console_create("experiments", {"name": "running exp", "manualQualityScores": [
-        {"criteriaName": "HYPOTHESIS_LENGTH", "status": "PASSED", "criteriaDescription": "d", "score": 1, "weight": 1}]})
+    emulator.console_create("experiments", {"name": "running exp"})
     emulator.store.get("experiments", "running_exp")["status"] = "assignment_stopped"
+    # a field Statsig may add tomorrow (manualQualityScores, which this test used, is managed now)
+    emulator.store.get("experiments", "running_exp")["analysisNotes"] = "from the future"
     emulator.console_create("gates", {"id": "twin_rules", "rules": [
         {"name": "Same", "passPercentage": 1, "conditions": []}, {"name": "Same", "passPercentage": 2, "conditions": []}]})
     strict = write_all(live_of(emulator), tmp_path / "strict", target="t")
     reported = sorted(str(p) for p in strict.unrepresentable)
     assert reported == [
-        "experiment.running_exp: manualQualityScores: no such field in statsync's schema",
+        "experiment.running_exp: analysisNotes: no such field in statsync's schema",
         "experiment.running_exp: status: 'assignment_stopped' is not modelled by statsync yet",
         "gate.twin_rules: rules: two rules are named 'Same'; statsync matches rules by name, so they must be unique",
     ]
     assert sorted(strict.skipped) == ["experiment.running_exp", "gate.twin_rules"] and strict.written == []
     lenient = write_all(live_of(emulator), tmp_path / "lenient", target="t", kinds=("experiment",), lenient=True)
     text = (tmp_path / "lenient" / "experiments" / "running_exp.yaml").read_text()
-    assert text.startswith("# statsync: not represented here: manualQualityScores (no such field in statsync's schema)\n"
+    assert text.startswith("# statsync: not represented here: analysisNotes (no such field in statsync's schema)\n"
                            "# statsync: not represented here: status ('assignment_stopped' is not modelled by "
                            "statsync yet)\n")
     assert lenient.not_round_tripping == []

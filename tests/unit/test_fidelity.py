@@ -1,0 +1,108 @@
+"""What Statsig's own artefacts show, as a team's repository would use it (EVIDENCE.md)."""
+import pytest
+
+from statsync.errors import InvalidConfig
+from tests.conftest import client_for, plan_apply, run, write
+
+# A Terraform-provider user's configuration in YAML (TF-test `dynamic_config_full.tf`:
+# JSON5 with unquoted keys and comments), a template gate, an experiment with a control group.
+TF_USER = """\
+kind: dynamic_config
+id: checkout_copy
+defaultValueJson5: |
+  // shown when no rule matches
+  {title: "Checkout",   retries: 3,}
+schemaJson5: |
+  // every value must be an object
+  {"type": "object"}
+rules:
+  - name: Canada
+    passPercentage: 100
+    conditions: [{type: country, operator: any, targetValue: [CA]}]
+    returnValueJson5: "{title: 'Passer à la caisse', /* fr-CA */ retries: 3}"
+  - name: Variants
+    passPercentage: 50
+    conditions: [{type: public}]
+    variants:
+      - {name: short, passPercentage: 50, returnValue: {title: Pay}}
+      - {name: long, passPercentage: 50, returnValue: {title: Pay now}}
+---
+kind: gate
+id: template_gate
+isTemplate: true
+---
+kind: experiment
+id: checkout_exp
+controlGroupID: Baseline
+groups:
+  - {name: Treatment, size: 50, parameterValues: {color: green}}
+  - {name: Baseline, size: 50, parameterValues: {color: blue}}
+isAnalysisOnly: false
+secondaryIDType: stableID
+scheduledReloadType: incremental
+"""
+
+
+def test_a_terraform_users_configuration_applies_and_plans_empty(emulator, tmp_path):
+    repo = write(tmp_path, TF_USER)
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes), [(o.step.address, o.error) for o in outcomes]
+    config = emulator.store.get("dynamic_configs", "checkout_copy")
+    # the text is kept as written, the JSON parsed from it
+    assert config["defaultValueJson5"].startswith("// shown when no rule matches")
+    assert config["defaultValue"] == {"title": "Checkout", "retries": 3}
+    assert config["rules"][0]["returnValue"] == {"title": "Passer à la caisse", "retries": 3}
+    assert [v["name"] for v in config["rules"][1]["variants"]] == ["short", "long"]
+    experiment = emulator.store.get("experiments", "checkout_exp")
+    baseline = next(g["id"] for g in experiment["groups"] if g["name"] == "Baseline")
+    assert experiment["controlGroupID"] == baseline  # named in YAML, sent by id
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps
+
+
+def test_a_json5_comment_written_in_the_console_survives_a_rule_re_send(emulator, tmp_path):
+    repo = write(tmp_path, "kind: dynamic_config\nid: cfg\nrules:\n"
+                           "  - {name: A, passPercentage: 100, conditions: [{type: public}], returnValue: {n: 1}}\n"
+                           "  - {name: B, passPercentage: 100, conditions: [{type: public}], returnValue: {n: 2}}\n")
+    plan_apply(emulator, repo)
+    live = emulator.store.get("dynamic_configs", "cfg")["rules"]
+    commented = [{**rule, "returnValueJson5": "{n: 1} // tuned by Ada"} if rule["name"] == "A" else rule
+                 for rule in live]
+    emulator.console_edit("dynamic_configs", "cfg", {"rules": commented})
+    assert not plan_apply(emulator, repo, apply=False)[0].steps  # same JSON: no change
+    # the YAML changes rule B: rules are re-sent whole, and A keeps its comment
+    repo = write(tmp_path, (repo / "objects.yaml").read_text().replace("{n: 2}", "{n: 3}"))
+    plan, _ = plan_apply(emulator, repo)
+    rules = {r["name"]: r for r in emulator.store.get("dynamic_configs", "cfg")["rules"]}
+    assert rules["A"]["returnValueJson5"] == "{n: 1} // tuned by Ada"
+    assert rules["B"]["returnValue"] == {"n": 3}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("defaultValue: {a: 1}\ndefaultValueJson5: '{a: 1}'\n", "defaultValueJson5: write defaultValue or defaultValueJson5, not both"),
+    ("defaultValueJson5: '{a: '\n", "defaultValueJson5: not valid JSON5"),
+    ("defaultValueJson5: '[1, 2]'\n", "defaultValueJson5: must be a JSON5 object"),
+])
+def test_json5_twins_are_one_or_the_other(tmp_path, text, message):
+    from statsync.loader import load_text
+    from statsync.validate import desired_objects
+
+    with pytest.raises(InvalidConfig, match=message.replace("(", r"\(")):
+        desired_objects(load_text("kind: dynamic_config\nid: cfg\n" + text, "f.yaml"))
+
+
+def test_control_group_must_name_a_group(tmp_path):
+    from statsync.loader import load_text
+    from statsync.validate import desired_objects
+
+    with pytest.raises(InvalidConfig, match=r"f.yaml:3:17: controlGroupID: 'Nope' is not one of the groups"):
+        desired_objects(load_text("kind: experiment\nid: exp_one\ncontrolGroupID: Nope\n", "f.yaml"))
+
+
+def test_a_changed_template_flag_is_a_replace(emulator, tmp_path):
+    """isTemplate is in the create DTO only: Statsig cannot change it in place."""
+    repo = write(tmp_path, "kind: gate\nid: tmpl_gate\n")
+    plan_apply(emulator, repo)
+    repo = write(tmp_path, "kind: gate\nid: tmpl_gate\nisTemplate: true\n")
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert [s.action for s in plan.steps] == ["replace"]
