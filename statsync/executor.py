@@ -116,8 +116,9 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
                     return outcome("applied")  # already gone: the goal is met
                 return outcome("conflict", f"{step.object_address} was deleted in the console after the plan was made")
             status = current.get(kind.lifecycle.field) if step.expect_status is not None else None
-            if status is not None and status == step.changes[-1].after:
-                # already where this move goes (an unarchive that came back disabled, say)
+            if status is not None and status == step.changes[-1].after and not step.requests[0].body:
+                # already where this move goes (an unarchive that landed elsewhere than
+                # declared, say); a move with inputs (which group ships) is never assumed done
                 return outcome("applied")
             if step.expect_status is not None and status != step.expect_status:
                 return outcome("conflict", status_conflict(step, current, kind.lifecycle.field))

@@ -7,6 +7,8 @@ to the desired ids (the spec declares no body for removing some).
 """
 from __future__ import annotations
 
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -35,8 +37,9 @@ class OutsideRepository(ValueError):
 
 def repository_root(yaml_file: Path) -> Path:
     """The repository a YAML file belongs to: the nearest directory above it holding `.git`
-    or `statsync.yaml`, else the file's own directory."""
-    start = yaml_file.resolve().parent
+    or `statsync.yaml`, else the file's own directory. Found from where the file stands, not
+    where a symlink points: a YAML linked in from elsewhere gains no wider root."""
+    start = Path(os.path.abspath(yaml_file)).parent
     for directory in (start, *start.parents):
         if (directory / ".git").exists() or (directory / "statsync.yaml").exists():
             return directory
@@ -49,8 +52,6 @@ def read_file(path: Path, root: Path) -> list[str]:
     A pull request's files are untrusted: the reference may not leave the repository
     (`../../etc/passwd`, an absolute path, a symlink pointing out) nor name a device,
     FIFO or /proc file, whose contents would go into the plan and to Statsig."""
-    import stat
-
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise OutsideRepository("it is outside the repository; ids files must live in it")

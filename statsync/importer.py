@@ -9,12 +9,12 @@ writes such objects anyway, with a comment saying what is missing.
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+import json5
 import yaml
 
 from statsync.kinds import Kind, all_kinds
@@ -103,7 +103,8 @@ def document(kind: Kind, live: dict) -> tuple[dict, list[Unrepresentable]]:
     _one_twin(kind.json5_twins, doc)
     for name, keyed in kind.keyed_lists.items():
         for item in doc.get(name) or [] if keyed.twins else []:
-            _one_twin(keyed.twins, item)
+            if isinstance(item, dict):
+                _one_twin(keyed.twins, item)
     if lifecycle is not None and lifecycle.field in doc:  # the status says these (a launch's isEnabled)
         for name in status_owned(kind, doc, live):
             doc.pop(name, None)
@@ -116,11 +117,9 @@ def _one_twin(twins: dict[str, str], holder: dict) -> None:
     """A file writes a value once: the JSON5 text where it says more than JSON can
     (comments, unquoted keys), else the JSON value."""
     for plain, twin in twins.items():
-        text = holder.pop(twin, None) if isinstance(holder, dict) else None
+        text = holder.pop(twin, None)
         if not isinstance(text, str):
             continue
-        import json5
-
         try:
             json.loads(text)
         except ValueError:

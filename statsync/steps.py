@@ -205,12 +205,11 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)
-        # a group named by a field (controlGroupID) that this update adds has no id yet:
-        # it is sent after, with the id the object then has
-        live_groups = {group.get("name") for group in live.get("groups") or []}
-        later = {name: body.pop(name) for name in kind.group_refs if name in body and body[name] not in live_groups
-                 and not any(body[name] == group.get("id") for group in live.get("groups") or [])}
-        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if body else []
+        # update_body named groups by their live ids; a group this update adds has none
+        # yet, so a field naming it (controlGroupID) is sent after, with the id it then has
+        live_ids = {group.get("id") for group in live.get("groups") or []}
+        later = {name: body.pop(name) for name in kind.group_refs if name in body and body[name] not in live_ids}
+        requests = [ApiRequest("PATCH", kind.path(obj.id), body)] if fields - own - set(later) else []
         requests += [ApiRequest("PATCH", kind.path(obj.id), {name: value}, group_field=name)
                      for name, value in later.items()]
     else:

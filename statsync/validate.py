@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
 
+import json5
 from jsonschema import ValidationError
 
 from statsync import spec
@@ -182,7 +183,7 @@ def _override_group_problems(obj: DesiredObject) -> list[Problem]:
     problems = []
     for name in obj.kind.group_refs:
         names = [group.get("name") for group in obj.body.get("groups") or obj.kind.defaults.get("groups") or []]
-        if name in obj.body and obj.body[name] not in names:
+        if obj.body.get(name) not in (None, "", *names):  # empty: no control group
             problems.append(Problem(obj.mark((name,)), f"{obj.body[name]!r} is not one of the groups "
                                     f"({', '.join(map(repr, names))})", name))
     for name, sub in obj.kind.sub_resources.items():
@@ -202,8 +203,6 @@ def _override_group_problems(obj: DesiredObject) -> list[Problem]:
 
 def _twin_problems(obj: DesiredObject) -> list[Problem]:
     """A value is written as JSON or as JSON5 text, not both; JSON5 text must parse."""
-    import json5
-
     places = [((), obj.body, obj.kind.json5_twins)]
     for name, keyed in obj.kind.keyed_lists.items():
         items = obj.body.get(name)
@@ -233,8 +232,9 @@ def _lifecycle_problems(obj: DesiredObject) -> list[Problem]:
         return []
     status, problems = body[lifecycle.field], []
     where = obj.mark((lifecycle.field,))
-    if contradiction(obj.kind, body):
-        problems.append(Problem(where, contradiction(obj.kind, body), lifecycle.field))
+    contradicted = contradiction(obj.kind, body)
+    if contradicted:
+        problems.append(Problem(where, contradicted, lifecycle.field))
     if status == "decision_made":
         group = body.get("launchedGroupID")
         names = [g.get("name") for g in body.get("groups") or []]

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import json5
+
 from statsync import spec
 from statsync.emulator.store import Store
 
@@ -91,8 +93,6 @@ def _json_twins(body: dict, plain: str, twin: str, default: Any, minify: bool = 
     """A JSON value and its JSON5 text: the text is kept verbatim and the JSON parsed from
     it (TF-test `dynamic_config_full.tf`); sent both, they must agree (the DTO's rule);
     sent only JSON, the text is derived."""
-    import json5
-
     if body.get(twin) is not None:
         try:
             value = _joined_surrogates(json5.loads(body[twin]))

@@ -122,10 +122,10 @@ class Lifecycle:
     read_only: tuple[str, ...] = ()  # statuses in which Statsig refuses field updates
     # the status `isEnabled: false` puts an object in, when the kind has isEnabled
     disabled: str | None = None
-    # Fields a status gives their value (a move there sets them: a launched gate answers
-    # isEnabled false). Where the YAML asks for a status, these fields are the move's, never
-    # compared against a default; a status with none listed (archived) keeps what it has.
-    # Outside `initial`/`disabled`, where isEnabled is the user's switch, they are the status's.
+    # The values each status gives fields (a move there sets them: a launched gate answers
+    # isEnabled false). Such fields belong to the status, not the file — never compared
+    # where the YAML asks for a status, nor while the live status is beyond the isEnabled
+    # switch between `initial` and `disabled`. A status not listed (archived) leaves them be.
     status_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     # other fields that belong to a transition rather than to the object's fields
     inputs: tuple[str, ...] = ()

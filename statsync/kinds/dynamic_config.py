@@ -42,7 +42,8 @@ KIND = Kind(
         "isTemplate": False,
         "defaultValue": {},
     },
-    # a rule without a returnValue serves {}, without variants has none (optional DTO fields)
+    # a rule without a returnValue serves {}, without variants has none (optional DTO fields;
+    # ⚠ unproven what Statsig answers for them: the emulator's reading, for `statsync probe`)
     keyed_lists={"rules": replace(RULE_LIST, item_defaults={"returnValue": {}, "variants": []},
                                   twins={"returnValue": "returnValueJson5"})},
     # TF-test `dynamic_config_full.tf` sends JSON5 with unquoted keys and plans empty: the

@@ -120,7 +120,7 @@ KIND = Kind(
     set_fields=("tags", "targetApps", "primaryMetrics", "secondaryMetrics", "otherMetrics", "primaryMetricTags",
                 "secondaryMetricTags"),
     empty_is_none=("description", "hypothesis", "team", "teamID", "targetingGateID", "decisionReason",
-                   "launchedGroupID", "layerID"),
+                   "launchedGroupID", "layerID", "controlGroupID"),
     decimal_fields=("allocation", "groups.size"),
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),

@@ -106,3 +106,21 @@ def test_a_changed_template_flag_is_a_replace(emulator, tmp_path):
     repo = write(tmp_path, "kind: gate\nid: tmpl_gate\nisTemplate: true\n")
     plan, _ = plan_apply(emulator, repo, apply=False)
     assert [s.action for s in plan.steps] == ["replace"]
+
+
+def test_an_experiment_without_a_control_group_imports_and_plans_empty(emulator, tmp_path):
+    """Found by the import property: a live controlGroupID of "" was written into YAML
+    that validation then refused."""
+    from statsync.importer import document
+    from statsync.kinds import get as kind
+
+    emulator.console_create("experiments", {"name": "no control", "controlGroupID": ""})
+
+    async def read():
+        async with client_for(emulator) as client:
+            return await client.get("/experiments/no_control")
+    doc, problems = document(kind("experiment"), run(read()))
+    assert not problems and "controlGroupID" not in doc
+    import yaml
+    repo = write(tmp_path, yaml.safe_dump(doc))
+    assert not plan_apply(emulator, repo, apply=False)[0].steps

@@ -45,3 +45,19 @@ def test_an_ids_file_inside_the_repository_is_read(tmp_path):
     (repo / "data" / "partners.txt").write_text("acme\n# a comment\nglobex\n")
     [segment] = desired_objects(load_paths([repo]))
     assert segment.body["ids"] == ["acme", "globex"]
+
+
+def test_a_yaml_file_linked_in_from_elsewhere_gains_no_wider_root(tmp_path):
+    """The root is found from where the YAML stands in the repository, not where its
+    symlink points: a linked-in segment cannot read files beside its real location."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "statsync.yaml").write_text("{}\n")
+    (elsewhere / "secret.txt").write_text("console-secret-that-must-not-leak\n")
+    (elsewhere / "partners.yaml").write_text(SEGMENT.format(path="../../elsewhere/secret.txt"))
+    repo = tmp_path / "repo"
+    (repo / "segments").mkdir(parents=True)
+    (repo / "statsync.yaml").write_text("{}\n")
+    (repo / "segments" / "partners.yaml").symlink_to(elsewhere / "partners.yaml")
+    with pytest.raises(InvalidConfig, match="outside the repository"):
+        desired_objects(load_paths([repo]))
