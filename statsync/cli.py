@@ -62,9 +62,11 @@ config_option = click.option("--config", "config", type=click.Path(dir_okay=Fals
                                   "or in the current directory).")
 target_options = [
     click.option("--target", "-t", help="Named target from statsync.yaml, or `local` for the embedded emulator."),
-    click.option("--api-url", envvar="STATSIG_API_URL", show_envvar=True,
-                 help="Console API base URL (default https://statsigapi.net). "
-                      "The key is read from STATSIG_CONSOLE_API_KEY."),
+    click.option("--api-url", help="Console API base URL, instead of a target (default: STATSIG_API_URL, else "
+                                   "https://statsigapi.net). The key is read from STATSIG_CONSOLE_API_KEY."),
+    click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+                 help="Also allow sending the key to HOST (https), besides Statsig's API and loopback. "
+                      "Repeatable; or STATSYNC_ALLOW_HOSTS=a,b. Never read from statsync.yaml."),
 ]
 
 
@@ -94,10 +96,11 @@ def main() -> None:
 @config_option
 @click.option("--target", "-t", help="Also resolve references against this target's live objects "
                                      "(a named target from statsync.yaml, or `local`).")
-@click.option("--api-url", envvar="STATSIG_API_URL", show_envvar=True,
-              help="Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
+@click.option("--api-url", help="Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
+@target_options[2]
 @reports_errors
-def validate(paths: tuple[str, ...], config: str | None, target: str | None, api_url: str | None) -> None:
+def validate(paths: tuple[str, ...], config: str | None, target: str | None, api_url: str | None,
+             allow_hosts: tuple[str, ...]) -> None:
     """Check YAML files: syntax, schema, names, references.
 
     Offline by default: every reference must name an object in the repository. With
@@ -113,9 +116,10 @@ def validate(paths: tuple[str, ...], config: str | None, target: str | None, api
         from statsync.targets import open_target
 
         async def run():
-            async with open_target(project, target, api_url) as (_, client):
+            async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (_, client):
                 return await validate_online(project, client)
         objects = asyncio.run(run())
+    _report_skipped(project)
     click.echo(f"{len(objects)} object(s) valid.")
 
 
@@ -140,7 +144,7 @@ format_option = click.option("--format", "output_format", type=click.Choice(["te
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
 @reports_errors
-def plan(paths, config, target, api_url, prune, output_format, out, detailed_exitcode) -> None:
+def plan(paths, config, target, api_url, allow_hosts, prune, output_format, out, detailed_exitcode) -> None:
     """Show what apply would change on the target.
 
     Exit codes: 0 no changes (or changes without --detailed-exitcode),
@@ -155,14 +159,15 @@ def plan(paths, config, target, api_url, prune, output_format, out, detailed_exi
     options = plan_options(project, prune)
 
     async def run():
-        async with open_target(project, target, api_url) as (name, client):
+        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
             return await make_plan(project, client, name, options), client.pacer.limits
 
     result, limits = asyncio.run(run())
+    _report_skipped(project)
     saved = None
     if out or output_format == "json":
         saved = planfile.dumps(result, planfile.file_digests(project.paths, project.root),
-                               {"prune": options.prune, "paths": [str(p) for p in project.paths]})
+                               {"prune": options.prune, **planfile.arguments(paths, config)})
     if out:
         _write(out, saved)
     if output_format == "json":
@@ -175,6 +180,15 @@ def plan(paths, config, target, api_url, prune, output_format, out, detailed_exi
             click.echo(f"Saved the plan to {out}; apply exactly it with: statsync apply --plan {out}")
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
+
+
+def _report_skipped(project) -> None:
+    """Files holding statsync objects that are not loaded: said, so nobody thinks they are managed."""
+    from statsync.loader import skipped_files
+
+    for skipped in skipped_files(project.paths, all_kinds()):
+        addresses = ", ".join(f"{kind}.{object_id}" for kind, object_id in skipped.objects)
+        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}; not managed: {addresses}", err=True)
 
 
 def _write(path: str, text: str) -> None:
@@ -191,8 +205,9 @@ def _write(path: str, text: str) -> None:
 @with_target
 @prune_option
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
-              help="Apply exactly this saved plan (from `plan --out`), refusing if files or live objects "
-                   "changed since it was made. No confirmation is asked: the plan was the review.")
+              help="Apply this reviewed plan (from `plan --out`): planned again, applied only for the objects it "
+                   "covers and only where the steps are exactly the reviewed ones. Target and paths come from the "
+                   "plan. No confirmation is asked: the plan was the review.")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even past the safety thresholds in statsync.yaml.")
 @click.option("--allow-deletes", type=click.IntRange(min=0), metavar="N",
@@ -203,7 +218,7 @@ def _write(path: str, text: str) -> None:
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
+def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
           parallelism, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
@@ -217,17 +232,28 @@ def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force,
     from statsync.plan import check_safety
     from statsync.render.progress import Progress
     from statsync.targets import open_target
-    from statsync.workflow import apply_plan, make_plan, open_journal, plan_options, verify_saved_plan
+    from statsync.workflow import apply_plan, make_plan, open_journal, plan_options, reviewed_plan
 
+    saved = planfile.load(Path(plan_file)) if plan_file else None
+    if saved is not None:
+        # the plan says where it was made: its paths and target, unless given again
+        if not paths and config is None:
+            paths, config = planfile.arguments_of(saved[1], Path(plan_file))
+        if target is None and api_url is None:
+            target, api_url = planfile.connection_of(saved[1])
     project = load_project(paths, config)
     color = use_color()
-    saved = planfile.load(Path(plan_file)) if plan_file else None
 
     async def run() -> int:
-        async with open_target(project, target, api_url, respect_review_settings) as (name, client):
+        async with open_target(project, target, api_url, respect_review_settings, allow_hosts) as (name, client):
             if saved is not None:
-                result, meta = saved
-                await verify_saved_plan(project, client, name, result, meta)
+                reviewed = await reviewed_plan(project, client, name, *saved)
+                result = reviewed.plan
+                for address in reviewed.done:
+                    click.echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)
+                for address in reviewed.not_reviewed:
+                    click.echo(f"{address}: has changes the reviewed plan does not show; not applied "
+                               f"(plan again to review them)", err=True)
             else:
                 result = await make_plan(project, client, name, plan_options(project, prune))
             click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
@@ -258,7 +284,7 @@ def apply(paths, config, target, api_url, prune, plan_file, auto_approve, force,
 @with_target
 @format_option
 @reports_errors
-def drift(paths, config, target, api_url, output_format) -> None:
+def drift(paths, config, target, api_url, allow_hosts, output_format) -> None:
     """Report where the live project differs from the repository, and who changed it.
 
     For schedules: each drifted object with the fields that differ, who last changed
@@ -272,7 +298,7 @@ def drift(paths, config, target, api_url, output_format) -> None:
     project = load_project(paths, config)
 
     async def run():
-        async with open_target(project, target, api_url) as (name, client):
+        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
             return await drift_report(project, client, name)
 
     report = asyncio.run(run())
@@ -297,7 +323,7 @@ def drift(paths, config, target, api_url, output_format) -> None:
               help="Also read each object's overrides and each id-list segment's ids (written to <id>.ids.txt): "
                    "one request or more per object, against the rate limit.")
 @reports_errors
-def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenient, deep) -> None:
+def import_(config, target, api_url, allow_hosts, kinds, id_glob, tag, out, overwrite, lenient, deep) -> None:
     """Write live objects as YAML, then prove they plan to no changes.
 
     Reads the live project with paged list requests only (--deep adds overrides and
@@ -312,7 +338,7 @@ def import_(config, target, api_url, kinds, id_glob, tag, out, overwrite, lenien
     project = load_project((), config)
 
     async def run():
-        async with open_target(project, target, api_url) as (name, client):
+        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
             live = await read_live(client, set(kinds) or default_kinds())
             if deep:
                 await read_every_own_endpoint(client, live)

@@ -6,8 +6,9 @@ come from GitHub's own variables, so tests fake them all and no network is used.
 
 * plan: posts the Markdown plan as one sticky comment on the pull request,
   updating it on every push instead of adding another; saves the plan file.
-* apply: applies the saved plan file when given (refusing if live changed since
-  it was reviewed), else a fresh plan.
+* apply: applies the reviewed plan file (refusing objects whose files or live state
+  changed since the review). Without it, it fails and says so on the pull request:
+  a fresh plan nobody reviewed is applied only with `allow-unreviewed: true`.
 * drift: opens, updates or closes one issue labelled `statsync-drift`.
 Outputs: `has_changes` (true/false) and `plan_file`.
 """
@@ -37,6 +38,8 @@ class Inputs:
     plan_file: str
     comment: bool
     drift_issue: bool
+    allow_unreviewed: bool = False
+    pull_request: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Inputs":
@@ -46,7 +49,8 @@ class Inputs:
         if command not in ("plan", "apply", "drift"):
             raise SystemExit(f"statsync action: unknown command {command!r} (plan, apply or drift)")
         return cls(command, get("path", "."), get("target"), get("api-url"), get("plan-file", "statsync-plan.json"),
-                   get("comment", "true").lower() == "true", get("drift-issue", "false").lower() == "true")
+                   get("comment", "true").lower() == "true", get("drift-issue", "false").lower() == "true",
+                   get("allow-unreviewed", "false").lower() == "true", get("pull-request"))
 
 
 class GitHub:
@@ -78,6 +82,9 @@ class GitHub:
                 return "updated"
         self.http.post(f"/repos/{self.repo}/issues/{number}/comments", json={"body": body}).raise_for_status()
         return "created"
+
+    def comment(self, number: int, body: str) -> None:
+        self.http.post(f"/repos/{self.repo}/issues/{number}/comments", json={"body": body}).raise_for_status()
 
     def upsert_drift_issue(self, title: str, body: str, drift: bool) -> str:
         """One open issue while there is drift: created, updated, or closed once in sync."""
@@ -111,7 +118,9 @@ def _connection(inputs: Inputs) -> list[str]:
     return args
 
 
-def _pull_request_number(env: Mapping[str, str]) -> int | None:
+def _pull_request_number(env: Mapping[str, str], given: str = "") -> int | None:
+    if given.isdigit():
+        return int(given)  # the merged pull request, named by the apply workflow
     path = env.get("GITHUB_EVENT_PATH")
     if not path or not Path(path).exists():
         return None
@@ -145,9 +154,12 @@ def run(env: Mapping[str, str], transport: httpx.BaseTransport | None = None) ->
                             "--out", inputs.plan_file, "--detailed-exitcode"], child_env)
     elif inputs.command == "drift":
         result = _statsync(["drift", inputs.path, *_connection(inputs), "--format", "markdown"], child_env)
+    elif Path(inputs.plan_file).exists():
+        result = _statsync(["apply", inputs.path, *_connection(inputs), "--plan", inputs.plan_file], child_env)
+    elif inputs.allow_unreviewed:
+        result = _statsync(["apply", inputs.path, *_connection(inputs), "--auto-approve"], child_env)
     else:
-        saved = ["--plan", inputs.plan_file] if Path(inputs.plan_file).exists() else ["--auto-approve"]
-        result = _statsync(["apply", inputs.path, *_connection(inputs), *saved], child_env)
+        return _refuse_unreviewed(env, inputs, transport)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if result.returncode not in (0, 2):
@@ -164,6 +176,20 @@ def run(env: Mapping[str, str], transport: httpx.BaseTransport | None = None) ->
         title = f"statsync: drift on {inputs.target or inputs.api_url or 'Statsig'}"
         print(f"statsync: drift issue {GitHub(env, transport).upsert_drift_issue(title, result.stdout, changes)}")
     return 0
+
+
+def _refuse_unreviewed(env: Mapping[str, str], inputs: Inputs, transport: httpx.BaseTransport | None) -> int:
+    """No reviewed plan: apply nothing, and say so where the team will see it."""
+    message = (f"statsync: no reviewed plan at {inputs.plan_file}; nothing was applied. A plan nobody reviewed is "
+               f"never applied: re-run the plan job for this commit, or set allow-unreviewed: true to apply a "
+               f"fresh plan.")
+    print(f"::error::{message}")
+    _output(env, has_changes="false", plan_file=inputs.plan_file)
+    _summary(env, message + "\n")
+    number = _pull_request_number(env, inputs.pull_request)
+    if number is not None and inputs.comment:
+        GitHub(env, transport).comment(number, f":no_entry: {message}\n")
+    return 1
 
 
 def main() -> None:  # pragma: no cover - exercised through run() in tests

@@ -8,7 +8,9 @@ writes such objects anyway, with a comment saying what is missing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -201,6 +203,10 @@ def _unrepresentable(kind: Kind, live: dict) -> list[Unrepresentable]:
         if name not in known and value not in (None, "", [], {}, False):
             problems.append(Unrepresentable(address, name, "no such field in statsync's schema"))
     schema = kind_schema(kind.name)["properties"]
+    identity = live[kind.identity]
+    if not isinstance(identity, str) or not re.search(schema["id"].get("pattern", ""), identity):
+        problems.append(Unrepresentable(address, "id", f"{identity!r} cannot be kept in a file: statsync could not "
+                                                       f"address it in a URL path"))
     for name, keyed in kind.keyed_lists.items():
         keys = [item.get(keyed.key) for item in live.get(name) or [] if isinstance(item, dict)]
         for key in sorted({k for k in keys if keys.count(k) > 1}, key=str):
@@ -275,10 +281,10 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
     for kind, obj in chosen:
         doc, problems = document(kind, obj)
         result.unrepresentable += problems
-        if problems and not lenient:
+        if problems and (not lenient or any(p.field == "id" for p in problems)):  # no file can hold a bad id
             result.skipped.append(f"{kind.name}.{obj[kind.identity]}")
             continue
-        path = out / kind.plural / f"{obj[kind.identity]}.yaml"
+        path = out / kind.plural / f"{file_stem(str(obj[kind.identity]))}.yaml"
         files = {path: dump(doc, problems)}
         if kind.id_list and kind.id_list.file_field in doc:  # an id list's members, beside it
             files[path.parent / doc[kind.id_list.file_field]] = "".join(f"{unit}\n" for unit in obj[kind.id_list.field])
@@ -294,6 +300,16 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
         result.written.append(path)
     result.not_round_tripping = round_trip(live, [*result.written, *result.unchanged], target)
     return result
+
+
+def file_stem(identity: str) -> str:
+    """A file name for a live id or name that stays in its directory and is not hidden: a
+    name from the server is not trusted to be one (`../../x`, `.`, `a/b`). A changed name
+    gets a digest of the original, so two ids never share a file."""
+    stem = re.sub(r"[/\\\x00-\x1f\x7f]", "_", identity).lstrip(".") or "_"
+    if stem != identity:
+        stem += "-" + hashlib.sha256(identity.encode()).hexdigest()[:8]
+    return stem
 
 
 def round_trip(live: LiveObjects, paths: list[Path], target: str) -> list[str]:

@@ -6,6 +6,9 @@ file:line:column, and so duplicate keys are errors instead of silent overwrites.
 """
 from __future__ import annotations
 
+import math
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,6 +27,14 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 FieldPath = tuple[str | int, ...]
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+# Nesting deeper than this is refused before Python's recursion limit is near; statsync's
+# objects nest a dozen levels, a config's JSON value rarely more than a few dozen.
+MAX_DEPTH = 100
+# Values that aliases may add to one document: enough for any sane reuse, and a "billion
+# laughs" of a few hundred bytes is refused instead of filling memory.
+MAX_ALIAS_VALUES = 100_000
 
 
 @dataclass
@@ -67,12 +78,27 @@ class _Builder:
         self.problems: list[Problem] = []
         self._scalars = yaml.constructor.SafeConstructor()
         self._scalar_constructors = yaml.constructor.SafeConstructor.yaml_constructors
+        self._built: set[int] = set()  # collection nodes built once: building one again is an alias
+        self._sizes: dict[int, int] = {}
+        self._alias_values = 0
 
     def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
         self.marks[path] = _position(node)
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-            self.problems.append(Problem(_mark(self.file, node), f"unsupported YAML tag {node.tag}"))
+        if len(path) > MAX_DEPTH:
+            self.problems.append(Problem(_mark(self.file, node), f"nested deeper than {MAX_DEPTH} levels"))
             return None
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if node.tag not in _PLAIN_TAGS:
+                self.problems.append(Problem(_mark(self.file, node), f"unsupported YAML tag {node.tag}"))
+                return None
+            if id(node) in self._built:
+                self._alias_values += self._size(node)
+                if self._alias_values > MAX_ALIAS_VALUES:
+                    self.problems.append(Problem(_mark(self.file, node), (
+                        f"aliases of the anchor here expand this document past {MAX_ALIAS_VALUES} values; "
+                        f"refused (a YAML alias bomb?)")))
+                    raise _Abandon()
+            self._built.add(id(node))
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             seen: dict[Any, yaml.Node] = {}
@@ -102,7 +128,43 @@ class _Builder:
         construct = self._scalar_constructors.get(node.tag)
         if construct is None:
             return self._scalars.construct_object(node, deep=True)  # raises a marked error
-        return construct(self._scalars, node)
+        value = construct(self._scalars, node)
+        if node.tag in (_INT, _FLOAT) and not node.style:  # plain (the C loader says "", Python None)
+            reading = _yaml11_reading(node.value, value, path)
+            if reading:
+                self.problems.append(Problem(_mark(self.file, node), reading))
+        return value
+
+    def _size(self, node: yaml.Node, depth: int = 0) -> int:
+        """Values under a node, aliases counted each time (memoised: a bomb is sized cheaply)."""
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) or depth > MAX_DEPTH:
+            return 1
+        if id(node) not in self._sizes:
+            items = [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else node.value
+            self._sizes[id(node)] = 1 + sum(self._size(item, depth + 1) for item in items)
+        return self._sizes[id(node)]
+
+
+class _Abandon(Exception):
+    """Stop building a document whose problem is already recorded."""
+
+
+def _yaml11_reading(text: str, value: Any, path: FieldPath) -> str:
+    """Why an unquoted number would not mean what it says, or ''. YAML 1.1 (PyYAML) reads
+    0x10 as 16, 017 as 15, 1:30 as 90 and 1_000 as 1000; a version 1.10 becomes 1.1."""
+    quoted = f'"{text}"'
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        return f"{text} is not a finite number (JSON cannot carry it); quote it ({quoted}) if you mean text"
+    if isinstance(value, int) and not _DECIMAL.fullmatch(text):
+        return (f"YAML reads {text} as the number {value}; quote it ({quoted}) to keep the text, "
+                f"or write {value}")
+    if isinstance(value, float) and ("_" in text or ":" in text):
+        return (f"YAML reads {text} as the number {value:g}; quote it ({quoted}) to keep the text, "
+                f"or write {value:g}")
+    if isinstance(value, float) and "targetValue" in path and repr(value) != text.lstrip("+"):
+        return (f"YAML reads {text} as the number {value!r}, which compares differently from the text "
+                f"(a version 1.10 is not 1.1); quote it ({quoted})")
+    return ""
 
 
 def load_file(path: Path, display: str | None = None) -> list[Document]:
@@ -129,6 +191,9 @@ def load_text(text: str, name: str) -> list[Document]:
                 data = builder.build(node)
             except yaml.constructor.ConstructorError as exc:
                 problems.append(_yaml_problem(name, exc, text))
+                continue
+            except _Abandon:
+                problems.extend(builder.problems)
                 continue
             problems.extend(builder.problems)
             documents.append(Document(name, data, builder.marks, builder.key_marks))
@@ -166,6 +231,61 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
         else:
             raise InvalidConfig([Problem(None, f"{path}: no such file or directory")])
     return found
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that holds statsync objects but is not loaded, and why."""
+
+    path: Path
+    reason: str
+    objects: tuple[tuple[str, str], ...]  # (kind, id) of the documents in it
+
+
+# never statsync's: version control and statsync's own state
+_NOT_OURS = (".git", ".statsync")
+
+
+def skipped_files(paths: Iterable[Path], kinds: Iterable[str]) -> list[Skipped]:
+    """Files `find_files` passes over that hold statsync documents: an upper-case
+    extension, a hidden directory, a symlinked directory. Listed so nobody thinks they
+    are managed, and so pruning never deletes what they describe."""
+    kinds = set(kinds)
+    out = []
+    for root in paths:
+        if not root.is_dir():
+            continue
+        for directory, subdirs, files in os.walk(root, followlinks=False):
+            here = Path(directory)
+            relative = here.relative_to(root)
+            hidden = any(part.startswith(".") for part in relative.parts)
+            if any(part in _NOT_OURS for part in relative.parts):
+                subdirs[:] = []
+                continue
+            for name in subdirs:
+                if (here / name).is_symlink():
+                    for file in sorted((here / name).rglob("*")):
+                        _consider(file, "in a symlinked directory, which is not followed", kinds, out)
+            for name in sorted(files):
+                file = here / name
+                if hidden:
+                    _consider(file, "in a hidden directory", kinds, out)
+                elif file.suffix not in YAML_SUFFIXES and file.suffix.lower() in YAML_SUFFIXES:
+                    _consider(file, f"its extension {file.suffix} is not lower-case .yaml or .yml", kinds, out)
+    return out
+
+
+def _consider(file: Path, reason: str, kinds: set[str], out: list[Skipped]) -> None:
+    if file.suffix.lower() not in YAML_SUFFIXES or not file.is_file() or file.stat().st_size > 16 * 2**20:
+        return
+    try:
+        documents = load_file(file)
+    except (InvalidConfig, OSError):
+        return  # not readable as YAML: it never was a statsync file
+    objects = tuple((d.data["kind"], str(d.data.get("id"))) for d in documents
+                    if isinstance(d.data, dict) and d.data.get("kind") in kinds)
+    if objects:
+        out.append(Skipped(file, reason, objects))
 
 
 def load_paths(paths: Iterable[Path]) -> list[Document]:

@@ -80,7 +80,8 @@ class PlanOptions:
 
 
 def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
-               options: PlanOptions = PlanOptions()) -> Plan:
+               options: PlanOptions = PlanOptions(), spared: dict[str, str] | None = None) -> Plan:
+    """`spared`: addresses pruning must keep, and why (objects in files the loader skipped)."""
     steps: list[Step] = []
     unchanged, ignored_elsewhere = 0, 0
     refusals: list[Problem] = []
@@ -118,7 +119,7 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     if refusals:
         raise InvalidConfig(refusals)
     plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
-    _plan_deletes(plan, desired, live, options)
+    _plan_deletes(plan, desired, live, options, spared or {})
     _link_dependencies(plan, {o.key: o for o in desired}, live)
     return plan
 
@@ -198,7 +199,8 @@ def _in_kind_order(desired: list[DesiredObject]) -> list[DesiredObject]:
     return sorted(desired, key=lambda obj: (order[obj.kind.name], obj.id))
 
 
-def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, options: PlanOptions) -> None:
+def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, options: PlanOptions,
+                  spared: dict[str, str]) -> None:
     """Pruning: live objects missing from the repository, within scope, deleted only
     when nothing that stays still references them."""
     kinds = all_kinds()
@@ -215,6 +217,8 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
                 unmanaged.append(address)
             elif any(fnmatchcase(address, pattern) for pattern in options.protect):
                 plan.kept.append(Kept(address, "protected by prune.protect"))
+            elif address in spared:
+                plan.kept.append(Kept(address, spared[address]))
             else:
                 candidates.append((kind_name, object_id))
     referrers = referrers_after(desired, live, excluding=set(candidates))

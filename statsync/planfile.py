@@ -34,6 +34,40 @@ def file_digests(paths: list[Path], root: Path) -> dict[str, str]:
     return out
 
 
+def arguments(paths: tuple[str, ...], config: str | None) -> dict[str, Any]:
+    """The PATH arguments and --config a plan was made with, as `apply --plan` will find
+    them again: relative to the working directory when inside it."""
+    here = Path.cwd().resolve()
+
+    def recorded(path: str) -> str:
+        resolved = Path(path).resolve()
+        return resolved.relative_to(here).as_posix() if resolved.is_relative_to(here) else resolved.as_posix()
+    return {"paths": [recorded(p) for p in paths], "config": recorded(config) if config else None}
+
+
+def arguments_of(meta: dict[str, Any], plan_file: Path) -> tuple[tuple[str, ...], str | None]:
+    """The PATH arguments and --config a saved plan was made with. A plan file is not
+    trusted to choose what is read: a path outside this directory is refused."""
+    here = Path.cwd().resolve()
+    options = meta.get("options") or {}
+    paths, config = options.get("paths") or [], options.get("config")
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in [*paths, *([config] if config else [])]):
+        raise StatsyncError(f"{plan_file}: not a statsync plan (options.paths is not a list of paths)")
+    for path in [*paths, *([config] if config else [])]:
+        if not (here / path).resolve().is_relative_to(here):
+            raise StatsyncError(f"{plan_file}: the plan was made from {path}, outside {here}; "
+                                f"run from where it was made, or give the PATH arguments")
+    return tuple(paths), config
+
+
+def connection_of(meta: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(target, api_url) the plan was made against: a target's name, or the URL used without one."""
+    target = meta.get("target")
+    if not isinstance(target, str) or not target:
+        return None, None
+    return (None, target) if "://" in target else (target, None)
+
+
 def combined_digest(digests: dict[str, str]) -> str:
     text = "\n".join(f"{name} {digest}" for name, digest in sorted(digests.items()))
     return hashlib.sha256(text.encode()).hexdigest()

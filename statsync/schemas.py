@@ -111,11 +111,19 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
     return out
 
 
+# What a name used as a URL path segment may be: not `.` or `..` (a client or proxy
+# resolves them to another endpoint), no slash or backslash, no control characters.
+PATH_SEGMENT = r"^(?!\.\.?$)[^/\\\x00-\x1f\x7f]*$"
+
+
 def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
     if kind.singleton:
         return {"const": kind.name}
     if not kind.id_from_name:
-        return _inline(copy.deepcopy(create[kind.identity]))
+        schema = _inline(copy.deepcopy(create[kind.identity]))
+        if kind.identity == "name":  # the name is the object's path segment (/tags/{name})
+            schema["pattern"] = PATH_SEGMENT
+        return schema
     # The id Statsig derives from a name: lower case, underscores for spaces.
     schema = _inline(copy.deepcopy(create["name"]))
     schema.pop("description", None)

@@ -25,7 +25,7 @@ from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
 from statsync.loader import Document
 from statsync.references import entry_names, references, separate_part
-from statsync.schemas import kind_schema
+from statsync.schemas import PATH_SEGMENT, kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
 
@@ -90,6 +90,9 @@ def _sentence(error: ValidationError) -> tuple[tuple, str]:
         return path, f"kind must be {error.validator_value!r}"
     if error.validator == "const":  # the environment list's id
         return path, f"must be {error.validator_value!r}"
+    if error.validator == "pattern" and error.validator_value == PATH_SEGMENT:
+        return path, f"{error.instance!r} cannot be a name: Statsig addresses it in a URL path, which cannot " \
+                     f"carry . or .., a slash, a backslash or a control character"
     if error.validator == "pattern":
         return path, f"{error.instance!r} does not match {error.validator_value}"
     if error.validator == "type":

@@ -6,17 +6,14 @@ from typing import Any, Callable
 
 from statsync.api.client import ConsoleClient
 from statsync.config import Project
-from statsync.diff import diff
-from statsync.errors import StatsyncError
 from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.idlists import holds_ids
 from statsync.journal import Journal
 from statsync.kinds import Kind, all_kinds
-from statsync.loader import load_paths
-from statsync.normalize import canonical
+from statsync.loader import load_paths, skipped_files
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
-from statsync.planfile import file_digests
 from statsync.references import entry_names, references
+from statsync.reviewed import Reviewed, StalePlan, reviewed_subset
 from statsync.validate import DesiredObject, check_references, desired_objects
 
 
@@ -159,9 +156,18 @@ async def validate_online(project: Project, client: ConsoleClient) -> list[Desir
 
 
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:
+    return (await plan_with_live(project, client, target, options))[0]
+
+
+async def plan_with_live(project: Project, client: ConsoleClient, target: str,
+                         options: PlanOptions | None = None) -> tuple[Plan, LiveObjects]:
+    """The plan, and the live objects it was made against."""
     options = options or plan_options(project)
     desired, live = await load_against_live(project, client, lambda desired: kinds_to_read(desired, options))
-    return build_plan(desired, live, target, options)
+    skipped = skipped_files(project.paths, all_kinds()) if options.prune else []
+    spared = {f"{kind}.{object_id}": f"its file {file.path} was skipped ({file.reason})"
+              for file in skipped for kind, object_id in file.objects}
+    return build_plan(desired, live, target, options, spared), live
 
 
 async def apply_plan(plan: Plan, client: ConsoleClient, options: ApplyOptions | None = None) -> list[Outcome]:
@@ -172,58 +178,13 @@ def open_journal(project: Project, target: str) -> Journal:
     return Journal(project.state_dir / "journal", target)
 
 
-class StalePlan(StatsyncError):
-    """A saved plan no longer describes what apply would do; nothing was applied."""
-
-
-async def verify_saved_plan(project: Project, client: ConsoleClient, target: str, plan: Plan,
-                            meta: dict[str, Any]) -> None:
-    """Refuse a saved plan made for another target, from other files, or against live
-    objects that have changed since — naming each object, what changed and who changed it."""
-    problems = []
+async def reviewed_plan(project: Project, client: ConsoleClient, target: str, saved: Plan,
+                        meta: dict[str, Any]) -> Reviewed:
+    """What apply may do of a saved plan: planned again from the files and live project,
+    cut to the objects it reviewed, refused where any of them differs (see `reviewed`)."""
     if meta.get("target") != target:
-        problems.append(f"the plan was made for target {meta.get('target')!r}, not {target!r}")
-    planned_files = meta.get("files", {}).get("each", {})
-    current_files = file_digests(project.paths, project.root)
-    for name in sorted(set(planned_files) | set(current_files)):
-        if name not in current_files:
-            problems.append(f"{name}: removed since the plan was made")
-        elif name not in planned_files:
-            problems.append(f"{name}: added since the plan was made")
-        elif planned_files[name] != current_files[name]:
-            problems.append(f"{name}: changed since the plan was made")
-    live = await read_live(client)
-    kinds = all_kinds()
-    first_steps = {}
-    for step in plan.steps:  # each object is checked against its first step: later ones follow from it
-        first_steps.setdefault(step.object_address, step)
-    for step in first_steps.values():
-        current = live.get(step.kind, {}).get(step.id)
-        if step.expect_status is not None:
-            field = kinds[step.kind].lifecycle.field
-            if current is None or current.get(field) != step.expect_status:
-                now = current.get(field) if current else "deleted"
-                who = (current or {}).get("lastModifierName") or "someone"
-                problems.append(f"{step.object_address}: {field} is {now!r} live, not {step.expect_status!r} "
-                                f"as planned (changed by {who})")
-        elif step.action == "create":
-            if current is not None:
-                problems.append(f"{step.address}: created live by {current.get('lastModifierName') or 'someone'} "
-                                f"since the plan was made")
-        elif current is None:
-            problems.append(f"{step.object_address}: deleted live since the plan was made")
-        elif not step.live.matches(current, kinds[step.kind], step.id):
-            kind = kinds[step.kind]
-            fields = ""
-            if step.live.snapshot is not None:
-                now = canonical(kind, step.id, current)
-                # what list reads carry (overrides, read one by one, are left out of the naming)
-                shared = [k for k in step.live.snapshot if k in now]
-                paths = [c.path for c in diff(kind, {k: now[k] for k in shared},
-                                              {k: step.live.snapshot[k] for k in shared})]
-                fields = f": {', '.join(paths)}" if paths else ""
-            problems.append(f"{step.address}: changed live since the plan was made (version {step.live.version} → "
-                            f"{current.get('version')}, by {current.get('lastModifierName') or 'someone'}){fields}")
-    if problems:
-        raise StalePlan("refusing to apply the saved plan; nothing was applied:\n" + "\n".join(problems)
-                        + "\nplan again to review the current state")
+        raise StalePlan(f"refusing to apply the saved plan; nothing was applied: it was made for target "
+                        f"{meta.get('target')!r}, not {target!r}")
+    options = plan_options(project, bool((meta.get("options") or {}).get("prune")))
+    derived, live = await plan_with_live(project, client, target, options)
+    return reviewed_subset(saved, derived, live)

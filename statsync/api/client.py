@@ -20,6 +20,7 @@ from statsync.api.errors import ApiError, AuthError, ConnectionFailed
 from statsync.api.pacing import Limits, Pacer
 from statsync.api.paths import API_PREFIX, API_VERSION
 from statsync.api.retry import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
+from statsync.secrets import redact
 
 PAGE_SIZE = 100
 # List pages in flight at once: Statsig's practical ceiling is about 10 concurrent
@@ -42,6 +43,7 @@ class ConsoleClient:
         self.pacer = Pacer(limits, clock=clock)  # limits None: no pacing (the local emulator has none)
         self.retry = retry or RetryPolicy()
         self._rng = random.Random(seed)
+        self._key = api_key  # kept only to redact it from what statsync prints
         headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}
         if respect_review_settings:
             headers[REVIEW_HEADER] = "true"
@@ -84,18 +86,18 @@ class ConsoleClient:
                 async with self.pacer.slot(method):
                     response = await self._http.request(method, path, json=body, params=params)
             except httpx.ConnectError as exc:
-                failure: Exception = ConnectionFailed(self.base_url, _reason(exc))
+                failure: Exception = ConnectionFailed(self.base_url, redact(_reason(exc), self._key))
                 if attempt >= self.retry.connect_attempts:
                     raise failure from None
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 failure = ConnectionFailed(self.base_url, "timed out" if isinstance(exc, httpx.TimeoutException)
-                                           else _reason(exc))
+                                           else redact(_reason(exc), self._key))
                 uncertain = uncertain or method != "GET"
             else:
                 payload = _json(response)
                 if response.status_code < 400:
-                    return payload if isinstance(payload, dict) else {}
-                failure = _api_error(method, path, response, payload)
+                    return _answer(method, path, response, payload)
+                failure = _api_error(method, path, response, payload, self._key)
                 if response.status_code == 404 and method == "DELETE" and attempt > 1:
                     return {}  # an earlier attempt deleted it
                 if response.status_code == 400 and created_at and uncertain:
@@ -182,18 +184,44 @@ class ConsoleClient:
             return await self.request("GET", path, params={"page": number, "limit": PAGE_SIZE})
 
 
-def _api_error(method: str, path: str, response: httpx.Response, payload: Any) -> ApiError:
+def _answer(method: str, path: str, response: httpx.Response, payload: Any) -> dict:
+    """A success only when the answer proves it: a JSON object, carrying `data` for reads.
+    A redirect is never followed (it would carry the key elsewhere) and an HTML page from
+    a proxy or a login wall is not an applied change."""
+    status = response.status_code
+    if 300 <= status < 400:
+        where = response.headers.get("location", "elsewhere")
+        raise ApiError(method, path, status, f"answered with a redirect to {redact(where)}; not followed "
+                                             f"(check the API URL)")
+    if payload is _NOT_JSON:
+        if not response.content and method == "DELETE":
+            return {}
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise ApiError(method, path, status, f"answered {status} with {kind}, not the Console API's JSON "
+                                             f"(check the API URL)")
+    if not isinstance(payload, dict) or (method == "GET" and "data" not in payload):
+        raise ApiError(method, path, status, f"answered {status} without the Console API's envelope "
+                                             f"(a JSON object{' with data' if method == 'GET' else ''})")
+    return payload
+
+
+def _api_error(method: str, path: str, response: httpx.Response, payload: Any, key: str = "") -> ApiError:
     message = payload.get("message") if isinstance(payload, dict) else None
+    if message is None and payload is _NOT_JSON:
+        message = response.text[:200]
     message = message or response.reason_phrase or ""
     error = AuthError if response.status_code in (401, 403) else ApiError
-    return error(method, path, response.status_code, str(message))
+    return error(method, path, response.status_code, redact(" ".join(str(message).split()), key))
+
+
+_NOT_JSON = object()
 
 
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        return {"message": response.text[:200]} if response.status_code >= 400 else {}
+        return _NOT_JSON
 
 
 def _template(path: str) -> str:

@@ -69,17 +69,37 @@ def test_saved_plan_applies_exactly_its_steps_and_then_plan_is_empty(served, exa
     assert cli(served, "plan", str(examples), "--detailed-exitcode").returncode == 0
 
 
-def test_editing_a_file_after_plan_out_makes_apply_refuse(served, examples, tmp_path):
+def test_editing_a_planned_objects_file_after_plan_out_makes_apply_refuse(served, examples, tmp_path):
     saved = tmp_path / "plan.json"
     assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
     path = examples / "dynamic_configs" / "mobile_home.yaml"
     path.write_text(path.read_text().replace("Mobile home screen", "Mobile home"))
-    (examples / "gates" / "extra.yaml").write_text("kind: gate\nid: extra_gate\n")
     result = cli(served, "apply", str(examples), "--plan", str(saved))
     assert result.returncode == 1
-    assert "error: dynamic_configs/mobile_home.yaml: changed since the plan was made" in result.stderr
-    assert "error: gates/extra.yaml: added since the plan was made" in result.stderr
+    assert ("error: dynamic_config.mobile_home: create POST /dynamic_configs sends a different body (at name) "
+            "than reviewed") in result.stderr.splitlines()
     assert mutations(served) == []
+
+
+def test_changes_to_objects_the_plan_does_not_hold_neither_block_nor_apply(served, examples, tmp_path):
+    """Staleness is per object (#14): a file added or changed elsewhere after the review
+    neither refuses the reviewed plan nor gets applied with it."""
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    change_examples(examples)
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    (examples / "gates" / "extra.yaml").write_text("kind: gate\nid: extra_gate\n")
+    config = examples / "dynamic_configs" / "mobile_home.yaml"
+    config.write_text(config.read_text().replace("Mobile home screen", "Mobile home"))
+    before = len(mutations(served))
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 0, result.stderr
+    assert "gate.extra_gate: has changes the reviewed plan does not show; not applied" in result.stderr
+    assert "dynamic_config.mobile_home: has changes the reviewed plan does not show; not applied" in result.stderr
+    sent = {tuple(m) for m in mutations(served)[before:]}
+    assert sent == {("PATCH", "/console/v1/gates/employees"), ("PATCH", "/console/v1/gates/new_checkout")}
+    after = json.loads(cli(served, "plan", str(examples), "--format", "json").stdout)
+    assert sorted(step["address"] for step in after["steps"]) == ["dynamic_config.mobile_home", "gate.extra_gate"]
 
 
 def test_a_saved_plan_for_creates_refuses_if_the_object_appeared(served, examples, tmp_path):

@@ -103,6 +103,19 @@ def test_apply_uses_the_reviewed_plan_and_refuses_if_files_changed(workspace):
     assert all(objects == [] for objects in state["collections"].values())  # nothing was applied
 
 
+def test_apply_without_the_reviewed_plan_applies_nothing_and_says_so_on_the_pull_request(workspace, capsys):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    env = {**env, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "", "INPUT_PULL_REQUEST": "12"}
+    assert run({**env, "INPUT_COMMAND": "apply", "INPUT_PLAN_FILE": "missing.json"},
+               httpx.MockTransport(github.handler)) == 1
+    assert not (repo / ".statsync" / "local.json").exists()  # the target was never even opened
+    [comment] = github.comments.values()
+    assert comment["issue"] == 12 and "no reviewed plan at missing.json; nothing was applied" in comment["body"]
+    assert "::error::statsync: no reviewed plan at missing.json" in capsys.readouterr().out
+    assert outputs_of(outputs)["has_changes"] == "false"
+
+
 def test_drift_opens_updates_and_closes_one_issue(workspace):
     repo, env, outputs = workspace
     github = FakeGitHub()
@@ -114,7 +127,8 @@ def test_drift_opens_updates_and_closes_one_issue(workspace):
     assert outputs_of(outputs)["has_changes"] == "true"
     assert run(drift, transport) == 0
     assert len(github.issues) == 1  # updated, not a second issue
-    assert run({**env, "INPUT_COMMAND": "apply", "INPUT_PLAN_FILE": "none.json"}, transport) == 0
+    assert run({**env, "INPUT_COMMAND": "apply", "INPUT_PLAN_FILE": "none.json", "INPUT_ALLOW_UNREVIEWED": "true"},
+               transport) == 0
     assert run(drift, transport) == 0
     assert issue["state"] == "closed" and outputs_of(outputs)["has_changes"] == "false"
 
