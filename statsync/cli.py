@@ -231,6 +231,7 @@ def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_ap
     from statsync.executor import ApplyOptions
     from statsync.plan import check_safety
     from statsync.render.progress import Progress
+    from statsync.lock import apply_lock
     from statsync.targets import open_target
     from statsync.workflow import apply_plan, make_plan, open_journal, plan_options, reviewed_plan
 
@@ -246,34 +247,46 @@ def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_ap
 
     async def run() -> int:
         async with open_target(project, target, api_url, respect_review_settings, allow_hosts) as (name, client):
-            if saved is not None:
-                reviewed = await reviewed_plan(project, client, name, *saved)
-                result = reviewed.plan
-                for address in reviewed.done:
-                    click.echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)
-                for address in reviewed.not_reviewed:
-                    click.echo(f"{address}: has changes the reviewed plan does not show; not applied "
-                               f"(plan again to review them)", err=True)
-            else:
-                result = await make_plan(project, client, name, plan_options(project, prune))
-            click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
-            if not result.has_changes:
-                return EXIT_OK
-            check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace)
-            if saved is None and not auto_approve and not _confirmed(name):
-                click.echo("Apply cancelled; nothing was changed.", err=True)
-                return EXIT_ERROR
-            journal = open_journal(project, name)
-            progress = Progress(len(result.steps), client.pacer, color=color)
-            try:
-                options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
-                                       on_outcome=progress.step_done)
-                async with progress.running():
-                    outcomes = await apply_plan(result, client, options)
-            finally:
-                journal.close()
-            click.echo(progress.summary(outcomes, client) + f" Journal: {journal.path}")
-            return EXIT_OK if all(outcome.ok for outcome in outcomes) else EXIT_ERROR
+            with apply_lock(project.state_dir, name):
+                return await apply_on(name, client)
+
+    async def apply_on(name, client) -> int:
+        if saved is not None:
+            options = plan_options(project, bool((saved[1].get("options") or {}).get("prune")))
+            reviewed = await reviewed_plan(project, client, name, *saved)
+            result = reviewed.plan
+            for address in reviewed.done:
+                click.echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)
+            for address in reviewed.not_reviewed:
+                click.echo(f"{address}: has changes the reviewed plan does not show; not applied "
+                           f"(plan again to review them)", err=True)
+        else:
+            options = plan_options(project, prune)
+            result = await make_plan(project, client, name, options)
+        click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
+        if not result.has_changes:
+            return EXIT_OK
+        check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace)
+        if saved is None and not auto_approve and not _confirmed(name):
+            click.echo("Apply cancelled; nothing was changed.", err=True)
+            return EXIT_ERROR
+        journal = open_journal(project, name)
+        progress = Progress(len(result.steps), client.pacer, color=color)
+        try:
+            apply_options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
+                                         on_outcome=progress.step_done)
+            async with progress.running():
+                outcomes = await apply_plan(result, client, apply_options)
+            summary, before = progress.summary(outcomes, client), client.request_count
+            overwritten = await _verified(project, client, name, options, outcomes, journal)
+        finally:
+            journal.close()
+        reads = client.request_count - before
+        verified = f" Verified with {reads} read request(s)." if reads else ""
+        click.echo(summary + verified + f" Journal: {journal.path}")
+        for line in overwritten:
+            click.echo(f"error: {line}", err=True)
+        return EXIT_OK if all(outcome.ok for outcome in outcomes) and not overwritten else EXIT_ERROR
 
     sys.exit(asyncio.run(run()))
 
@@ -358,6 +371,20 @@ def import_(config, target, api_url, allow_hosts, kinds, id_glob, tag, out, over
                    err=True)
     if result.skipped or result.not_round_tripping:
         sys.exit(EXIT_ERROR)
+
+
+async def _verified(project, client, target, options, outcomes, journal) -> list[str]:
+    """The verification read after an apply: objects another writer changed after ours."""
+    from statsync.workflow import verify_applied
+
+    try:
+        lines = await verify_applied(project, client, target, options, outcomes)
+    except StatsyncError as exc:
+        click.echo(f"warning: could not read the project again to verify the apply: {exc}", err=True)
+        return []
+    for line in lines:
+        journal.write({"type": "overwritten", "message": line})
+    return lines
 
 
 def _confirmed(target: str) -> bool:

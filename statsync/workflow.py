@@ -174,6 +174,31 @@ async def apply_plan(plan: Plan, client: ConsoleClient, options: ApplyOptions | 
     return await execute(plan, client, options)
 
 
+async def verify_applied(project: Project, client: ConsoleClient, target: str, options: PlanOptions,
+                         outcomes: list[Outcome]) -> list[str]:
+    """After an apply, read the project again (paged, as a plan does) and name every object
+    this run wrote that is no longer what the files say: another writer changed it after
+    this run's write (a console edit, or an apply from elsewhere). Not overwritten; reported."""
+    written = {o.step.object_address for o in outcomes if o.status == "applied" and o.step.requests}
+    if not written:
+        return []
+    after, live = await plan_with_live(project, client, target, options)
+    changed: dict[str, set[str]] = {}
+    for step in after.steps:
+        if step.object_address in written:
+            changed.setdefault(step.object_address, set()).update(c.path for c in step.changes)
+    lines = []
+    for address, paths in sorted(changed.items()):
+        kind, object_id = address.split(".", 1)
+        current = live.get(kind, {}).get(object_id) or {}
+        who = current.get("lastModifierName") or "someone"
+        version = f", version {current['version']}" if current.get("version") is not None else ""
+        fields = f": {', '.join(sorted(paths))}" if paths else ""
+        lines.append(f"{address}: changed by {who} after this apply wrote it{version}{fields}; "
+                     f"not overwritten — plan again to see their change")
+    return lines
+
+
 def open_journal(project: Project, target: str) -> Journal:
     return Journal(project.state_dir / "journal", target)
 

@@ -350,3 +350,45 @@ def test_objects_in_skipped_files_are_listed_and_never_pruned(emulator, tmp_path
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: skipped")]
     assert len(warnings) == 3 and all("not managed: gate." in w for w in warnings)
     assert not any("ci.yml" in w for w in warnings)
+
+
+# --- concurrent writers are reported, never silently overwritten --------------------------
+
+def test_a_write_after_ours_is_found_by_the_verification_read_naming_the_editor(emulator, tmp_path):
+    import httpx
+
+    from statsync.config import load_project
+    from statsync.workflow import apply_plan, make_plan, plan_options, verify_applied
+    from tests.conftest import TEST_KEY, client_for, run, write
+
+    repo = write(tmp_path, "kind: gate\nid: raced_gate\ndescription: ours\n---\nkind: gate\nid: calm_gate\n")
+    project = load_project((str(repo),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            options = plan_options(project)
+            outcomes = await apply_plan(await make_plan(project, client, "t", options), client)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app),
+                                         base_url="http://emulator.test") as console:
+                await console.patch("/console/v1/gates/raced_gate", json={"description": "theirs"},
+                                    headers={"STATSIG-API-KEY": TEST_KEY,
+                                             "X-Emulator-Console-User": "Grace Hopper <grace@example.com>"})
+            return await verify_applied(project, client, "t", options, outcomes)
+    assert run(go()) == ["gate.raced_gate: changed by Grace Hopper after this apply wrote it, version 2: "
+                         "description; not overwritten — plan again to see their change"]
+
+
+def test_a_second_apply_to_the_same_target_from_this_machine_is_refused(examples):
+    from click.testing import CliRunner
+
+    from statsync.cli import main
+    from statsync.lock import apply_lock
+
+    with apply_lock(examples / ".statsync", "local"):
+        result = CliRunner().invoke(main, ["apply", str(examples), "--target", "local", "--auto-approve"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: another apply to local is running on this machine (pid {__import__('os').getpid()}); "
+        f"nothing was applied — wait for it to finish"]
+    again = CliRunner().invoke(main, ["apply", str(examples), "--target", "local", "--auto-approve"])
+    assert again.exit_code == 0, again.output  # the lock went with its holder
