@@ -272,12 +272,13 @@ def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_ap
             return EXIT_ERROR
         journal = open_journal(project, name)
         progress = Progress(len(result.steps), client.pacer, color=color)
+        reads = client.request_count
         try:
             apply_options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
                                          on_outcome=progress.step_done)
             async with progress.running():
                 outcomes = await apply_plan(result, client, apply_options)
-            summary, before = progress.summary(outcomes, client), client.request_count
+            summary, before = progress.summary(outcomes, client, reads), client.request_count
             overwritten = await _verified(project, client, name, options, outcomes, journal)
         finally:
             journal.close()

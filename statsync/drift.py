@@ -17,7 +17,7 @@ from statsync.diff import Change
 from statsync.kinds import all_kinds
 from statsync.normalize import canonical
 from statsync.plan import PlanOptions
-from statsync.workflow import make_plan, plan_options
+from statsync.workflow import plan_options, plan_with_live
 
 VERSION_PAGES = 1  # newest 100 versions are plenty to find where a change came in
 
@@ -46,6 +46,15 @@ class Drifted:
 
 
 @dataclass
+class CreatedLive:
+    """A live object of a kind the repository manages that no file describes."""
+
+    address: str
+    by: str | None
+    time: Any
+
+
+@dataclass
 class DriftReport:
     target: str
     drifted: list[Drifted] = field(default_factory=list)
@@ -53,17 +62,25 @@ class DriftReport:
     in_sync: int = 0
     unmanaged: list[str] = field(default_factory=list)
     ignored: int = 0
+    # objects created in the console: drift unless statsync.yaml says `drift: {unmanaged: ignore}`
+    created_live: list[CreatedLive] = field(default_factory=list)
 
     @property
     def has_drift(self) -> bool:
-        return bool(self.drifted or self.missing)
+        return bool(self.drifted or self.missing or self.created_live)
 
 
 async def drift_report(project: Project, client: ConsoleClient, target: str) -> DriftReport:
     options = plan_options(project)
-    plan = await make_plan(project, client, target, PlanOptions(ignore=options.ignore))
+    plan, live = await plan_with_live(project, client, target, PlanOptions(ignore=options.ignore))
     report = DriftReport(target=target, in_sync=plan.unchanged, unmanaged=plan.unmanaged, ignored=plan.ignored_count,
                          missing=[step.address for step in plan.steps if step.action == "create"])
+    if project.settings.get("drift", {}).get("unmanaged", "report") == "report":
+        for address in plan.unmanaged:
+            kind, object_id = address.split(".", 1)
+            obj = live.get(kind, {}).get(object_id) or {}
+            report.created_live.append(CreatedLive(address, obj.get("creatorName") or obj.get("lastModifierName"),
+                                                   obj.get("createdTime") or obj.get("lastModifiedTime")))
     by_object: dict[str, list] = {}
     for step in plan.steps:
         # a missing object's own lifecycle moves are part of its being missing

@@ -57,7 +57,18 @@ class Plan:
 
     @property
     def request_count(self) -> int:
+        """Writes: the requests the steps hold."""
         return sum(len(step.requests) for step in self.steps)
+
+    @property
+    def check_count(self) -> int:
+        """Conflict checks: every step on an existing object reads it again just before it is sent."""
+        return sum(1 for step in self.steps if step.action != "create")
+
+    @property
+    def apply_request_count(self) -> int:
+        """What apply will send before its verification read: the one figure every output shows."""
+        return self.request_count + self.check_count
 
     @property
     def ignored_count(self) -> int:

@@ -215,6 +215,15 @@ def config_schema() -> dict[str, Any]:
                                 "description": "kind.id patterns never deleted, e.g. gate.legacy_*"},
                 },
             },
+            "drift": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "unmanaged": {"enum": ["report", "ignore"],
+                                  "description": "Live objects of managed kinds that no file describes (created "
+                                                 "in the console): report them as drift (default), or ignore them."},
+                },
+            },
             "safety": {
                 "type": "object",
                 "additionalProperties": False,

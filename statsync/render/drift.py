@@ -31,7 +31,7 @@ def render_text(report: DriftReport) -> str:
     if not report.has_drift:
         return f"No drift: {report.in_sync} object(s) on {report.target} match the repository.\n"
     lines = [f"Drift on {report.target}: {len(report.drifted)} object(s) differ from the repository, "
-             f"{len(report.missing)} missing.", ""]
+             f"{len(report.missing)} missing, {len(report.created_live)} created live.", ""]
     for drifted in report.drifted:
         lines.append(f"~ {drifted.kind} {drifted.id}: {_who(drifted)}")
         for change in drifted.changes:
@@ -39,6 +39,9 @@ def render_text(report: DriftReport) -> str:
                          f"repository {value_text(change.after)}")
     for address in report.missing:
         lines.append(f"+ {address.replace('.', ' ', 1)}: in the repository but not live")
+    for created in report.created_live:
+        lines.append(f"- {created.address.replace('.', ' ', 1)}: live but not in the repository (created by "
+                     f"{created.by or 'unknown'} at {when(created.time)}); import it or delete it")
     if report.ignored:
         lines += ["", f"{report.ignored} live difference(s) left alone by ignore rules."]
     return "\n".join(lines) + "\n"
@@ -48,12 +51,15 @@ def render_markdown(report: DriftReport) -> str:
     lines = [MARKER, f"### statsync drift on `{report.target}`", ""]
     if not report.has_drift:
         return "\n".join(lines + [f"**No drift.** {report.in_sync} object(s) match the repository."]) + "\n"
-    lines += [f"**{len(report.drifted)} object(s) differ from the repository, {len(report.missing)} missing.**", "",
+    lines += [f"**{len(report.drifted)} object(s) differ from the repository, {len(report.missing)} missing, "
+              f"{len(report.created_live)} created live.**", "",
               "| object | fields | last changed by |", "|---|---|---|"]
     for drifted in report.drifted:
         fields = ", ".join(f"`{c.path}`" for c in drifted.changes)
         lines.append(f"| `{drifted.address}` | {fields} | {drifted.modified_by or 'unknown'}, {when(drifted.modified_time)} |")
     lines += [f"| `{address}` | missing live | |" for address in report.missing]
+    lines += [f"| `{c.address}` | created live, not in the repository | {c.by or 'unknown'}, {when(c.time)} |"
+              for c in report.created_live]
     for drifted in report.drifted:
         lines += ["", "<details>", f"<summary><code>{drifted.address}</code></summary>", "", _who(drifted) + ".", "",
                   "| field | live | repository |", "|---|---|---|"]
@@ -73,6 +79,7 @@ def render_json(report: DriftReport) -> str:
     data = {
         "format_version": 1, "target": report.target, "has_drift": report.has_drift, "in_sync": report.in_sync,
         "missing": report.missing, "unmanaged": report.unmanaged, "ignored": report.ignored,
+        "created_live": [asdict(c) for c in report.created_live],
         "drifted": [{"address": d.address, "kind": d.kind, "id": d.id, "version": d.version,
                      "lastModifierName": d.modified_by, "lastModifiedTime": d.modified_time,
                      "introduced": {name: asdict(intro) for name, intro in d.introduced.items()},

@@ -39,7 +39,8 @@ def render_plan(plan: Plan, title: str = "statsync plan", limit: int = GITHUB_CO
         return "\n".join(head + _notes(plan)) + "\n"
     head.append(f"**{plan.count('create')} to create, {plan.count('update')} to update, "
                 f"{plan.count('delete')} to delete**, {plan.unchanged} unchanged · "
-                f"{plan.request_count} API request(s)")
+                f"about {plan.apply_request_count} API request(s) ({plan.request_count} write(s), "
+                f"{plan.check_count} conflict check(s))")
     head.append("")
     rows = ["| kind | id | action | fields changed |", "|---|---|---|---|"]
     rows += [_row(step) for step in plan.steps]

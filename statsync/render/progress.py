@@ -61,10 +61,14 @@ class Progress:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
 
-    def summary(self, outcomes, client) -> str:
+    def summary(self, outcomes, client, reads: int = 0) -> str:
+        """The outcome, the requests the steps made (checks and writes: what the plan
+        announced), and the `reads` made before they started, to plan them."""
         counts = {status: sum(1 for o in outcomes if o.status == status) for status in MARKS}
         parts = [f"{counts['applied']} applied"]
         parts += [f"{counts[s]} {s.replace('_', ' ')}" for s in ("pending_review", "conflict", "failed", "skipped")
                   if counts[s]]
         retries = f", {client.retries} retried" if client.retries else ""
-        return f"Apply finished: {', '.join(parts)} ({client.request_count} API requests{retries})."
+        made = client.request_count - reads
+        planning = f", after {reads} read(s) to plan" if reads else ""
+        return f"Apply finished: {', '.join(parts)} ({made} API requests{retries}{planning})."

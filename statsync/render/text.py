@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from statsync.api.pacing import Limits
-from statsync.diff import ABSENT
+from statsync.diff import ABSENT, Change
 from statsync.plan import Plan, Step
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"), "replace": ("-/+", "red")}
@@ -58,24 +58,123 @@ def _step_lines(step: Step, paint) -> list[str]:
     lines = [head]
     if step.action == "delete":
         lines.append(f"    {paint('-', 'red')} (not in the repository; deleted by pruning)")
+        for name, value in ((step.live.snapshot if step.live else None) or {}).items():
+            if value not in (None, "", [], {}, False):  # what the delete destroys
+                lines += change_lines(Change(name, value, ABSENT), paint)
     if step.action == "replace":
         lines.append(f"    {paint('!', 'red')} {replace_reason(step)}")
     for change in step.changes:
-        if step.action == "create":
-            lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
-        elif change.note == "order":
-            lines.append(f"    {paint('~', 'yellow')} {change.path} order: {value_text(change.before)} → "
-                         f"{value_text(change.after)}")
-        elif change.before is ABSENT:
-            lines.append(f"    {paint('+', 'green')} {change.path}: {value_text(change.after)}")
-        elif change.after is ABSENT:
-            lines.append(f"    {paint('-', 'red')} {change.path}: {value_text(change.before)}")
-        else:
-            lines.append(f"    {paint('~', 'yellow')} {change.path}: {value_text(change.before)} → "
-                         f"{value_text(change.after)}")
+        lines += change_lines(change, paint, created=step.action == "create")
     if len(step.requests) > 1:
         lines.append(f"    {paint('=', 'cyan')} {requests_text(step)}")
     return lines
+
+
+def change_lines(change, paint, created: bool = False) -> list[str]:
+    """One change, never truncated where it differs: nested values on lines of their own,
+    list changes as the items removed and added, long texts around their difference."""
+    before, after = (ABSENT, change.after) if created else (change.before, change.after)
+    if change.note == "order":
+        return [f"    {paint('~', 'yellow')} {change.path} order: {_flow(before)} → {_flow(after)}"]
+    if before is ABSENT or after is ABSENT:
+        sign, colour, value = ("+", "green", after) if before is ABSENT else ("-", "red", before)
+        if _is_flat(value):
+            return [f"    {paint(sign, colour)} {change.path}: {_flow(value)}"]
+        return [f"    {paint(sign, colour)} {change.path}:", *_nested(value, 8)]
+    if isinstance(before, list) and isinstance(after, list) and not (_is_flat(before) and _is_flat(after)
+                                                                        and len(_flow(before) + _flow(after)) <= 2 * MAX_VALUE):
+        return [f"    {paint('~', 'yellow')} {change.path}:", *_list_difference(before, after, paint)]
+    if isinstance(before, dict) and isinstance(after, dict):
+        lines = [f"    {paint('~', 'yellow')} {change.path}:"]
+        for key in [*before, *(k for k in after if k not in before)]:
+            old, new = before.get(key, ABSENT), after.get(key, ABSENT)
+            if old != new:
+                lines.append(f"        {paint('~', 'yellow')} {key}: {_flow(old)} → {_flow(new)}")
+        return lines
+    if isinstance(before, str) and isinstance(after, str) and len(before) + len(after) > 2 * MAX_VALUE:
+        old, new = _around_difference(before, after)
+        return [f"    {paint('~', 'yellow')} {change.path}:", f"        {paint('-', 'red')} {old}",
+                f"        {paint('+', 'green')} {new}"]
+    return [f"    {paint('~', 'yellow')} {change.path}: {_flow(before)} → {_flow(after)}"]
+
+
+def _flow(value: Any) -> str:
+    """A value on one line, in full (JSON)."""
+    if value is ABSENT:
+        return "(absent)"
+    return json.dumps(value, sort_keys=False, ensure_ascii=False, default=str)
+
+
+def _is_flat(value: Any) -> bool:
+    """Short enough for one line, with nothing nested that deserves its own lines."""
+    if isinstance(value, dict):
+        return all(not isinstance(v, (dict, list)) or _is_flat_list(v) for v in value.values()) and \
+            len(_flow(value)) <= MAX_VALUE
+    if isinstance(value, list):
+        return _is_flat_list(value) and len(_flow(value)) <= MAX_VALUE
+    return True
+
+
+def _is_flat_list(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
+
+
+def _nested(value: Any, indent: int) -> list[str]:
+    """A value as indented lines: a mapping key by key, a list item by item; whatever fits
+    on one line (a condition, a list of ids) stays on one."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if _is_flat(item) or not isinstance(item, (dict, list)):
+                lines.append(f"{pad}{key}: {_flow(item)}")
+            else:
+                lines += [f"{pad}{key}:", *_nested(item, indent + 2)]
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, dict) and not _is_flat(item):
+                inner = _nested(item, indent + 2)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines += inner[1:]
+            else:
+                lines.append(f"{pad}- {_flow(item)}")
+        return lines
+    return [f"{pad}{_flow(value)}"]
+
+
+def _list_difference(before: list, after: list, paint) -> list[str]:
+    """The items one list has and the other does not, each in full, and how many stayed."""
+    old = [_flow(item) for item in before]
+    new = [_flow(item) for item in after]
+    removed = [text for text in old if text not in new]
+    added = [text for text in new if text not in old]
+    lines = [f"        {paint('-', 'red')} {text}" for text in removed]
+    lines += [f"        {paint('+', 'green')} {text}" for text in added]
+    kept = len([text for text in new if text in old])
+    if kept:
+        lines.append(f"        ({kept} unchanged)")
+    if not removed and not added:  # the same items, counted differently
+        lines = [f"        {paint('-', 'red')} {_flow(before)}", f"        {paint('+', 'green')} {_flow(after)}"]
+    return lines
+
+
+def _around_difference(before: str, after: str, context: int = 40) -> tuple[str, str]:
+    """Two long texts cut to where they differ, with some context; never the differing part."""
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    first = max(0, start - context)
+
+    def cut(text: str) -> str:
+        last = min(len(text), len(text) - end + context)
+        return ("…" if first else "") + json.dumps(text[first:last], ensure_ascii=False)[1:-1] + \
+            ("…" if last < len(text) else "")
+    return cut(before), cut(after)
 
 
 def replace_reason(step: Step) -> str:
@@ -107,9 +206,7 @@ def summary(plan: Plan) -> str:
 
 def cost(plan: Plan, limits: Limits | None) -> str:
     """How many requests apply will make, and how long that takes at the rate limit."""
-    # every step on an existing object reads it again just before it is sent
-    checks = sum(1 for step in plan.steps if step.action != "create")
-    total = plan.request_count + checks
+    checks, total = plan.check_count, plan.apply_request_count
     line = (f"Apply will make about {total} API request(s) ({_count(plan.request_count, 'change')}, "
             f"{_count(checks, 'conflict check')})")
     if limits is None:

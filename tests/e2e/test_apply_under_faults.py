@@ -58,7 +58,8 @@ def test_300_objects_converge_under_5xx_429_and_drops(tmp_path):
         url = ["--api-url", emulator.url]
         first = statsync("apply", str(project), *url, "--auto-approve", env=ENV, timeout=600)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr
-        assert re.search(r"Apply finished: 300 applied \(\d+ API requests, \d+ retried\)", first.stdout)
+        assert re.search(r"Apply finished: 300 applied \(\d+ API requests, \d+ retried, after \d+ read\(s\) to plan\)",
+                         first.stdout)
         # change a quarter of them, still under faults: no change is lost
         text = (project / "objects.yaml").read_text()
         (project / "objects.yaml").write_text(re.sub(r'"description": "gate (\d*[05])"', r'"description": "gate \1 v2"', text))

@@ -143,3 +143,21 @@ def test_drift_names_the_editor_and_the_version_and_exits_2(served, examples):
 def test_drift_reports_objects_missing_live(served, examples):
     result = cli(served, "drift", str(examples))
     assert result.returncode == 2 and "+ gate employees: in the repository but not live" in result.stdout
+
+
+def test_a_gate_created_in_the_console_is_drift_unless_the_team_allows_it(served, examples):
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    httpx.post(f"{served.url}/console/v1/gates", json={"id": "hotfix_gate"},
+               headers={"STATSIG-API-KEY": KEY, "X-Emulator-Console-User": "Grace Hopper <grace@example.com>"})
+    text = cli(served, "drift", str(examples))
+    assert text.returncode == 2
+    assert "0 object(s) differ from the repository, 0 missing, 1 created live." in text.stdout
+    assert "- gate hotfix_gate: live but not in the repository (created by Grace Hopper at " in text.stdout
+    markdown = cli(served, "drift", str(examples), "--format", "markdown")
+    assert markdown.returncode == 2 and "| `gate.hotfix_gate` | created live, not in the repository | Grace Hopper, " \
+        in markdown.stdout
+    report = json.loads(cli(served, "drift", str(examples), "--format", "json").stdout)
+    assert [c["address"] for c in report["created_live"]] == ["gate.hotfix_gate"]
+    settings = examples / "statsync.yaml"
+    settings.write_text(settings.read_text() + "drift:\n  unmanaged: ignore\n")
+    assert cli(served, "drift", str(examples)).returncode == 0

@@ -143,3 +143,83 @@ def test_json_plan_is_valid_json_with_the_documented_fields():
     assert {"format_version", "target", "files", "steps", "summary"} <= data.keys()
     update = next(s for s in data["steps"] if s["action"] == "update")
     assert update["live"].keys() >= {"version", "lastModifiedTime", "lastModifierName"}
+
+
+READABLE_DESIRED = """
+kind: gate
+id: new_checkout
+description: "%s"
+rules:
+  - name: Canada and Mexico
+    passPercentage: 25
+    conditions:
+      - {type: country, operator: any, targetValue: [CA, MX]}
+      - {type: app_version, operator: version_gte, targetValue: "4.2"}
+---
+kind: gate
+id: many_conditions
+rules:
+  - name: Sixty
+    passPercentage: 100
+    conditions:
+%s
+""" % ("A long description that says a great deal about the rollout, its owners, its schedule and its history, "
+       "and then ends with the one word that changed: Thursday",
+       "".join(f"      - {{type: custom_field, field: attribute_{i:02}, operator: any, targetValue: [value_{i:02}]}}\n"
+               for i in range(60)))
+
+READABLE_LIVE = {"gate": {"new_checkout": {
+    "id": "new_checkout", "name": "new_checkout", "version": 3, "lastModifiedTime": 1795700000000,
+    "lastModifierName": "Ada Lovelace", "isEnabled": True,
+    "description": "A long description that says a great deal about the rollout, its owners, its schedule and its "
+                   "history, and then ends with the one word that changed: Wednesday",
+    "rules": [{"name": "Canada and Mexico", "passPercentage": 25, "id": "r1", "baseID": "r1", "conditions": [
+        {"type": "country", "operator": "any", "targetValue": ["CA", "MX"]},
+        {"type": "app_version", "operator": "version_gte", "targetValue": "4.2.0"}]}]}}}
+
+
+def test_text_plan_shows_every_difference_in_full():
+    """#14: the part that differs is never truncated — a version losing its patch number,
+    the last word of a long description, the 60th condition of a new rule."""
+    from statsync.render.text import render_plan
+
+    desired = desired_objects(load_text(READABLE_DESIRED, "objects.yaml"))
+    text = render_plan(build_plan(desired, READABLE_LIVE, "production"))
+    check_golden("plan_readable.txt", text)
+    assert '- {"type": "app_version", "operator": "version_gte", "targetValue": ["4.2.0"]}' in text
+    assert '+ {"type": "app_version", "operator": "version_gte", "targetValue": ["4.2"]}' in text
+    assert "changed: Wednesday" in text and "changed: Thursday" in text
+    assert all(f'"field": "attribute_{i:02}"' in text for i in range(60))
+
+
+def test_text_plan_shows_what_a_delete_destroys():
+    from statsync.render.text import render_plan
+
+    text = render_plan(small_plan())
+    block = text[text.index("- gate old_gate"):].split("\n\n")[0].splitlines()
+    assert block[:2] == ["- gate old_gate", "    - (not in the repository; deleted by pruning)"]
+    assert '    - name: "old_gate"' in block and '    - type: "TEMPORARY"' in block
+
+
+def test_every_output_counts_the_requests_the_run_makes(examples):
+    """#14: one figure for "requests this apply will make" — text, Markdown, JSON and the run."""
+    import re
+
+    from click.testing import CliRunner
+
+    from statsync.cli import main
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["apply", str(examples), "--target", "local", "--auto-approve"]).exit_code == 0
+    for name, old, new in (("employees", "Everyone with", "Anyone with"), ("new_checkout", "passPercentage: 25",
+                                                                          "passPercentage: 30")):
+        path = examples / "gates" / f"{name}.yaml"
+        path.write_text(path.read_text().replace(old, new))
+    local = [str(examples), "--target", "local"]
+    markdown_text = runner.invoke(main, ["plan", *local, "--format", "markdown"]).output
+    saved = json.loads(runner.invoke(main, ["plan", *local, "--format", "json"]).output)
+    applied = runner.invoke(main, ["apply", *local, "--auto-approve"]).output
+    planned = int(re.search(r"Apply will make about (\d+) API request", applied).group(1))
+    ran = int(re.search(r"Apply finished: .*\((\d+) API requests", applied).group(1))
+    assert planned == ran == saved["summary"]["requests"] == 4  # two PATCHes, two conflict checks
+    assert f"about {planned} API request(s)" in markdown_text
