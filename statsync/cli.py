@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import os
 import sys
@@ -20,9 +21,43 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def use_color(stream=None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    """Colour on a terminal; never with --no-color or a non-empty NO_COLOR (no-color.org);
+    always with a non-empty FORCE_COLOR (force-color.org) otherwise."""
     stream = stream or sys.stdout
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    if os.environ.get("NO_COLOR") or _NO_COLOR_FLAG in sys.argv:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+_NO_COLOR_FLAG = "--no-color"
+
+
+class StatsyncGroup(click.Group):
+    """Exit codes keep their meaning: a usage error is 1 (2 means "changes" under
+    --detailed-exitcode), and a closed stdout (`| head`) ends quietly."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            # the reader went away: nothing more can be said on stdout; don't let Python complain at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_ERROR)
+
+    def parse_args(self, ctx, args):
+        # --no-color is accepted anywhere on the line; use_color reads it from argv
+        return super().parse_args(ctx, [a for a in args if a != _NO_COLOR_FLAG])
 
 
 def fail(message: str) -> None:
@@ -60,23 +95,37 @@ paths_argument = click.argument("paths", nargs=-1, type=click.Path())
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
                              help="Project settings file (default: statsync.yaml in the first PATH directory, "
                                   "or in the current directory).")
-target_options = [
-    click.option("--target", "-t", help="Named target from statsync.yaml, or `local` for the embedded emulator."),
-    click.option("--api-url", help="Console API base URL, instead of a target (default: STATSIG_API_URL, else "
-                                   "https://statsigapi.net). The key is read from STATSIG_CONSOLE_API_KEY."),
-    click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
-                 help="Also allow sending the key to HOST (https), besides Statsig's API and loopback. "
-                      "Repeatable; or STATSYNC_ALLOW_HOSTS=a,b. Never read from statsync.yaml."),
-]
+def _note(message: str) -> None:
+    """Retries and waits, on stderr: a slow API is never silence."""
+    click.echo(f"note: {message}", err=True)
 
 
-def with_target(command):
-    for option in reversed(target_options):
-        command = option(command)
-    return command
+def with_target(help_target: str = "Named target from statsync.yaml, or `local` for the embedded emulator.",
+                help_url: str = "Console API base URL, instead of a target (default: STATSIG_API_URL, else "
+                                 "https://statsigapi.net). The key is read from STATSIG_CONSOLE_API_KEY."):
+    """--target, --api-url, --timeout and --allow-host, handed to the command as one
+    `connection` (see targets.Connection)."""
+    def decorate(command):
+        @functools.wraps(command)
+        def wrapper(*args, target, api_url, timeout, allow_hosts, **kwargs):
+            from statsync.targets import Connection
+
+            return command(*args, connection=Connection(target, api_url, timeout, tuple(allow_hosts), _note), **kwargs)
+        for option in reversed([
+            click.option("--target", "-t", help=help_target),
+            click.option("--api-url", help=help_url),
+            click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True, metavar="SECONDS",
+                         help="Longest one API request may take, retries included; then a one-line error."),
+            click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+                         help="Also allow sending the key to HOST (https), besides Statsig's API and loopback. "
+                              "Repeatable; or STATSYNC_ALLOW_HOSTS=a,b. Never read from statsync.yaml."),
+        ]):
+            wrapper = option(wrapper)
+        return wrapper
+    return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=StatsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="statsync")
 def main() -> None:
     """Keep a Statsig project in step with YAML files in git.
@@ -88,19 +137,18 @@ def main() -> None:
       statsync apply configs/ --target local make it so
 
     PATH arguments are YAML files or directories (searched recursively).
+    --no-color (anywhere) or NO_COLOR turns colour off; FORCE_COLOR turns it on.
     """
+    click.get_current_context().color = use_color()  # click strips styles off a non-terminal unless told
 
 
 @main.command()
 @paths_argument
 @config_option
-@click.option("--target", "-t", help="Also resolve references against this target's live objects "
-                                     "(a named target from statsync.yaml, or `local`).")
-@click.option("--api-url", help="Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
-@target_options[2]
+@with_target("Also resolve references against this target's live objects (a named target from statsync.yaml, "
+             "or `local`).", "Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
 @reports_errors
-def validate(paths: tuple[str, ...], config: str | None, target: str | None, api_url: str | None,
-             allow_hosts: tuple[str, ...]) -> None:
+def validate(paths: tuple[str, ...], config: str | None, connection) -> None:
     """Check YAML files: syntax, schema, names, references.
 
     Offline by default: every reference must name an object in the repository. With
@@ -110,13 +158,13 @@ def validate(paths: tuple[str, ...], config: str | None, target: str | None, api
     from statsync.workflow import load_desired, validate_online
 
     project = load_project(paths, config)
-    if target is None and api_url is None:
+    if connection.target is None and connection.api_url is None:
         objects = load_desired(project)
     else:
         from statsync.targets import open_target
 
         async def run():
-            async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (_, client):
+            async with open_target(project, connection) as (_, client):
                 return await validate_online(project, client)
         objects = asyncio.run(run())
     _report_skipped(project)
@@ -136,7 +184,7 @@ format_option = click.option("--format", "output_format", type=click.Choice(["te
 @main.command()
 @paths_argument
 @config_option
-@with_target
+@with_target()
 @prune_option
 @format_option
 @click.option("--out", "out", type=click.Path(dir_okay=False),
@@ -144,7 +192,7 @@ format_option = click.option("--format", "output_format", type=click.Choice(["te
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
 @reports_errors
-def plan(paths, config, target, api_url, allow_hosts, prune, output_format, out, detailed_exitcode) -> None:
+def plan(paths, config, connection, prune, output_format, out, detailed_exitcode) -> None:
     """Show what apply would change on the target.
 
     Exit codes: 0 no changes (or changes without --detailed-exitcode),
@@ -159,7 +207,7 @@ def plan(paths, config, target, api_url, allow_hosts, prune, output_format, out,
     options = plan_options(project, prune)
 
     async def run():
-        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
+        async with open_target(project, connection) as (name, client):
             return await make_plan(project, client, name, options), client.pacer.limits
 
     result, limits = asyncio.run(run())
@@ -202,7 +250,7 @@ def _write(path: str, text: str) -> None:
 @main.command()
 @paths_argument
 @config_option
-@with_target
+@with_target()
 @prune_option
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="Apply this reviewed plan (from `plan --out`): planned again, applied only for the objects it "
@@ -218,7 +266,7 @@ def _write(path: str, text: str) -> None:
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
+def apply(paths, config, connection, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
           parallelism, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
@@ -240,13 +288,14 @@ def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_ap
         # the plan says where it was made: its paths and target, unless given again
         if not paths and config is None:
             paths, config = planfile.arguments_of(saved[1], Path(plan_file))
-        if target is None and api_url is None:
+        if connection.target is None and connection.api_url is None:
             target, api_url = planfile.connection_of(saved[1])
+            connection = dataclasses.replace(connection, target=target, api_url=api_url)
     project = load_project(paths, config)
     color = use_color()
 
     async def run() -> int:
-        async with open_target(project, target, api_url, respect_review_settings, allow_hosts) as (name, client):
+        async with open_target(project, connection, respect_review_settings) as (name, client):
             with apply_lock(project.state_dir, name):
                 return await apply_on(name, client)
 
@@ -295,10 +344,10 @@ def apply(paths, config, target, api_url, allow_hosts, prune, plan_file, auto_ap
 @main.command()
 @paths_argument
 @config_option
-@with_target
+@with_target()
 @format_option
 @reports_errors
-def drift(paths, config, target, api_url, allow_hosts, output_format) -> None:
+def drift(paths, config, connection, output_format) -> None:
     """Report where the live project differs from the repository, and who changed it.
 
     For schedules: each drifted object with the fields that differ, who last changed
@@ -312,7 +361,7 @@ def drift(paths, config, target, api_url, allow_hosts, output_format) -> None:
     project = load_project(paths, config)
 
     async def run():
-        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
+        async with open_target(project, connection) as (name, client):
             return await drift_report(project, client, name)
 
     report = asyncio.run(run())
@@ -323,7 +372,7 @@ def drift(paths, config, target, api_url, allow_hosts, output_format) -> None:
 
 @main.command("import")
 @config_option
-@with_target
+@with_target()
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(all_kinds())),
               help="Only this kind (repeatable; default: every kind but the project-wide environment list).")
 @click.option("--id", "id_glob", default="", metavar="GLOB", help="Only ids matching this pattern, e.g. 'checkout_*'.")
@@ -337,7 +386,7 @@ def drift(paths, config, target, api_url, allow_hosts, output_format) -> None:
               help="Also read each object's overrides and each id-list segment's ids (written to <id>.ids.txt): "
                    "one request or more per object, against the rate limit.")
 @reports_errors
-def import_(config, target, api_url, allow_hosts, kinds, id_glob, tag, out, overwrite, lenient, deep) -> None:
+def import_(config, connection, kinds, id_glob, tag, out, overwrite, lenient, deep) -> None:
     """Write live objects as YAML, then prove they plan to no changes.
 
     Reads the live project with paged list requests only (--deep adds overrides and
@@ -352,7 +401,7 @@ def import_(config, target, api_url, allow_hosts, kinds, id_glob, tag, out, over
     project = load_project((), config)
 
     async def run():
-        async with open_target(project, target, api_url, allow_hosts=allow_hosts) as (name, client):
+        async with open_target(project, connection) as (name, client):
             live = await read_live(client, set(kinds) or default_kinds())
             if deep:
                 await read_every_own_endpoint(client, live)

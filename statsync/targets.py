@@ -6,33 +6,51 @@ import json
 import os
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import httpx
 
 from statsync.api.client import ConsoleClient
 from statsync.api.paths import DEFAULT_API_URL
+from statsync.api.retry import RetryPolicy
 from statsync.config import DEFAULT_KEY_ENV, LOCAL_TARGET, Project
 from statsync import secrets
 from statsync.errors import StatsyncError
 
 LOCAL_KEY = "console-local-emulator"
+DEFAULT_TIMEOUT = 60.0  # seconds one request may take, retries included
+ATTEMPT_TIMEOUT = 20.0  # seconds one attempt may take
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What the operator chose on the command line: where to connect and how patiently."""
+
+    target: str | None = None
+    api_url: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    allow_hosts: tuple[str, ...] = ()
+    on_retry: Callable[[str], None] | None = None
 
 
 @asynccontextmanager
-async def open_target(project: Project, target: str | None, api_url: str | None,
-                      respect_review_settings: bool = False,
-                      allow_hosts: tuple[str, ...] = ()) -> AsyncIterator[tuple[str, ConsoleClient]]:
+async def open_target(project: Project, connection: Connection, respect_review_settings: bool = False
+                      ) -> AsyncIterator[tuple[str, ConsoleClient]]:
     """Yield (target name, client). The local emulator's state is saved on exit.
 
     Where the key goes: --api-url, else the named target's api_url, else STATSIG_API_URL,
     else Statsig. A URL from a file (the target's) must pass `secrets.check_destination`;
     so must every other, since a saved plan may name one too."""
+    target, api_url, timeout = connection.target, connection.api_url, connection.timeout
     if target == LOCAL_TARGET:
         from statsync.emulator.app import Emulator
 
-        emulator = Emulator(state=project.state_dir / "local.json")
+        try:
+            emulator = Emulator(state=project.state_dir / "local.json")
+        except ValueError as exc:  # a damaged state file: say which, and how to start afresh
+            raise StatsyncError(f"{exc}; remove it to start the local project afresh") from None
         transport = httpx.ASGITransport(app=emulator.app)
         try:
             async with ConsoleClient("http://local.statsync", LOCAL_KEY, transport=transport,
@@ -56,14 +74,17 @@ async def open_target(project: Project, target: str | None, api_url: str | None,
         url = api_url or os.environ.get("STATSIG_API_URL") or DEFAULT_API_URL
         key_env, name = DEFAULT_KEY_ENV, url
         chosen_by = "--api-url" if api_url else "STATSIG_API_URL" if os.environ.get("STATSIG_API_URL") else "default"
-    secrets.check_destination(url, chosen_by, secrets.allowed_hosts(allow_hosts))
+    secrets.check_destination(url, chosen_by, secrets.allowed_hosts(connection.allow_hosts))
     key = os.environ.get(key_env, "").strip()
     if not key:
         raise StatsyncError(f"{key_env} is not set: export a Statsig Console API key "
                             f"(or use --target local to try statsync without an account)")
     secrets.check_key(key, key_env)
-    async with ConsoleClient(url, key, limits=project.limits, clock=time.time,
-                             respect_review_settings=respect_review_settings) as client:
+    # `timeout` bounds one request with its retries; one attempt gets a share of it, so a
+    # server that never answers is retried a few times and then reported, not waited on
+    retry = RetryPolicy(budget_seconds=timeout)
+    async with ConsoleClient(url, key, limits=project.limits, clock=time.time, timeout=min(timeout, ATTEMPT_TIMEOUT),
+                             retry=retry, on_retry=connection.on_retry, respect_review_settings=respect_review_settings) as client:
         budget = _budget_file(project, url)
         client.pacer.remember(_read_json(budget))
         try:

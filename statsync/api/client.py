@@ -36,12 +36,13 @@ class ConsoleClient:
     def __init__(self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, limits: Limits | None = None, retry: RetryPolicy | None = None,
                  respect_review_settings: bool = False, seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, on_retry: Callable[[str], None] | None = None):
         self.base_url = base_url.rstrip("/")
         self.requests: Counter[str] = Counter()  # "GET /gates" → count, every attempt included
         self.retries = 0
         self.pacer = Pacer(limits, clock=clock)  # limits None: no pacing (the local emulator has none)
         self.retry = retry or RetryPolicy()
+        self.on_retry = on_retry  # told of every retry and wait, so a slow API is never silence
         self._rng = random.Random(seed)
         self._key = api_key  # kept only to redact it from what statsync prints
         headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}
@@ -76,17 +77,20 @@ class ConsoleClient:
         is read before the create is sent again, so a retry never duplicates an object
         nor fails with a false "already in use".
         """
-        deadline = time.monotonic() + self.retry.budget_seconds
+        started = time.monotonic()
+        deadline = started + self.retry.budget_seconds
         attempt, uncertain = 0, False
         while True:
             attempt += 1
             self.requests[f"{method} {_template(path)}"] += 1
             delay: float | None = None
+            refused = False
             try:
                 async with self.pacer.slot(method):
                     response = await self._http.request(method, path, json=body, params=params)
             except httpx.ConnectError as exc:
                 failure: Exception = ConnectionFailed(self.base_url, redact(_reason(exc), self._key))
+                refused = True
                 if attempt >= self.retry.connect_attempts:
                     raise failure from None
             except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -114,8 +118,14 @@ class ConsoleClient:
                     return {"data": found}
             delay = delay if delay is not None else self.retry.backoff(attempt, self._rng)
             if attempt >= self.retry.attempts or time.monotonic() + delay > deadline:
+                if isinstance(failure, ConnectionFailed):
+                    failure = ConnectionFailed(self.base_url, f"{failure.reason} ({attempt} attempt(s) in "
+                                                              f"{time.monotonic() - started:.0f} s)")
                 raise failure
             self.retries += 1
+            if self.on_retry and not refused:  # a refused connection gives up within seconds: no notes
+                self.on_retry(f"retrying {method} {path} in {delay:.1f} s (attempt {attempt + 1}): "
+                              f"{_short(failure)}")
             await asyncio.sleep(delay)
 
     async def _find(self, path: str) -> dict | None:
@@ -222,6 +232,12 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return _NOT_JSON
+
+
+def _short(failure: Exception) -> str:
+    if isinstance(failure, ApiError):
+        return f"{failure.status} {failure.api_message}".strip()
+    return getattr(failure, "reason", str(failure))
 
 
 def _template(path: str) -> str:

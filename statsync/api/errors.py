@@ -30,4 +30,5 @@ class ConnectionFailed(StatsyncError):
     """The API could not be reached at all (DNS, refused connection, timeout)."""
 
     def __init__(self, url: str, reason: str):
+        self.reason = reason
         super().__init__(f"cannot reach the Console API at {url}: {reason}")

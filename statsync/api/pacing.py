@@ -97,7 +97,8 @@ class Pacer:
             return
         now = self._clock()
         for window, key in ((self._all, "requests"), (self._mutations, "mutations")):
-            recent = sorted(t for t in saved.get(key, []) if isinstance(t, (int, float)) and now - window.seconds < t <= now)
+            times = saved.get(key) if isinstance(saved.get(key), list) else []  # a damaged file is an empty budget
+            recent = sorted(t for t in times if isinstance(t, (int, float)) and now - window.seconds < t <= now)
             window.sent.extend(recent[-window.limit:])
 
     @asynccontextmanager

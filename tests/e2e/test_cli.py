@@ -1,5 +1,7 @@
 """The CLI as a user meets it: the local target, exit codes, one-line errors."""
 import json
+import subprocess
+import sys
 import socket
 
 import pytest
@@ -137,3 +139,72 @@ def test_a_file_statsync_cannot_write_is_a_one_line_error(examples, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {blocker}") and "Not a directory" in line
+
+
+def test_usage_errors_exit_1_never_2_which_means_changes(examples):
+    result = statsync("plan", str(examples), "--detailed-exitcode", "--no-such-flag")
+    assert result.returncode == 1 and "No such option '--no-such-flag'" in result.stderr
+
+
+@pytest.mark.parametrize("env, args, coloured", [
+    ({"FORCE_COLOR": "1"}, [], True),
+    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, [], False),
+    ({"FORCE_COLOR": "1"}, ["--no-color"], False),
+    ({"FORCE_COLOR": "1", "NO_COLOR": ""}, [], True),  # an empty NO_COLOR does not count (no-color.org)
+])
+def test_colour_follows_no_color_force_color_and_the_flag(examples, env, args, coloured):
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    result = subprocess.run([sys.executable, "-m", "statsync", "plan", str(examples), "--target", "local", *args],
+                            capture_output=True, text=True, env={**base, **env}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert ("\x1b[" in result.stdout) == coloured
+
+
+def test_a_closed_stdout_ends_quietly(examples):
+    for number in range(200):  # a plan longer than a pipe's buffer
+        (examples / "gates" / f"many_{number}.yaml").write_text(
+            f"kind: gate\nid: many_{number}\ndescription: {'x' * 900}\n")
+    errors = examples.parent / "stderr.txt"
+    with open(errors, "wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "statsync", "plan", str(examples), "--target", "local"],
+                                   stdout=subprocess.PIPE, stderr=stderr)
+        assert process.stdout.read(10) == b"statsync w"
+        process.stdout.close()
+        process.wait(timeout=60)
+    # like `git log | head`: the reader chose to stop; that is neither a traceback nor a failure worth reporting
+    assert b"Traceback" not in errors.read_bytes() and b"Exception ignored" not in errors.read_bytes()
+
+
+def test_a_silent_server_fails_within_the_timeout_with_one_line(examples):
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)  # accepts, never answers
+    port = listener.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: [accepted.append(listener.accept()) for _ in range(64)], daemon=True).start()
+    started = time.monotonic()
+    result = statsync("plan", str(examples), "--api-url", f"http://127.0.0.1:{port}", "--timeout", "3", env=KEY)
+    elapsed = time.monotonic() - started
+    listener.close()
+    assert result.returncode == 1 and elapsed < 20
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: cannot reach the Console API at http://127.0.0.1:{port}: timed out")
+
+
+def test_retries_are_shown_on_stderr_without_the_key(tmp_path, examples):
+    from tests.e2e.served import ServedEmulator
+
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--fault", "GET /gates 1 503")
+    try:
+        secret = "console-retries-secret-0123456789"
+        result = statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
+    finally:
+        served.stop()
+    assert result.returncode == 0, result.stderr
+    assert "note: retrying GET /gates in " in result.stderr and "(attempt 2): 503" in result.stderr
+    assert secret not in result.stdout + result.stderr
