@@ -167,12 +167,28 @@ def validate(paths: tuple[str, ...], config: str | None, connection) -> None:
             async with open_target(project, connection) as (_, client):
                 return await validate_online(project, client)
         objects = asyncio.run(run())
+    from statsync.loader import load_paths
+    from statsync.testing import load_tests
+
+    tests = load_tests(load_paths(project.paths), objects)
     _report_skipped(project)
-    click.echo(f"{len(objects)} object(s) valid.")
+    click.echo(f"{len(objects)} object(s) valid" + (f", {len(tests)} test(s)." if tests else "."))
 
 
 prune_option = click.option("--prune", is_flag=True, default=None,
                             help="Delete live objects missing from the repository (within prune scope).")
+
+
+def selection_options(command):
+    """--only KIND.ID (glob, repeatable) and --kind KIND, handed to the command as `only` patterns."""
+    @functools.wraps(command)
+    def wrapper(*args, only, only_kinds, **kwargs):
+        return command(*args, only=(*only, *(f"{kind}.*" for kind in only_kinds)), **kwargs)
+    wrapper = click.option("--kind", "only_kinds", multiple=True, type=click.Choice(list(all_kinds())),
+                           help="Only objects of this kind (repeatable).")(wrapper)
+    return click.option("--only", multiple=True, metavar="KIND.ID",
+                        help="Only this object, e.g. gate.new_checkout or 'gate.checkout_*' (repeatable); "
+                             "pruning stays inside the selection.")(wrapper)
 
 
 format_option = click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
@@ -186,13 +202,14 @@ format_option = click.option("--format", "output_format", type=click.Choice(["te
 @config_option
 @with_target()
 @prune_option
+@selection_options
 @format_option
 @click.option("--out", "out", type=click.Path(dir_okay=False),
               help="Also save the plan as JSON, for `statsync apply --plan FILE`.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when there are changes (0 none, 1 error), for scripts and CI.")
 @reports_errors
-def plan(paths, config, connection, prune, output_format, out, detailed_exitcode) -> None:
+def plan(paths, config, connection, prune, only, output_format, out, detailed_exitcode) -> None:
     """Show what apply would change on the target.
 
     Exit codes: 0 no changes (or changes without --detailed-exitcode),
@@ -204,7 +221,7 @@ def plan(paths, config, connection, prune, output_format, out, detailed_exitcode
     from statsync.workflow import make_plan, plan_options
 
     project = load_project(paths, config)
-    options = plan_options(project, prune)
+    options = plan_options(project, prune, only)
 
     async def run():
         async with open_target(project, connection) as (name, client):
@@ -252,6 +269,7 @@ def _write(path: str, text: str) -> None:
 @config_option
 @with_target()
 @prune_option
+@selection_options
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="Apply this reviewed plan (from `plan --out`): planned again, applied only for the objects it "
                    "covers and only where the steps are exactly the reviewed ones. Target and paths come from the "
@@ -266,7 +284,7 @@ def _write(path: str, text: str) -> None:
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
-def apply(paths, config, connection, prune, plan_file, auto_approve, force, allow_deletes, allow_replace,
+def apply(paths, config, connection, prune, only, plan_file, auto_approve, force, allow_deletes, allow_replace,
           parallelism, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
@@ -310,7 +328,7 @@ def apply(paths, config, connection, prune, plan_file, auto_approve, force, allo
                 click.echo(f"{address}: has changes the reviewed plan does not show; not applied "
                            f"(plan again to review them)", err=True)
         else:
-            options = plan_options(project, prune)
+            options = plan_options(project, prune, only)
             result = await make_plan(project, client, name, options)
         click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
         if not result.has_changes:
@@ -368,6 +386,71 @@ def drift(paths, config, connection, output_format) -> None:
     renderer = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
     click.echo(renderer[output_format](report), nl=False)
     sys.exit(EXIT_CHANGES if report.has_drift else EXIT_OK)
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@reports_errors
+def show(plan_file, output_format) -> None:
+    """Render a saved plan (from `plan --out`) offline, as text or Markdown."""
+    from statsync import planfile
+    from statsync.render import markdown
+
+    result, meta = planfile.load(Path(plan_file))
+    if output_format == "markdown":
+        click.echo(markdown.render_plan(result), nl=False)
+    else:
+        click.echo(f"Saved plan {plan_file}: made {meta.get('created', '?')} by statsync "
+                   f"{meta.get('statsync_version', '?')}.")
+        click.echo(render_plan(result, color=use_color()), nl=False)
+
+
+@main.command("test")
+@paths_argument
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="Also fail when cases reach fewer than PERCENT of the tested objects' rules.")
+@reports_errors
+def test_(paths, config, output_format, min_coverage) -> None:
+    """Run the targeting tests (`kind: test` documents) with Statsig's own evaluator.
+
+    Offline: the repository is compiled to the payload Statsig's SDKs evaluate, and each
+    case is evaluated by statsig-python-core. A partial rollout on a case's path is an
+    exact probability, not a guess. Exit codes: 0 every case holds, 1 any fails or errs.
+    """
+    import json as json_module
+
+    from statsync.loader import load_paths
+    from statsync.testing import load_tests, run_tests
+    from statsync.validate import check_references, desired_objects
+
+    project = load_project(paths, config)
+    documents = load_paths(project.paths)
+    objects = desired_objects(documents)
+    check_references(objects)
+    tests = load_tests(documents, objects)
+    results, uncovered, rules = run_tests(tests, objects)
+    failed = [r for r in results if not r.ok]
+    coverage = 100.0 * (rules - len(uncovered)) / rules if rules else 100.0
+    if output_format == "json":
+        click.echo(json_module.dumps({
+            "passed": len(results) - len(failed), "failed": len(failed),
+            "cases": [{"test": r.test, "case": r.case, "where": str(r.mark), "ok": r.ok, "message": r.message}
+                      for r in results],
+            "uncovered_rules": uncovered, "rule_coverage": round(coverage, 2)}, indent=2))
+    else:
+        for result in failed:
+            click.echo(f"{result.mark}: FAIL {result.test} / {result.case}: {result.message}")
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({len(tests)} test(s)).")
+        if uncovered:
+            click.echo(f"Rule coverage {coverage:.0f}%; rules no case reached ({len(uncovered)}): "
+                       + "; ".join(uncovered))
+    short = min_coverage is not None and coverage < min_coverage
+    if short:
+        click.echo(f"error: rule coverage {coverage:.0f}% is below --min-coverage {min_coverage:g}%", err=True)
+    sys.exit(EXIT_ERROR if failed or short else EXIT_OK)
 
 
 @main.command("import")

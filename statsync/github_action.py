@@ -168,14 +168,38 @@ def run(env: Mapping[str, str], transport: httpx.BaseTransport | None = None) ->
     changes = result.returncode == 2
     _output(env, has_changes=str(changes).lower(), plan_file=inputs.plan_file)
     _summary(env, result.stdout)
+    tests_failed = False
+    comment = result.stdout
+    if inputs.command == "plan":
+        section, tests_failed = _targeting_tests(inputs, child_env)
+        comment += section
+        _summary(env, section)
     if inputs.command == "plan" and inputs.comment:
         number = _pull_request_number(env)
         if number is not None:
-            print(f"statsync: {GitHub(env, transport).upsert_comment(number, result.stdout)} the plan comment on #{number}")
+            print(f"statsync: {GitHub(env, transport).upsert_comment(number, comment)} the plan comment on #{number}")
     if inputs.command == "drift" and inputs.drift_issue:
         title = f"statsync: drift on {inputs.target or inputs.api_url or 'Statsig'}"
         print(f"statsync: drift issue {GitHub(env, transport).upsert_drift_issue(title, result.stdout, changes)}")
-    return 0
+    return 1 if tests_failed else 0
+
+
+def _targeting_tests(inputs: Inputs, env: Mapping[str, str]) -> tuple[str, bool]:
+    """`statsync test` beside every plan: a Markdown section for the comment, and whether any case failed."""
+    result = _statsync(["test", inputs.path, "--format", "json"], env)
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:  # the repository did not even load: the plan above already says why
+        sys.stderr.write(result.stderr)
+        return "", result.returncode != 0
+    if not report["cases"]:
+        return "", False
+    lines = ["", f"#### Targeting tests: {report['passed']} passed, {report['failed']} failed", ""]
+    lines += [f"- :x: `{case['where']}` **{case['test']} / {case['case']}**: {case['message']}"
+              for case in report["cases"] if not case["ok"]]
+    if report["uncovered_rules"]:
+        lines += ["", f"Rules no case reached: {', '.join(f'`{r}`' for r in report['uncovered_rules'])}"]
+    return "\n".join(lines) + "\n", report["failed"] > 0
 
 
 def _refuse_unreviewed(env: Mapping[str, str], inputs: Inputs, transport: httpx.BaseTransport | None) -> int:

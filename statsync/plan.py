@@ -39,6 +39,7 @@ class Plan:
     unmanaged: list[str] = field(default_factory=list)  # live objects neither managed nor pruned
     kept: list[Kept] = field(default_factory=list)
     ignored_elsewhere: int = 0  # ignored differences on objects that are otherwise in sync
+    unselected: int = 0  # objects with changes that --only / --kind left out
 
     @property
     def has_changes(self) -> bool:
@@ -88,6 +89,7 @@ class PlanOptions:
     prune_id_prefix: str = ""
     prune_tag: str = ""
     protect: tuple[str, ...] = ()  # kind.id patterns never deleted
+    only: tuple[str, ...] = ()  # kind.id patterns (globs): plan and apply these objects only; empty: all
 
 
 def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
@@ -132,7 +134,25 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
     _plan_deletes(plan, desired, live, options, spared or {})
     _link_dependencies(plan, {o.key: o for o in desired}, live)
+    if options.only:
+        _select(plan, options.only)
     return plan
+
+
+def _select(plan: Plan, patterns: tuple[str, ...]) -> None:
+    """Keep the steps of selected objects (pruning included); a kept step that waits for
+    one left out is refused, naming both, rather than applied before what it needs."""
+    def chosen(address: str) -> bool:
+        return any(fnmatchcase(address, pattern) for pattern in patterns)
+    kept = [step for step in plan.steps if chosen(step.object_address)]
+    addresses = {step.address for step in kept}
+    left_out = {step.address for step in plan.steps} - addresses
+    waiting = [f"{step.address} waits for {dep}, which the selection leaves out; select it too"
+               for step in kept for dep in step.depends_on if dep in left_out]
+    if waiting:
+        raise StatsyncError("refusing a partial plan:\n" + "\n".join(waiting))
+    plan.unselected = len({step.object_address for step in plan.steps if not chosen(step.object_address)})
+    plan.steps = kept
 
 
 def _split_parts(obj: DesiredObject, step: Step | None) -> list[Step]:

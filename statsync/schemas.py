@@ -241,6 +241,9 @@ def config_schema() -> dict[str, Any]:
 
 def all_schemas() -> dict[str, dict[str, Any]]:
     """File name → schema, as written to `schemas/`."""
+    from statsync.testing import test_schema
+
     out = {f"{name}.json": kind_schema(name) for name in all_kinds()}
+    out["test.json"] = test_schema()
     out["statsync.json"] = config_schema()
     return out

@@ -285,6 +285,8 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
     problems: list[Problem] = []
     objects: dict[ObjectKey, DesiredObject] = {}
     for document in documents:
+        if isinstance(document.data, dict) and document.data.get("kind") == "test":
+            continue  # a targeting test (statsync.testing): never a Statsig object
         shape = _shape_problems(document)
         if shape:
             problems.extend(shape)

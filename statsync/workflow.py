@@ -50,10 +50,12 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     return needed
 
 
-def plan_options(project: Project, prune: bool | None = None) -> PlanOptions:
-    """Plan settings from statsync.yaml; `prune` (from --prune) switches pruning on."""
+def plan_options(project: Project, prune: bool | None = None, only: tuple[str, ...] = ()) -> PlanOptions:
+    """Plan settings from statsync.yaml; `prune` (from --prune) switches pruning on; `only`
+    (from --only and --kind) selects objects by kind.id pattern."""
     settings = project.prune
     return PlanOptions(
+        only=tuple(only),
         ignore=tuple(project.ignore),
         prune=bool(prune) or bool(settings.get("enabled")),
         prune_kinds=tuple(settings.get("kinds", ())),

@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "configs"
 OFFICIAL_SPEC = REPO.parent / "shared" / "statsig-console-api" / "openapi.json"
 TEST_KEY = "console-test-key-not-a-secret"
-# Objects in examples/configs, counted from the files, not by statsync.
-EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: ", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
+# Objects in examples/configs, counted from the files, not by statsync (tests are not objects).
+EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: (?!test$)", path.read_text(), re.MULTILINE))
+                      for path in EXAMPLES.rglob("*.yaml"))
+EXAMPLE_TESTS = sum(len(re.findall(r"^kind: test$", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
 # every project already has an environment list: the examples' one is updated, not created
 EXAMPLE_CREATES = EXAMPLE_OBJECTS - 1
 # steps of the first apply: the creates (checkout_button_color is created running, with no

@@ -230,6 +230,8 @@ def _notes(plan: Plan) -> list[str]:
     lines = []
     if plan.ignored_count:
         lines.append(f"{plan.ignored_count} live difference(s) left alone by ignore rules.")
+    if plan.unselected:
+        lines.append(f"{plan.unselected} object(s) with changes left out by --only/--kind.")
     for kept in plan.kept:
         lines.append(f"Not deleting {kept.address}: {kept.reason}.")
     if plan.unmanaged:

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from statsync.kinds import all_kinds
-from tests.conftest import EXAMPLE_OBJECTS, EXAMPLE_CREATES
+from tests.conftest import EXAMPLE_CREATES, EXAMPLE_OBJECTS, EXAMPLE_TESTS
 from tests.e2e.served import statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
@@ -24,7 +24,7 @@ def test_readme_quickstart_on_the_local_target(examples):
 
 def test_validate_reports_ok_and_problems(examples):
     ok = statsync("validate", str(examples))
-    assert ok.returncode == 0 and ok.stdout.strip() == f"{EXAMPLE_OBJECTS} object(s) valid."
+    assert ok.returncode == 0 and ok.stdout.strip() == f"{EXAMPLE_OBJECTS} object(s) valid, {EXAMPLE_TESTS} test(s)."
     (examples / "gates" / "broken.yaml").write_text("kind: gate\nid: broken_gate\nrules:\n  - name: R\n    passPercentage: 150\n    conditions: []\n")
     bad = statsync("validate", str(examples))
     assert bad.returncode == 1
@@ -121,8 +121,10 @@ def test_validate_online_resolves_references_against_live_objects(examples):
     (examples / "employees.yaml.off").rename(examples / "gates" / "employees.yaml")
     assert statsync("apply", str(examples), "--target", "local", "--auto-approve").returncode == 0
     (examples / "gates" / "employees.yaml").unlink()  # now only live
+    (examples / "tests" / "employees.yaml").unlink()  # a test's subject is compiled from the repository
     result = statsync("validate", str(examples), "--target", "local")
-    assert result.returncode == 0 and result.stdout.strip() == f"{EXAMPLE_OBJECTS - 1} object(s) valid."
+    assert result.returncode == 0 and result.stdout.strip() == \
+        f"{EXAMPLE_OBJECTS - 1} object(s) valid, {EXAMPLE_TESTS - 1} test(s)."
 
 
 def test_a_missing_path_is_reported_before_anything_else():

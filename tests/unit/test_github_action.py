@@ -166,3 +166,17 @@ def test_action_yml_passes_every_input_to_the_script_and_examples_parse():
         assert yaml.safe_load(workflow.read_text())["jobs"]
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["entry"] == "statsync validate" and hook["language"] == "python"
+
+
+def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspace):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    transport = httpx.MockTransport(github.handler)
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
+    [comment] = github.comments.values()
+    assert "#### Targeting tests: 10 passed, 0 failed" in comment["body"]
+    gate = repo / "gates" / "employees.yaml"
+    gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
+    assert "#### Targeting tests: 3 passed, 7 failed" in comment["body"]
+    assert "**employees_by_email / case 1**: expected pass: true, got false" in comment["body"]

@@ -223,3 +223,20 @@ def test_every_output_counts_the_requests_the_run_makes(examples):
     ran = int(re.search(r"Apply finished: .*\((\d+) API requests", applied).group(1))
     assert planned == ran == saved["summary"]["requests"] == 4  # two PATCHes, two conflict checks
     assert f"about {planned} API request(s)" in markdown_text
+
+
+def test_show_renders_a_saved_plan_offline_exactly_as_plan_did(tmp_path):
+    from click.testing import CliRunner
+
+    from statsync.cli import main
+    from statsync.render import markdown
+    from statsync.render.text import render_plan
+
+    saved = tmp_path / "plan.json"
+    saved.write_text(planfile.dumps(small_plan(), {}, {}, created="2026-01-01T00:00:00+00:00"))
+    text = CliRunner().invoke(main, ["show", str(saved)])
+    assert text.exit_code == 0
+    assert text.output == (f"Saved plan {saved}: made 2026-01-01T00:00:00+00:00 by statsync "
+                           f"{__import__('statsync').__version__}.\n" + render_plan(small_plan()))
+    md = CliRunner().invoke(main, ["show", str(saved), "--format", "markdown"])
+    assert md.output == markdown.render_plan(small_plan())

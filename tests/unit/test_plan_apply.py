@@ -193,3 +193,33 @@ def test_a_plan_reads_only_the_kinds_the_repository_holds_or_references(emulator
     (tmp_path / "gates.yaml").write_text("kind: gate\nid: only_gate\ntags: [x]\n")
     emulator.console_create("tags", {"name": "x", "description": ""})
     assert run(go()) == {"GET /gates": 1, "GET /tags": 1}
+
+
+def test_only_and_kind_select_what_is_planned_and_pruned(emulator, tmp_path):
+    """#14: --only KIND.ID (glob) and --kind; pruning stays inside the selection; a step that
+    needs one left out is refused."""
+    from statsync.config import load_project
+    from statsync.errors import StatsyncError
+    from statsync.workflow import make_plan, plan_options
+    from tests.conftest import client_for, plan_apply, run, write
+
+    live = write(tmp_path, "kind: gate\nid: old_one\n---\nkind: gate\nid: old_two\n---\nkind: tag\nid: team_a\n")
+    plan_apply(emulator, live)
+    repo = tmp_path / "new"
+    repo.mkdir()
+    (repo / "o.yaml").write_text("kind: gate\nid: checkout_a\ntags: [team_b]\n---\nkind: gate\nid: checkout_b\n"
+                                 "---\nkind: gate\nid: search\n---\nkind: tag\nid: team_b\n")
+    project = load_project((str(repo),))
+
+    def planned(*only, prune=False):
+        async def go():
+            async with client_for(emulator) as client:
+                return await make_plan(project, client, "t", plan_options(project, prune, only))
+        return run(go())
+    assert [s.address for s in planned("gate.checkout_b", "tag.*").steps] == ["tag.team_b", "gate.checkout_b"]
+    selected = planned("gate.old_*", "gate.search", prune=True)
+    assert sorted(s.address for s in selected.steps) == ["gate.old_one", "gate.old_two", "gate.search"]
+    assert {s.action for s in selected.steps if s.id.startswith("old")} == {"delete"}
+    assert selected.unselected == 4  # checkout_a, checkout_b, team_b and the tag team_a pruning would delete
+    with pytest.raises(StatsyncError, match="gate.checkout_a waits for tag.team_b, which the selection leaves out"):
+        planned("gate.checkout_*")

@@ -1,0 +1,316 @@
+"""`statsync test`: targeting unit tests kept beside the objects, run by Statsig's evaluator.
+
+A test document (`kind: test`) names a subject (`gate new_checkout`) and cases: a user,
+and what the subject should give them. The repository is compiled (`statsync.compile`)
+and each case evaluated by statsig-python-core (`statsync.evaluate`).
+
+Exact where Statsig is exact, exact about the rest: statsync's salts are not Statsig's,
+so a partial rollout on a case's path decides nothing for one user. Every partial rule
+the subject can reach is therefore forced to 0 % and to 100 % in turn (all combinations,
+each rule independent as Statsig's salted hashes are), and the case's outcome is the
+distribution over them, weighted by each rule's exact share of the 10,000 buckets
+(the SDK passes bucket b when b < passPercentage × 100.0, a double). A certain outcome is
+a plain pass/fail; an uncertain one satisfies only `pass: {probability: p}`.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import jsonschema
+
+from statsync.compile import Compiler, Unsupported, compile_objects
+from statsync.errors import InvalidConfig, Mark, Problem
+from statsync.evaluate import Evaluator
+from statsync.loader import Document
+
+TEST_KIND = "test"
+SUBJECT_KINDS = ("gate", "segment", "dynamic_config")  # compiled in this slice
+MAX_PARTIAL_RULES = 8  # 2^8 evaluations a case at most
+DEFAULT_ENVIRONMENT = "production"
+
+
+def test_schema() -> dict[str, Any]:
+    """Schema of a test document (`schemas/test.json`)."""
+    user = {"type": "object", "description": "A StatsigUser: userID, email, ip, country, locale, appVersion, "
+                                             "userAgent, custom, customIDs, privateAttributes.",
+            "properties": {"userID": {"type": "string"}, "email": {"type": "string"}, "ip": {"type": "string"},
+                           "country": {"type": "string"}, "locale": {"type": "string"},
+                           "appVersion": {"type": "string"}, "userAgent": {"type": "string"},
+                           "custom": {"type": "object"}, "privateAttributes": {"type": "object"},
+                           "customIDs": {"type": "object", "additionalProperties": {"type": "string"}}},
+            "additionalProperties": False}
+    probability = {"type": "object", "required": ["probability"], "additionalProperties": False,
+                   "properties": {"probability": {"type": "number", "minimum": 0, "maximum": 1}}}
+    expect = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+        "pass": {"oneOf": [{"type": "boolean"}, probability],
+                 "description": "A gate's or segment's outcome: true, false, or {probability: p} for a rollout."},
+        "rule": {"type": "string", "description": "The rule that decides (its name), `default` or `overrides`."},
+        "value": {"type": "object", "description": "A dynamic config's whole value."},
+        "value_includes": {"type": "object", "description": "Keys the dynamic config's value must hold."},
+    }}
+    case = {"type": "object", "required": ["user", "expect"], "additionalProperties": False, "properties": {
+        "name": {"type": "string"}, "user": user, "environment": {"type": "string"}, "at": {"type": "string"},
+        "expect": expect}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "statsync test",
+        "description": "Targeting tests for one object, evaluated by Statsig's own evaluator; never sent to Statsig.",
+        "type": "object", "required": ["kind", "id", "subject", "cases"], "additionalProperties": False,
+        "properties": {
+            "kind": {"const": TEST_KIND}, "id": {"type": "string", "minLength": 1},
+            "subject": {"type": "string", "pattern": r"^(gate|segment|dynamic_config) [^ ]+$",
+                        "description": "What is tested: `gate <id>`, `segment <id>` or `dynamic_config <id>`."},
+            "environment": {"type": "string", "description": "Environment tier (default production)."},
+            "at": {"type": "string", "format": "date-time",
+                   "description": "The clock for time conditions (default 2026-01-01T00:00:00Z; never now)."},
+            "cases": {"type": "array", "minItems": 1, "items": case},
+        },
+    }
+
+
+DEFAULT_AT = "2026-01-01T00:00:00Z"
+
+
+@dataclass
+class Test:
+    id: str
+    subject_kind: str
+    subject_id: str
+    cases: list[dict]
+    document: Document
+    environment: str = DEFAULT_ENVIRONMENT
+    at: str = DEFAULT_AT
+
+    @property
+    def spec_name(self) -> str:
+        return f"segment:{self.subject_id}" if self.subject_kind == "segment" else self.subject_id
+
+
+@dataclass
+class CaseResult:
+    test: str
+    case: str
+    mark: Mark
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class Outcome:
+    """A case's result: each possible (value, rule) and its probability."""
+
+    possible: dict[tuple[str, str], float] = field(default_factory=dict)  # (value json, rule) → probability
+    partial: list[str] = field(default_factory=list)  # "<rule> rolls out to 30 %" on the path
+
+    @property
+    def certain(self) -> bool:
+        return len({value for value, _ in self.possible}) == 1
+
+    def probability(self, value: Any) -> float:
+        text = json.dumps(value, sort_keys=True)
+        return sum(p for (v, _), p in self.possible.items() if v == text)
+
+    def value(self) -> Any:
+        return json.loads(next(iter(self.possible))[0])
+
+    def rules(self) -> set[str]:
+        return {rule for _, rule in self.possible}
+
+
+def load_tests(documents: list[Document], objects: list) -> list[Test]:
+    """The test documents, schema-checked, with subjects that exist in the repository."""
+    validator = jsonschema.Draft202012Validator(test_schema())
+    known = {(obj.kind.name, obj.id) for obj in objects}
+    tests, problems = [], []
+    for document in documents:
+        if not isinstance(document.data, dict) or document.data.get("kind") != TEST_KIND:
+            continue
+        _times_as_text(document.data)
+        errors = sorted(validator.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path)))
+        if errors:
+            error = errors[0]
+            problems.append(Problem(document.mark(tuple(error.absolute_path)), error.message,
+                                    ".".join(map(str, error.absolute_path))))
+            continue
+        data = document.data
+        kind, object_id = data["subject"].split(" ", 1)
+        if (kind, object_id) not in known:
+            problems.append(Problem(document.mark(("subject",)), f"{kind} {object_id!r} is not in the repository",
+                                    "subject"))
+            continue
+        tests.append(Test(data["id"], kind, object_id, data["cases"], document,
+                          data.get("environment", DEFAULT_ENVIRONMENT), data.get("at", DEFAULT_AT)))
+    if problems:
+        raise InvalidConfig(problems)
+    return tests
+
+
+def _times_as_text(data: dict) -> None:
+    """YAML reads an unquoted `at: 2026-12-01T00:00:00Z` as a datetime: keep it as its ISO text."""
+    for holder in [data, *(c for c in data.get("cases") or [] if isinstance(c, dict))]:
+        if isinstance(holder.get("at"), datetime):
+            value = holder["at"] if holder["at"].tzinfo else holder["at"].replace(tzinfo=timezone.utc)
+            holder["at"] = value.isoformat()
+
+
+def bucket_share(pass_percentage: float) -> float:
+    """The share of the 10,000 buckets that pass: b < passPercentage * 100.0 (a double)."""
+    threshold = pass_percentage * 100.0
+    count = math.ceil(threshold) if threshold != int(threshold) else int(threshold)
+    return max(0, min(10_000, count)) / 10_000
+
+
+class Runner:
+    """Evaluates cases; payload variants and their evaluators are shared across cases."""
+
+    def __init__(self, objects: list):
+        self.objects = objects
+        self.base = compile_objects(objects)
+        self._evaluators: dict[tuple, Evaluator] = {}
+
+    def close(self) -> None:
+        for evaluator in self._evaluators.values():
+            evaluator.__exit__()
+
+    def _evaluator(self, forced: dict[str, bool], environment: str, at_ms: int) -> Evaluator:
+        key = (tuple(sorted(forced.items())), environment, at_ms)
+        if key not in self._evaluators:
+            compiler = compile_objects(self.objects, forced)
+            self._evaluators[key] = Evaluator(_at(compiler.payload(), at_ms), environment)
+        return self._evaluators[key]
+
+    def reachable_partials(self, spec_name: str) -> list[str]:
+        """Partial rules of the spec and of every gate or segment its conditions name."""
+        specs = {**self.base.gates, **self.base.configs}
+        seen, queue, partial = set(), [spec_name], []
+        while queue:
+            name = queue.pop()
+            if name in seen or name not in specs:
+                continue
+            seen.add(name)
+            for rule in specs[name]["rules"]:
+                if rule["id"] in self.base.partial:
+                    partial.append(rule["id"])
+                for key in rule["conditions"]:
+                    condition = self.base.conditions[key]
+                    if condition["type"] in ("pass_gate", "fail_gate"):
+                        queue.append(condition["targetValue"])
+        return sorted(set(partial))
+
+    def outcome(self, test: Test, case: dict) -> Outcome:
+        environment = case.get("environment", test.environment)
+        at_ms = _epoch_ms(case.get("at", test.at))
+        partials = self.reachable_partials(test.spec_name)
+        if len(partials) > MAX_PARTIAL_RULES:
+            raise Unsupported(f"{len(partials)} partial rollouts lie on this path; statsync weighs at most "
+                              f"{MAX_PARTIAL_RULES}")
+        result = Outcome(partial=[f"{self._rule_name(r)} rolls out to {self.base.partial[r]:g} %" for r in partials])
+        for choice in itertools.product((True, False), repeat=len(partials)):
+            forced = dict(zip(partials, choice))
+            weight = 1.0
+            for rule, passes in forced.items():
+                share = bucket_share(self.base.partial[rule])
+                weight *= share if passes else 1 - share
+            if weight == 0:
+                continue
+            evaluator = self._evaluator(forced, environment, at_ms)
+            answer = (evaluator.config(case["user"], test.spec_name) if test.subject_kind == "dynamic_config"
+                      else evaluator.gate(case["user"], test.spec_name))
+            key = (json.dumps(answer.value, sort_keys=True), self._rule_name(answer.rule_id))
+            result.possible[key] = result.possible.get(key, 0.0) + weight
+        return result
+
+    def _rule_name(self, rule_id: str) -> str:
+        if rule_id in self.base.rule_names:
+            return self.base.rule_names[rule_id][1]
+        return {"pass:all:id_override": "overrides", "fail:all:id_override": "overrides"}.get(rule_id, rule_id)
+
+    def rule_coverage(self, tests: list[Test], reached: dict[str, set[str]]) -> tuple[list[str], int]:
+        """Rules of tested subjects that no case decided by (as `kind id: rule`), and how many rules they have."""
+        missing, total = set(), set()
+        for test in tests:
+            names = [name for spec, name in self.base.rule_names.values() if spec == test.spec_name]
+            total.update((test.spec_name, name) for name in names)
+            missing.update(f"{test.subject_kind} {test.subject_id}: {name}" for name in names
+                           if name not in reached.get(test.spec_name, set()))
+        return sorted(missing), len(total)
+
+
+def check(test: Test, case: dict, outcome: Outcome) -> str:
+    """'' when the case holds, else why not (expected vs actual, and what decided)."""
+    expect = case["expect"]
+    rules = sorted(outcome.rules())
+    decided = f"rule {rules[0]!r} decided" if len(rules) == 1 else f"rules {', '.join(map(repr, rules))} may decide"
+    why = f" ({decided}; " + "; ".join(outcome.partial) + ")" if outcome.partial else f" ({decided})"
+    if "pass" in expect:
+        wanted = expect["pass"]
+        chance = outcome.probability(True)
+        if isinstance(wanted, dict):
+            if not math.isclose(chance, wanted["probability"], abs_tol=1e-9):
+                return f"expected pass with probability {wanted['probability']:g}, got {chance:g}{why}"
+        elif not outcome.certain:
+            return f"expected pass: {str(wanted).lower()}, but it passes with probability {chance:g}, not a " \
+                   f"certainty{why}"
+        elif outcome.value() is not wanted:
+            return f"expected pass: {str(wanted).lower()}, got {str(outcome.value()).lower()}{why}"
+    if "rule" in expect and rules != [expect["rule"]]:
+        return f"expected rule {expect['rule']!r} to decide, {decided}"
+    for name in ("value", "value_includes"):
+        if name not in expect:
+            continue
+        if not outcome.certain:
+            return f"expected a {name.replace('_', ' ')}, but the value depends on a rollout{why}"
+        value = outcome.value()
+        wanted = expect[name]
+        got = value if name == "value" else {k: value.get(k) for k in wanted}
+        if json.dumps(got, sort_keys=True) != json.dumps(wanted, sort_keys=True):
+            return f"expected {name} {json.dumps(wanted)}, got {json.dumps(got)}{why}"
+    return ""
+
+
+def run_tests(tests: list[Test], objects: list) -> tuple[list[CaseResult], list[str], int]:
+    """Every case's result, the rules of tested objects no case reached, and how many rules those objects have."""
+    runner = Runner(objects)
+    results, reached = [], {}
+    try:
+        for test in tests:
+            for index, case in enumerate(test.cases):
+                name = case.get("name") or f"case {index + 1}"
+                mark = test.document.mark(("cases", index))
+                try:
+                    outcome = runner.outcome(test, case)
+                except Unsupported as exc:
+                    results.append(CaseResult(test.id, name, mark, False, f"cannot evaluate: {exc}"))
+                    continue
+                reached.setdefault(test.spec_name, set()).update(outcome.rules())
+                message = check(test, case, outcome)
+                results.append(CaseResult(test.id, name, mark, not message, message))
+        return (results, *runner.rule_coverage(tests, reached))
+    finally:
+        runner.close()
+
+
+def _epoch_ms(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).timestamp() * 1000)
+
+
+def _at(payload: dict, at_ms: int) -> dict:
+    """The payload as it would evaluate at `at_ms`: the SDK reads the real clock, so each
+    time condition is moved by (now − at) — by whole days for `on`, which compares dates."""
+    import time
+
+    offset = int(time.time() * 1000) - at_ms
+    day = 86_400_000
+    for condition in payload["condition_map"].values():
+        if condition["type"] == "current_time" and isinstance(condition.get("targetValue"), (int, float)):
+            shift = offset - offset % day if condition.get("operator") == "on" else offset
+            condition["targetValue"] = condition["targetValue"] + shift
+    return payload
+
+
+__all__ = ["Compiler", "TEST_KIND", "load_tests", "run_tests", "test_schema", "bucket_share"]

@@ -1,0 +1,266 @@
+"""#15 `statsync test`: cases evaluated by Statsig's own evaluator over the compiled repository.
+
+Expected outcomes here are derived by hand from Statsig's documented semantics
+(SEMANTICS.md), never from statsync's output; Statsig's own expectations over its real
+payload pin the evaluator dependency.
+"""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from statsync.cli import main
+from statsync.evaluate import Evaluator
+from statsync.loader import load_text
+from statsync.testing import bucket_share, load_tests, run_tests
+from statsync.validate import desired_objects
+from tests.conftest import EXAMPLES
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "statsig" / "eval_proj_dcs.json"
+
+
+def run(text: str):
+    """(results, uncovered, rule count) of the tests in one YAML text holding objects and tests."""
+    documents = load_text(text, "repo.yaml")
+    objects = desired_objects(documents)
+    return run_tests(load_tests(documents, objects), objects)
+
+
+def outcomes(text: str) -> dict[str, str]:
+    results, _, _ = run(text)
+    return {r.case: r.message for r in results}
+
+
+def test_the_examples_tests_pass_in_one_command():
+    result = CliRunner().invoke(main, ["test", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("10 passed, 0 failed (3 test(s)).")
+
+
+def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
+    repo = tmp_path / "configs"
+    shutil.copytree(EXAMPLES, repo, ignore=shutil.ignore_patterns(".statsync"))
+    gate = repo / "gates" / "employees.yaml"
+    gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
+    result = CliRunner().invoke(main, ["test", str(repo)])
+    assert result.exit_code == 1
+    assert (f"{repo}/tests/employees.yaml:6:5: FAIL employees_by_email / case 1: expected pass: true, got false "
+            f"(rule 'default' decided)") in result.output.splitlines()
+    assert "3 passed, 7 failed (3 test(s))." in result.output
+
+
+ROLLOUT = """
+kind: gate
+id: thirty_percent
+rules: [{name: Rollout, passPercentage: 30, conditions: [{type: public}]}]
+---
+kind: test
+id: t
+subject: gate thirty_percent
+cases:
+  - {name: stated exactly, user: {userID: u1}, expect: {pass: {probability: 0.3}, rule: Rollout}}
+  - {name: stated as certain, user: {userID: u1}, expect: {pass: true}}
+"""
+
+
+def test_a_partial_rollout_is_a_probability_never_a_certainty():
+    assert outcomes(ROLLOUT) == {
+        "stated exactly": "",
+        "stated as certain": "expected pass: true, but it passes with probability 0.3, not a certainty (rule "
+                             "'Rollout' decided; Rollout rolls out to 30 %)"}
+
+
+def test_bucket_shares_use_the_sdks_double_arithmetic():
+    """b passes when b < pp * 100.0 (a double): 1.1 * 100.0 = 110.00000000000001, so 111 buckets.
+    SEMANTICS.md counts 573 two-decimal percentages that gain a bucket this way."""
+    assert bucket_share(1.1) == 111 / 10_000 and bucket_share(30) == 0.3 and bucket_share(0.01) == 1 / 10_000
+    gaining = [n for n in range(10_001) if round(bucket_share(n / 100) * 10_000) != n]
+    assert len(gaining) == 573
+
+
+# Each compile-table row, with the outcome worked out from Statsig's documented semantics.
+COMPILE_TABLE = """
+kind: segment
+id: staff
+type: rule_based
+rules: [{name: Staff, passPercentage: 100, conditions: [{type: email, operator: str_ends_with_any, targetValue: ["@acme.com"]}]}]
+---
+kind: segment
+id: partners
+type: id_list
+idType: companyID
+ids: [c1, c2]
+---
+kind: gate
+id: half
+rules: [{name: Half, passPercentage: 50, conditions: [{type: public}]}]
+---
+kind: gate
+id: by_table
+overrides: {passingUserIDs: [vip], failingUserIDs: [banned]}
+rules:
+  - {name: Staging only, passPercentage: 100, environments: [staging], conditions: [{type: public}]}
+  - {name: Staff segment, passPercentage: 100, conditions: [{type: passes_segment, targetValue: staff}]}
+  - {name: Partner companies, passPercentage: 100, conditions: [{type: passes_segment, targetValue: partners}]}
+  - {name: Plan, passPercentage: 100, conditions: [{type: custom_field, field: plan, operator: any, targetValue: [pro]}]}
+  - {name: Unit, passPercentage: 100, conditions: [{type: unit_id, customID: deviceID, operator: any, targetValue: [d1]}]}
+  - {name: Country, passPercentage: 100, conditions: [{type: country, operator: any, targetValue: [NZ]}]}
+  - {name: Version, passPercentage: 100, conditions: [{type: app_version, operator: version_gte, targetValue: "5.0.0"}]}
+  - {name: No device, passPercentage: 100, conditions: [{type: unit_id, customID: deviceID, operator: is_null}, {type: user_id, operator: any, targetValue: [anon]}]}
+  - {name: Before launch, passPercentage: 100, conditions: [{type: time, operator: before, targetValue: 1767225600000}, {type: locale, operator: any, targetValue: [fr_FR]}]}
+  - {name: Outside half, passPercentage: 100, conditions: [{type: fails_gate, targetValue: half}, {type: locale, operator: any, targetValue: [de_DE]}]}
+---
+kind: gate
+id: switched_off
+status: Disabled
+rules: [{name: All, passPercentage: 100, conditions: [{type: public}]}]
+---
+kind: gate
+id: shipped
+status: Launched
+rules: [{name: Nobody, passPercentage: 0, conditions: [{type: public}]}]
+---
+kind: test
+id: table
+subject: gate by_table
+at: 2025-12-01T00:00:00Z
+cases:
+  - {name: override in, user: {userID: vip}, expect: {pass: true, rule: overrides}}
+  - {name: override out, user: {userID: banned, email: x@acme.com}, expect: {pass: false, rule: overrides}}
+  - {name: staging, environment: staging, user: {userID: u}, expect: {pass: true, rule: Staging only}}
+  - {name: production skips staging, user: {userID: u}, expect: {pass: false, rule: default}}
+  - {name: segment, user: {userID: u, email: ada@acme.com}, expect: {pass: true, rule: Staff segment}}
+  - {name: id list, user: {userID: u, customIDs: {companyID: c2}}, expect: {pass: true, rule: Partner companies}}
+  - {name: custom field, user: {userID: u, custom: {plan: pro}}, expect: {pass: true, rule: Plan}}
+  - {name: custom unit id, user: {userID: u, customIDs: {deviceID: d1}}, expect: {pass: true, rule: Unit}}
+  - {name: country, user: {userID: u, country: NZ}, expect: {pass: true, rule: Country}}
+  - {name: version, user: {userID: u, appVersion: 5.0.1}, expect: {pass: true, rule: Version}}
+  - {name: old version, user: {userID: u, appVersion: 4.9.9}, expect: {pass: false}}
+  - {name: null unit id, user: {userID: anon}, expect: {pass: true, rule: No device}}
+  - {name: unit id present, user: {userID: anon, customIDs: {deviceID: d9}}, expect: {pass: false}}
+  - {name: before the date, user: {userID: u, locale: fr_FR}, expect: {pass: true, rule: Before launch}}
+  - {name: after the date, at: "2026-02-01T00:00:00Z", user: {userID: u, locale: fr_FR}, expect: {pass: false}}
+  # the first matching rule decides: when `half` passes, `Outside half` does not match and the default does
+  - {name: fails a 50 % gate, user: {userID: u, locale: de_DE}, expect: {pass: {probability: 0.5}}}
+---
+kind: test
+id: statuses
+subject: gate switched_off
+cases:
+  - {name: disabled, user: {userID: u}, expect: {pass: false, rule: disabled}}
+---
+kind: test
+id: launched
+subject: gate shipped
+cases:
+  - {name: launched, user: {userID: u}, expect: {pass: true}}
+"""
+
+
+def test_every_compile_table_row_evaluates_as_statsig_documents():
+    assert {case: message for case, message in outcomes(COMPILE_TABLE).items() if message} == {}
+
+
+def test_rules_no_case_reached_are_listed():
+    _, uncovered, rules = run(ROLLOUT.replace("rules: [", "rules: [{name: Never, passPercentage: 100, conditions: "
+                                                 "[{type: user_id, operator: any, targetValue: [nobody]}]}, "))
+    assert uncovered == ["gate thirty_percent: Never"] and rules == 2
+
+
+def test_min_coverage_fails_below_the_threshold(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "objects.yaml").write_text(ROLLOUT.replace("rules: [", "rules: [{name: Never, passPercentage: 100, "
+                                                       "conditions: [{type: user_id, operator: any, targetValue: "
+                                                       "[nobody]}]}, ").replace(
+        "  - {name: stated as certain, user: {userID: u1}, expect: {pass: true}}\n", ""))
+    assert CliRunner().invoke(main, ["test", str(repo), "--min-coverage", "50"]).exit_code == 0
+    short = CliRunner().invoke(main, ["test", str(repo), "--min-coverage", "60"])
+    assert short.exit_code == 1 and "error: rule coverage 50% is below --min-coverage 60%" in short.output
+
+
+def test_a_test_naming_a_missing_object_is_one_line():
+    from statsync.errors import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match=r"repo.yaml:8:10: subject: gate 'nope' is not in the repository"):
+        run(ROLLOUT.replace("subject: gate thirty_percent", "subject: gate nope"))
+
+
+# --- Statsig's own expectations (statsig-rust/tests/expected_evaluation_tests.rs) -----------
+
+@pytest.fixture(scope="module")
+def statsig_payload():
+    with Evaluator(json.loads(FIXTURE.read_text())) as evaluator:
+        yield evaluator
+
+
+FULL_USER = {"userID": "a_user", "appVersion": "1.3", "ip": "1.0.0.0", "locale": "en_US", "email": "a_user@statsig.com",
+             "country": "US", "custom": {"level": 9}, "customIDs": {"companyID": "123", "stableID": ""},
+             "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_1 like Mac OS X) AppleWebKit/603.1.30 "
+                          "(KHTML, like Gecko) Version/10.0 Mobile/14E304 Safari/602.1"}
+COMPANY = {"customIDs": {"companyID": "123", "stableID": ""}}
+
+
+@pytest.mark.parametrize("user, gate, passes, rule", [
+    (FULL_USER, "test_string_comparisons", True, None),
+    (COMPANY, "test_nested_gate_condition", True, None),
+    (COMPANY, "test_time_before", True, None),
+    (COMPANY, "test_segment_condition", False, None),
+    (COMPANY, "test_holdout_default_value_gate", True, None),
+    ({"userID": "a_user", "appVersion": "1.3"}, "test_version", False, None),
+    ({"userID": "a_user", "custom": {"level": 9}}, "test_any_with_number_value", True, None),
+    ({"userID": "9"}, "test_null_operator", True, "5kiqP6V3pTnL6GCbm5Vgtg"),
+])
+def test_statsigs_own_gate_expectations_hold(statsig_payload, user, gate, passes, rule):
+    result = statsig_payload.gate(user, gate)
+    assert result.value is passes
+    if rule:
+        assert result.rule_id == rule
+
+
+def test_statsigs_own_experiment_and_layer_expectations_hold(statsig_payload):
+    outside = {"userID": "user-not-in-layer-holdout"}
+    assert statsig_payload.experiment(outside, "targeted_exp_in_layer_with_holdout")[0].rule_id == "layerAssignment"
+    result, group = statsig_payload.layer(outside, "Basic_test_layer")
+    assert (result.rule_id, group) == ("54QJztEPRLXK7ZCvXeY9q4", "Control")
+    result, group = statsig_payload.layer({"userID": "random_user_99"}, "layer_with_many_params")
+    assert (result.rule_id, group) == ("7kGqF9fGepadpGpchGP5TK", "Control")
+    nine = {k: v for k, v in FULL_USER.items() if k in ("appVersion", "userAgent", "ip", "locale")} | {"userID": "9"}
+    result, group = statsig_payload.experiment(nine, "test_exp_5050_targeting")
+    assert (result.rule_id, group) == ("targetingGate", None)
+
+
+def _shapes(payload: dict) -> dict[str, dict[str, set[str]]]:
+    """Keys and JSON types of specs, rules and conditions in a payload."""
+    def kind(value):
+        return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+            type(value), "number")
+    shapes = {"spec": {}, "rule": {}, "condition": {}}
+    for group in ("feature_gates", "dynamic_configs"):
+        for spec in payload[group].values():
+            for key, value in spec.items():
+                shapes["spec"].setdefault(key, set()).add(kind(value))
+            for rule in spec["rules"]:
+                for key, value in rule.items():
+                    shapes["rule"].setdefault(key, set()).add(kind(value))
+    for condition in payload["condition_map"].values():
+        for key, value in condition.items():
+            shapes["condition"].setdefault(key, set()).add(kind(value))
+    return shapes
+
+
+def test_the_compiled_payload_has_the_shape_of_statsigs_real_one():
+    """Every key statsync writes, Statsig's own payload has too, with a type it uses there."""
+    from statsync.compile import compile_objects
+    from statsync.loader import load_paths
+
+    real = _shapes(json.loads(FIXTURE.read_text()))
+    ours = _shapes(compile_objects(desired_objects(
+        [d for d in load_paths([EXAMPLES]) if d.data.get("kind") != "test"]
+        + load_text(COMPILE_TABLE, "table.yaml"))).payload())
+    for level, keys in ours.items():
+        for key, types in keys.items():
+            assert key in real[level], f"{level}.{key} is not in Statsig's payload"
+            assert types <= real[level][key] | {"null"}, f"{level}.{key}: {types} vs Statsig's {real[level][key]}"
