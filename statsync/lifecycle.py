@@ -66,6 +66,13 @@ def status_owned(kind: Kind, body: dict[str, Any], live: dict[str, Any] | None) 
     return owned if current is not None and current not in (lifecycle.initial, lifecycle.disabled) else set()
 
 
+def implied_fields(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+    """The field values the status the YAML asks for sets ({} when it asks for none)."""
+    lifecycle = kind.lifecycle
+    status = body.get(lifecycle.field) if lifecycle else None
+    return dict(lifecycle.status_fields.get(status, {})) if status is not None else {}
+
+
 def contradiction(kind: Kind, body: dict[str, Any]) -> str | None:
     """A field the YAML writes that the status it asks for gives another value."""
     lifecycle = kind.lifecycle

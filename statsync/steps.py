@@ -17,7 +17,7 @@ from statsync import idlists, spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
-from statsync.lifecycle import Refused, initial_status, path, request_body, status_owned
+from statsync.lifecycle import Refused, implied_fields, initial_status, path, request_body, status_owned
 from statsync.normalize import canonical, chosen_twins, with_defaults
 from statsync.validate import DesiredObject
 
@@ -205,6 +205,10 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)
+        # an owned field the PATCH must carry anyway (a config's isEnabled) says what the
+        # status will be once its move is made, not the live value the move is about to
+        # change: sent after an unarchive, a stale `false` would disable it again
+        body.update({name: value for name, value in implied_fields(kind, obj.body).items() if name in body})
         # update_body named groups by their live ids; a group this update adds has none
         # yet, so a field naming it (controlGroupID) is sent after, with the id it then has
         live_ids = {group.get("id") for group in live.get("groups") or []}

@@ -124,3 +124,16 @@ def test_an_experiment_without_a_control_group_imports_and_plans_empty(emulator,
     import yaml
     repo = write(tmp_path, yaml.safe_dump(doc))
     assert not plan_apply(emulator, repo, apply=False)[0].steps
+
+
+def test_an_unarchive_followed_by_a_field_update_keeps_the_status_it_moved_to(emulator, tmp_path):
+    """Found by the convergence property: a config's PATCH always carries isEnabled, and after
+    an unarchive in the same plan a stale live `false` disabled it again — every apply."""
+    from tests.conftest import plan_apply, write
+
+    archived = write(tmp_path, "kind: dynamic_config\nid: dc_zero\nstatus: Archived\nisEnabled: false\n")
+    plan_apply(emulator, archived, allow_replace=True)
+    back = write(tmp_path, "kind: dynamic_config\nid: dc_zero\nname: Back\ndescription: n\nstatus: Enabled\n")
+    plan, outcomes = plan_apply(emulator, back, allow_replace=True)
+    assert [s.action for s in plan.steps] == ["unarchive", "update"] and all(o.ok for o in outcomes)
+    assert not plan_apply(emulator, back, apply=False)[0].steps
