@@ -29,6 +29,7 @@ FieldPath = tuple[str | int, ...]
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_TRAILING_ZERO = re.compile(r"[-+]?[0-9]+\.[0-9]*0")  # 1.10, 4.20: a version that would lose its zero
 # Nesting deeper than this is refused before Python's recursion limit is near; statsync's
 # objects nest a dozen levels, a config's JSON value rarely more than a few dozen.
 MAX_DEPTH = 100
@@ -161,7 +162,8 @@ def _yaml11_reading(text: str, value: Any, path: FieldPath) -> str:
     if isinstance(value, float) and ("_" in text or ":" in text):
         return (f"YAML reads {text} as the number {value:g}; quote it ({quoted}) to keep the text, "
                 f"or write {value:g}")
-    if isinstance(value, float) and "targetValue" in path and repr(value) != text.lstrip("+"):
+    if isinstance(value, float) and "targetValue" in path and _TRAILING_ZERO.fullmatch(text) \
+            and repr(value) != text.lstrip("+"):
         return (f"YAML reads {text} as the number {value!r}, which compares differently from the text "
                 f"(a version 1.10 is not 1.1); quote it ({quoted})")
     return ""

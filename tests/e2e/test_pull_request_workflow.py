@@ -4,20 +4,12 @@ nothing a plan did not show."""
 import json
 import shutil
 
-import pytest
 
 from tests.conftest import EXAMPLES
-from tests.e2e.served import ServedEmulator, statsync
+from tests.e2e.served import statsync
 from tests.e2e.test_saved_plans_and_drift import mutations
 
 ENV = {"STATSIG_CONSOLE_API_KEY": "console-e2e-pull-requests"}
-
-
-@pytest.fixture
-def served(tmp_path):
-    emulator = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator.log")
-    yield emulator
-    emulator.stop()
 
 
 def checkout(tmp_path, name, served):

@@ -2,20 +2,12 @@
 import json
 
 import httpx
-import pytest
 
 from tests.conftest import EXAMPLE_OBJECTS
-from tests.e2e.served import ServedEmulator, statsync
+from tests.e2e.served import statsync
 
 KEY = "console-e2e-saved"
 ENV = {"STATSIG_CONSOLE_API_KEY": KEY}
-
-
-@pytest.fixture
-def served(tmp_path):
-    emulator = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator.log")
-    yield emulator
-    emulator.stop()
 
 
 def cli(served, *args):

@@ -2,19 +2,11 @@
 import json
 import signal
 
-import pytest
 
 from tests.conftest import EXAMPLE_STEPS
 from tests.e2e.served import ServedEmulator, statsync
 
 KEY = {"STATSIG_CONSOLE_API_KEY": "console-e2e-test-key"}
-
-
-@pytest.fixture
-def served(tmp_path):
-    emulator = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator.log")
-    yield emulator
-    emulator.stop()
 
 
 def test_apply_plan_change_apply_plan_over_http(served, examples):

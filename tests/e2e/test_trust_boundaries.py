@@ -4,15 +4,7 @@ import json
 import httpx
 import pytest
 
-from tests.e2e.served import ServedEmulator
 from tests.e2e.test_saved_plans_and_drift import KEY, change_examples, cli, mutations
-
-
-@pytest.fixture
-def served(tmp_path):
-    emulator = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator.log")
-    yield emulator
-    emulator.stop()
 
 
 def _tamper_request_list(plan, served):
