@@ -14,6 +14,8 @@ a plain pass/fail; an uncertain one satisfies only `pass: {probability: p}`.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import itertools
 import json
 import math
@@ -166,30 +168,69 @@ def bucket_share(pass_percentage: float) -> float:
 
 
 class Runner:
-    """Evaluates cases; payload variants and their evaluators are shared across cases."""
+    """Evaluates cases. Every variant every subject needs (its reachable specs with partial
+    rules forced to 0 or 100 %, renamed `<spec>~<variant>`) goes into one payload, so one
+    Statsig instance per environment and clock serves the whole run."""
 
-    def __init__(self, objects: list):
-        self.objects = objects
+    def __init__(self, objects: list, tests: list[Test]):
         self.base = compile_objects(objects)
+        self._payload = self.base.payload()
+        self._variants: set[tuple[frozenset[str], tuple]] = set()
+        for test in tests:
+            try:
+                names, partials = self.reachable(test.spec_name)
+            except Unsupported:
+                continue  # its cases say why
+            if len(partials) <= MAX_PARTIAL_RULES:
+                for choice in itertools.product((True, False), repeat=len(partials)):
+                    self._add_variant(names, dict(zip(partials, choice)))
         self._evaluators: dict[tuple, Evaluator] = {}
 
     def close(self) -> None:
         for evaluator in self._evaluators.values():
             evaluator.__exit__()
+        self._evaluators.clear()
 
-    def _evaluator(self, forced: dict[str, bool], environment: str, at_ms: int) -> Evaluator:
-        key = (tuple(sorted(forced.items())), environment, at_ms)
+    def _evaluator(self, environment: str, at_ms: int) -> Evaluator:
+        key = (environment, at_ms)
         if key not in self._evaluators:
-            compiler = compile_objects(self.objects, forced)
-            self._evaluators[key] = Evaluator(_at(compiler.payload(), at_ms), environment)
+            self._evaluators[key] = Evaluator(_at(copy.deepcopy(self._payload), at_ms), environment)
         return self._evaluators[key]
 
-    def reachable_partials(self, spec_name: str) -> list[str]:
-        """Partial rules of the spec and of every gate or segment its conditions name."""
+    def _add_variant(self, names: frozenset[str], forced: dict[str, bool]) -> None:
+        """The specs in `names` once more, partial rules forced, under suffixed names; gate
+        conditions among them point at their variant siblings."""
+        if not forced or (names, tuple(sorted(forced.items()))) in self._variants:
+            return
+        self._variants.add((names, tuple(sorted(forced.items()))))
+        suffix = _suffix(forced)
+        conditions = self._payload["condition_map"]
+        for group in ("feature_gates", "dynamic_configs"):
+            for name in [n for n in self._payload[group] if n in names]:
+                spec = copy.deepcopy(self._payload[group][name])
+                for rule in spec["rules"]:
+                    if rule["id"] in forced:
+                        rule["passPercentage"] = 100 if forced[rule["id"]] else 0
+                    keys = []
+                    for key in rule["conditions"]:
+                        condition = conditions[key]
+                        if condition["type"] in ("pass_gate", "fail_gate") and condition["targetValue"] in names:
+                            conditions.setdefault(key + suffix, {**condition,
+                                                                 "targetValue": condition["targetValue"] + suffix})
+                            key += suffix
+                        keys.append(key)
+                    rule["conditions"] = keys
+                self._payload[group][name + suffix] = spec
+
+    def reachable(self, spec_name: str) -> tuple[frozenset[str], list[str]]:
+        """The specs the subject can evaluate (itself, and every gate or segment its conditions
+        name, transitively), and the partial rules among them."""
         specs = {**self.base.gates, **self.base.configs}
         seen, queue, partial = set(), [spec_name], []
         while queue:
             name = queue.pop()
+            if name in self.base.unsupported:
+                raise Unsupported(self.base.unsupported[name])
             if name in seen or name not in specs:
                 continue
             seen.add(name)
@@ -200,12 +241,12 @@ class Runner:
                     condition = self.base.conditions[key]
                     if condition["type"] in ("pass_gate", "fail_gate"):
                         queue.append(condition["targetValue"])
-        return sorted(set(partial))
+        return frozenset(seen), sorted(set(partial))
 
     def outcome(self, test: Test, case: dict) -> Outcome:
         environment = case.get("environment", test.environment)
         at_ms = _epoch_ms(case.get("at", test.at))
-        partials = self.reachable_partials(test.spec_name)
+        names, partials = self.reachable(test.spec_name)
         if len(partials) > MAX_PARTIAL_RULES:
             raise Unsupported(f"{len(partials)} partial rollouts lie on this path; statsync weighs at most "
                               f"{MAX_PARTIAL_RULES}")
@@ -218,9 +259,10 @@ class Runner:
                 weight *= share if passes else 1 - share
             if weight == 0:
                 continue
-            evaluator = self._evaluator(forced, environment, at_ms)
-            answer = (evaluator.config(case["user"], test.spec_name) if test.subject_kind == "dynamic_config"
-                      else evaluator.gate(case["user"], test.spec_name))
+            evaluator = self._evaluator(environment, at_ms)
+            name = test.spec_name + (_suffix(forced) if forced else "")
+            answer = (evaluator.config(case["user"], name) if test.subject_kind == "dynamic_config"
+                      else evaluator.gate(case["user"], name))
             key = (json.dumps(answer.value, sort_keys=True), self._rule_name(answer.rule_id))
             result.possible[key] = result.possible.get(key, 0.0) + weight
         return result
@@ -275,7 +317,7 @@ def check(test: Test, case: dict, outcome: Outcome) -> str:
 
 def run_tests(tests: list[Test], objects: list) -> tuple[list[CaseResult], list[str], int]:
     """Every case's result, the rules of tested objects no case reached, and how many rules those objects have."""
-    runner = Runner(objects)
+    runner = Runner(objects, tests)
     results, reached = [], {}
     try:
         for test in tests:
@@ -293,6 +335,12 @@ def run_tests(tests: list[Test], objects: list) -> tuple[list[CaseResult], list[
         return (results, *runner.rule_coverage(tests, reached))
     finally:
         runner.close()
+
+
+def _suffix(forced: dict[str, bool]) -> str:
+    """A variant's name suffix: which partial rules are forced which way."""
+    text = ",".join(f"{rule}={int(passes)}" for rule, passes in sorted(forced.items()))
+    return "~" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _epoch_ms(text: str) -> int:

@@ -22,6 +22,6 @@ KIND = Kind(
     always_sent=("description",),  # required on create
     write_only=("description",),
     server_fields=("id",),
-    unmanaged={name: f"membership is kept on the other side, in each object's targetApps (one owner for one fact)"
+    unmanaged={name: "membership is kept on the other side, in each object's targetApps (one owner for one fact)"
                for name in ("gates", "experiments", "dynamicConfigs")},
 )

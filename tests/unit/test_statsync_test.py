@@ -264,3 +264,21 @@ def test_the_compiled_payload_has_the_shape_of_statsigs_real_one():
         for key, types in keys.items():
             assert key in real[level], f"{level}.{key} is not in Statsig's payload"
             assert types <= real[level][key] | {"null"}, f"{level}.{key}: {types} vs Statsig's {real[level][key]}"
+
+
+def test_a_condition_only_client_sdks_evaluate_fails_only_the_cases_that_reach_it():
+    text = ROLLOUT + """---
+kind: gate
+id: browser_only
+rules: [{name: Url, passPercentage: 100, conditions: [{type: url, operator: any, targetValue: [/checkout]}]}]
+---
+kind: test
+id: u
+subject: gate browser_only
+cases: [{name: url case, user: {userID: u1}, expect: {pass: true}}]
+"""
+    assert outcomes(text) == {
+        "stated exactly": "",
+        "stated as certain": "expected pass: true, but it passes with probability 0.3, not a certainty (rule "
+                             "'Rollout' decided; Rollout rolls out to 30 %)",
+        "url case": "cannot evaluate: gate browser_only: condition type 'url' is evaluated by client SDKs only"}
