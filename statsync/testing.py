@@ -14,7 +14,6 @@ a plain pass/fail; an uncertain one satisfies only `pass: {probability: p}`.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
@@ -194,7 +193,10 @@ class Runner:
     def _evaluator(self, environment: str, at_ms: int) -> Evaluator:
         key = (environment, at_ms)
         if key not in self._evaluators:
-            self._evaluators[key] = Evaluator(_at(copy.deepcopy(self._payload), at_ms), environment)
+            # only time conditions move with the clock: copy the condition map, share the specs
+            payload = {**self._payload, "condition_map": {key: dict(condition) for key, condition
+                                                          in self._payload["condition_map"].items()}}
+            self._evaluators[key] = Evaluator(_at(payload, at_ms), environment)
         return self._evaluators[key]
 
     def _add_variant(self, names: frozenset[str], forced: dict[str, bool]) -> None:
@@ -206,8 +208,9 @@ class Runner:
         suffix = _suffix(forced)
         conditions = self._payload["condition_map"]
         for group in ("feature_gates", "dynamic_configs"):
-            for name in [n for n in self._payload[group] if n in names]:
-                spec = copy.deepcopy(self._payload[group][name])
+            for name in [n for n in names if n in self._payload[group]]:
+                original = self._payload[group][name]
+                spec = {**original, "rules": [dict(rule) for rule in original["rules"]]}
                 for rule in spec["rules"]:
                     if rule["id"] in forced:
                         rule["passPercentage"] = 100 if forced[rule["id"]] else 0
@@ -275,8 +278,11 @@ class Runner:
     def rule_coverage(self, tests: list[Test], reached: dict[str, set[str]]) -> tuple[list[str], int]:
         """Rules of tested subjects that no case decided by (as `kind id: rule`), and how many rules they have."""
         missing, total = set(), set()
+        by_spec: dict[str, list[str]] = {}
+        for spec, name in self.base.rule_names.values():
+            by_spec.setdefault(spec, []).append(name)
         for test in tests:
-            names = [name for spec, name in self.base.rule_names.values() if spec == test.spec_name]
+            names = by_spec.get(test.spec_name, [])
             total.update((test.spec_name, name) for name in names)
             missing.update(f"{test.subject_kind} {test.subject_id}: {name}" for name in names
                            if name not in reached.get(test.spec_name, set()))
