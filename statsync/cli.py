@@ -453,6 +453,39 @@ def test_(paths, config, output_format, min_coverage) -> None:
     sys.exit(EXIT_ERROR if failed or short else EXIT_OK)
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["gate", "segment", "dynamic_config"]))
+@click.argument("object_id", metavar="ID")
+@paths_argument
+@config_option
+@click.option("--user", "user_json", required=True, metavar="JSON",
+              help='The StatsigUser, e.g. \'{"userID": "u1", "email": "ada@example.com", "country": "CA"}\'.')
+@click.option("--environment", default="production", show_default=True, help="Environment tier.")
+@click.option("--at", default="2026-01-01T00:00:00Z", show_default=True, help="The clock for time conditions.")
+@reports_errors
+def explain(kind, object_id, paths, config, user_json, environment, at) -> None:
+    """Show one evaluation as its path through the rules: each condition and its outcome,
+    the rule that decides, and the rollouts on the way (Statsig's evaluator, offline)."""
+    import json as json_module
+
+    from statsync.compile import Unsupported
+    from statsync.explain import explain as explain_one
+    from statsync.workflow import load_desired
+
+    try:
+        user = json_module.loads(user_json)
+    except ValueError as exc:
+        raise StatsyncError(f"--user is not JSON: {exc}") from None
+    if not isinstance(user, dict):
+        raise StatsyncError("--user must be a JSON object (a StatsigUser)")
+    project = load_project(paths, config)
+    try:
+        lines = explain_one(load_desired(project), kind, object_id, user, environment, at)
+    except Unsupported as exc:
+        raise StatsyncError(str(exc)) from None
+    click.echo("\n".join(lines))
+
+
 @main.command("import")
 @config_option
 @with_target()

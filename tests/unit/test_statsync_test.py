@@ -282,3 +282,24 @@ cases: [{name: url case, user: {userID: u1}, expect: {pass: true}}]
         "stated as certain": "expected pass: true, but it passes with probability 0.3, not a certainty (rule "
                              "'Rollout' decided; Rollout rolls out to 30 %)",
         "url case": "cannot evaluate: gate browser_only: condition type 'url' is evaluated by client SDKs only"}
+
+
+def test_explain_prints_the_path_through_the_rules_from_statsigs_evaluator():
+    from statsync.explain import explain
+    from statsync.loader import load_paths
+
+    objects = desired_objects(load_paths([EXAMPLES]))
+    lines = explain(objects, "gate", "new_checkout", {"userID": "u2", "country": "CA", "appVersion": "4.2.0"})
+    assert lines[1:] == [
+        "  rule 'overrides' (100 %): no match",
+        '    ✗ user_field userID any ["qa-alice", "qa-bob"]',
+        "  rule 'Employees first' (100 %): no match",
+        '    ✗ pass_gate "employees"',
+        "  rule 'Canada and Mexico' (25 %): MATCH",
+        '    ✓ ip_based country any ["CA", "MX"]',
+        '    ✓ user_field appVersion version_gte "4.2.0"',
+        "  → false with probability 0.75 (rule 'Canada and Mexico'); true with probability 0.25 (rule 'Canada and "
+        "Mexico')",
+        "  rollouts it can reach: Everyone else rolls out to 10 %; Canada and Mexico rolls out to 25 %"]
+    result = CliRunner().invoke(main, ["explain", "gate", "new_checkout", str(EXAMPLES), "--user", "[1]"])
+    assert result.exit_code == 1 and result.output.strip() == "error: --user must be a JSON object (a StatsigUser)"
