@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import json
 import os
 import sys
 from pathlib import Path
@@ -77,6 +78,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(str(problem), err=True)
             count = len(exc.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+            _annotate(exc.problems)
             sys.exit(EXIT_ERROR)
         except StatsyncError as exc:
             fail(str(exc))
@@ -89,6 +91,21 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("interrupted", err=True)
             sys.exit(130)
     return wrapper
+
+
+def _annotate(problems) -> None:
+    """In GitHub Actions, each problem also as an annotation on its file and line."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    for problem in problems:
+        message = (f"{problem.path}: " if problem.path else "") + problem.message
+        # workflow-command escaping: %, CR and LF in the message; also , and : in properties
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        if problem.mark is None:
+            click.echo(f"::error::{message}")
+            continue
+        where = str(problem.mark.file).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        click.echo(f"::error file={where},line={problem.mark.line},col={problem.mark.column}::{message}")
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
@@ -147,14 +164,29 @@ def main() -> None:
 @config_option
 @with_target("Also resolve references against this target's live objects (a named target from statsync.yaml, "
              "or `local`).", "Resolve references against this Console API (key in STATSIG_CONSOLE_API_KEY).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {valid, objects, tests, problems: [{file, line, column, path, message}]}.")
 @reports_errors
-def validate(paths: tuple[str, ...], config: str | None, connection) -> None:
+def validate(paths: tuple[str, ...], config: str | None, connection, output_format: str = "text") -> None:
     """Check YAML files: syntax, schema, names, references.
 
     Offline by default: every reference must name an object in the repository. With
     --target or --api-url, a reference may also name a live object (list reads only).
     Exit codes: 0 valid, 1 invalid.
     """
+    if output_format == "json":
+        try:
+            return _validate(paths, config, connection, json_output=True)
+        except InvalidConfig as exc:
+            click.echo(json.dumps({"valid": False, "problems": [
+                {"file": p.mark.file if p.mark else None, "line": p.mark.line if p.mark else None,
+                 "column": p.mark.column if p.mark else None, "path": p.path, "message": p.message}
+                for p in exc.problems]}, indent=2, ensure_ascii=False))
+            sys.exit(EXIT_ERROR)  # no annotations: stdout is JSON for a machine to parse
+    _validate(paths, config, connection)
+
+
+def _validate(paths, config, connection, json_output: bool = False) -> None:
     from statsync.workflow import load_desired, validate_online
 
     project = load_project(paths, config)
@@ -172,6 +204,9 @@ def validate(paths: tuple[str, ...], config: str | None, connection) -> None:
 
     tests = load_tests(load_paths(project.paths), objects)
     _report_skipped(project)
+    if json_output:
+        click.echo(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
+        return
     click.echo(f"{len(objects)} object(s) valid" + (f", {len(tests)} test(s)." if tests else "."))
 
 
@@ -447,6 +482,10 @@ def test_(paths, config, output_format, min_coverage) -> None:
         if uncovered:
             click.echo(f"Rule coverage {coverage:.0f}%; rules no case reached ({len(uncovered)}): "
                        + "; ".join(uncovered))
+    from statsync.errors import Problem
+
+    if output_format == "text":  # json stays parseable
+        _annotate([Problem(r.mark, f"{r.test} / {r.case}: {r.message}") for r in failed])
     short = min_coverage is not None and coverage < min_coverage
     if short:
         click.echo(f"error: rule coverage {coverage:.0f}% is below --min-coverage {min_coverage:g}%", err=True)

@@ -29,6 +29,12 @@ EXAMPLE_CREATES = EXAMPLE_OBJECTS - 1
 EXAMPLE_STEPS = EXAMPLE_CREATES + 1
 
 
+@pytest.fixture(autouse=True)
+def _not_in_github_actions(monkeypatch):
+    """The suite may run in GitHub Actions; output is checked as a terminal user sees it."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def emulator() -> Emulator:
     # check_responses: any response that breaks the official spec becomes a 500

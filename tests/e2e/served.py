@@ -48,6 +48,8 @@ class ServedEmulator:
 
 def statsync(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the real CLI as a subprocess, the way a user or CI would."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    # the suite may itself run in GitHub Actions: annotations only where a test asks for them
+    inherited = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env = {**inherited, "NO_COLOR": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "statsync", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout)

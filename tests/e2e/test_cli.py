@@ -210,3 +210,28 @@ def test_retries_are_shown_on_stderr_without_the_key(tmp_path, examples):
     assert result.returncode == 0, result.stderr
     assert "note: retrying GET /gates in " in result.stderr and "(attempt 2): 503" in result.stderr
     assert secret not in result.stdout + result.stderr
+
+
+def test_validate_as_json_and_as_github_annotations(examples):
+    ok = statsync("validate", str(examples), "--format", "json")
+    assert ok.returncode == 0
+    assert json.loads(ok.stdout) == {"valid": True, "objects": EXAMPLE_OBJECTS, "tests": EXAMPLE_TESTS, "problems": []}
+    (examples / "gates" / "broken.yaml").write_text("kind: gate\nid: broken_gate\nrules:\n  - name: R\n"
+                                                    "    passPercentage: 150\n    conditions: []\n")
+    bad = statsync("validate", str(examples), "--format", "json", env={"GITHUB_ACTIONS": "true"})
+    assert bad.returncode == 1
+    [problem] = json.loads(bad.stdout)["problems"]  # JSON stays parseable: no annotations in it
+    assert problem == {"file": f"{examples}/gates/broken.yaml", "line": 5, "column": 21,
+                       "path": "rules[0].passPercentage", "message": "150 is greater than the maximum of 100"}
+    plain = statsync("validate", str(examples), env={"GITHUB_ACTIONS": "true"})
+    assert (f"::error file={str(examples).replace(':', '%3A')}/gates/broken.yaml,line=5,col=21::"
+            f"rules[0].passPercentage: 150 is greater than the maximum of 100") in plain.stdout.splitlines()
+
+
+def test_failing_targeting_cases_are_annotated_in_github_actions(examples):
+    gate = examples / "gates" / "employees.yaml"
+    gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
+    result = statsync("test", str(examples), env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 1
+    assert (f"::error file={examples}/tests/employees.yaml,line=6,col=5::employees_by_email / case 1: expected pass: "
+            f"true, got false (rule 'default' decided)") in result.stdout.splitlines()
