@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -91,6 +92,18 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("interrupted", err=True)
             sys.exit(130)
     return wrapper
+
+
+def _duration(text: str) -> float:
+    """'90s', '30m', '2h' or plain seconds → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        value = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise click.BadParameter(f"{text!r} is not a duration like 90s, 30m or 2h", param_hint="--deadline")
+    return value
 
 
 def _annotate(problems) -> None:
@@ -316,11 +329,13 @@ def _write(path: str, text: str) -> None:
 @click.option("--allow-replace", is_flag=True,
               help="Allow deleting and re-creating objects Statsig cannot update (a segment's description, say).")
 @click.option("--parallelism", type=click.IntRange(1, 32), help="Independent steps applied at once (default 4).")
+@click.option("--deadline", default="30m", show_default=True, metavar="DURATION",
+              help="No step starts after this long (90s, 30m, 2h); what was not done is reported and journaled.")
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
 def apply(paths, config, connection, prune, only, plan_file, auto_approve, force, allow_deletes, allow_replace,
-          parallelism, respect_review_settings) -> None:
+          parallelism, deadline, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
     Steps run in dependency order, paced to Statsig's rate limits, with retries.
@@ -336,6 +351,8 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
     from statsync.targets import open_target
     from statsync.workflow import apply_plan, make_plan, open_journal, plan_options, reviewed_plan
 
+    run_seconds = _duration(deadline)
+    started = time.monotonic()
     saved = planfile.load(Path(plan_file)) if plan_file else None
     if saved is not None:
         # the plan says where it was made: its paths and target, unless given again
@@ -377,7 +394,7 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         reads = client.request_count
         try:
             apply_options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
-                                         on_outcome=progress.step_done)
+                                         on_outcome=progress.step_done, deadline=started + run_seconds)
             async with progress.running():
                 outcomes = await apply_plan(result, client, apply_options)
             summary, before = progress.summary(outcomes, client, reads), client.request_count

@@ -52,6 +52,34 @@ class ApplyOptions:
     check_conflicts: bool = True
     journal: Journal | None = None
     on_outcome: OnOutcome | None = None
+    deadline: float | None = None  # time.monotonic() after which no step starts
+    # steps failing in a row because the API could not be reached, after which none starts
+    breaker: int = 3
+
+
+class _Stop:
+    """Why no further step may start: the run's deadline, or the circuit breaker."""
+
+    def __init__(self, options: ApplyOptions):
+        self.options = options
+        self.unreachable_in_a_row = 0
+        self.tripped = ""
+
+    def record(self, outcome: "Outcome") -> None:
+        if outcome.status == "failed" and outcome.error.startswith("cannot reach the Console API"):
+            self.unreachable_in_a_row += 1
+            if self.unreachable_in_a_row >= self.options.breaker and not self.tripped:
+                self.tripped = (f"not started: the Console API could not be reached for "
+                                f"{self.unreachable_in_a_row} steps in a row")
+        elif outcome.status != "skipped":
+            self.unreachable_in_a_row = 0
+
+    def reason(self) -> str:
+        if self.tripped:
+            return self.tripped
+        if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
+            return "not started: the run's deadline (--deadline) passed"
+        return ""
 
 
 async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | None = None) -> list[Outcome]:
@@ -64,9 +92,14 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
 
     touched: set[str] = set()  # objects this run has already changed
 
+    stop = _Stop(options)
+
     async def run(step: Step) -> Outcome:
         async with limit:
+            if stop.reason():  # decided when the step would start, not when it was queued
+                return Outcome(step, "skipped", stop.reason())
             outcome = await _run_step(step, client, options.check_conflicts, step.object_address in touched)
+            stop.record(outcome)  # at once, so the next step in line sees it
             if outcome.status == "applied":
                 touched.update((step.object_address, *step.touches))
             return outcome

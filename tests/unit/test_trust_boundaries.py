@@ -392,3 +392,54 @@ def test_a_second_apply_to_the_same_target_from_this_machine_is_refused(examples
         f"nothing was applied — wait for it to finish"]
     again = CliRunner().invoke(main, ["apply", str(examples), "--target", "local", "--auto-approve"])
     assert again.exit_code == 0, again.output  # the lock went with its holder
+
+
+# --- bounded time ------------------------------------------------------------------------------
+
+def _independent_creates(count: int):
+    from statsync.plan import ApiRequest, Plan, Step
+
+    return Plan("t", [Step("create", "gate", f"gate_{i}", [], [ApiRequest("POST", "/gates", {"id": f"gate_{i}"})])
+                      for i in range(count)])
+
+
+def test_no_step_starts_after_the_deadline_and_each_says_so(emulator, tmp_path):
+    import time
+
+    from statsync.executor import ApplyOptions, execute
+    from statsync.journal import Journal
+    from tests.conftest import client_for, run
+
+    journal = Journal(tmp_path / "journal", "t")
+
+    async def go():
+        async with client_for(emulator) as client:
+            return await execute(_independent_creates(5), client,
+                                 ApplyOptions(journal=journal, deadline=time.monotonic() - 1))
+    outcomes = run(go())
+    journal.close()
+    assert {(o.status, o.error) for o in outcomes} == {("skipped", "not started: the run's deadline (--deadline) passed")}
+    records = [line for line in journal.path.read_text().splitlines() if '"type": "step"' in line]
+    assert len(records) == 5 and all("deadline" in line for line in records)
+
+
+def test_the_circuit_breaker_stops_starting_steps_after_repeated_unreachable_failures():
+    import asyncio
+
+    import httpx
+
+    from statsync.api.client import ConsoleClient
+    from statsync.api.retry import RetryPolicy
+    from statsync.executor import ApplyOptions, execute
+
+    def unreachable(request):
+        raise httpx.ConnectError("connection refused")
+
+    async def go():
+        client = ConsoleClient("https://statsigapi.net", SECRET, transport=httpx.MockTransport(unreachable),
+                               retry=RetryPolicy(attempts=1, connect_attempts=1))
+        async with client:
+            return await execute(_independent_creates(8), client, ApplyOptions(parallelism=1, breaker=3))
+    outcomes = asyncio.run(go())
+    assert [o.status for o in outcomes] == ["failed"] * 3 + ["skipped"] * 5
+    assert outcomes[-1].error == "not started: the Console API could not be reached for 3 steps in a row"
