@@ -458,6 +458,22 @@ def show(plan_file, output_format) -> None:
         click.echo(render_plan(result, color=use_color()), nl=False)
 
 
+@main.command()
+@click.option("--out", "out", default="schemas", show_default=True, type=click.Path(file_okay=False),
+              help="Directory to write <kind>.json, test.json and statsync.json into.")
+@reports_errors
+def schema(out) -> None:
+    """Write the JSON Schemas of statsync's files (for editors: the yaml-language-server
+    comment `import` writes points at them), generated from this version of statsync."""
+    from statsync.schemas import all_schemas
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, document in all_schemas().items():
+        (folder / name).write_text(json.dumps(document, indent=2) + "\n")
+    click.echo(f"Wrote {len(all_schemas())} schemas to {folder}/ (statsync {__version__}).")
+
+
 @main.command("test")
 @paths_argument
 @config_option

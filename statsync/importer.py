@@ -268,8 +268,12 @@ _Dumper.add_representer(str, lambda d, data: d.represent_scalar(
     "tag:yaml.org,2002:str", data, style='"' if any(c in data for c in "\x85\u2028\u2029") else None))
 
 
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/{kind}.json\n"  # `statsync schema --out DIR/schemas`
+
+
 def dump(doc: dict, problems: list[Unrepresentable]) -> str:
-    header = "".join(f"# statsync: not represented here: {p.field} ({p.reason})\n" for p in problems)
+    header = SCHEMA_COMMENT.format(kind=doc["kind"])
+    header += "".join(f"# statsync: not represented here: {p.field} ({p.reason})\n" for p in problems)
     return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=FLOW_WIDTH,
                               default_flow_style=False)
 

@@ -122,7 +122,9 @@ def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path
     imported = {o.key: readable(o) for o in desired_objects(load_paths([tmp_path / "imported"]))}
     assert imported == original
     text = (tmp_path / "imported" / "gates" / "new_checkout.yaml").read_text()
-    assert text.startswith("kind: gate\nid: new_checkout\nname: New checkout\ndescription: ")
+    # the editor comment first (`statsync schema --out imported/schemas` writes what it names)
+    assert text.startswith("# yaml-language-server: $schema=../schemas/gate.json\n"
+                           "kind: gate\nid: new_checkout\nname: New checkout\ndescription: ")
     assert "  - {type: country, operator: any, targetValue: [CA, MX]}\n" in text
     assert "baseID" not in text and "version:" not in text and "lastModifier" not in text
 
@@ -195,7 +197,8 @@ def test_what_cannot_be_represented_is_reported_and_lenient_writes_it_with_a_com
     assert sorted(strict.skipped) == ["experiment.running_exp", "gate.twin_rules"] and strict.written == []
     lenient = write_all(live_of(emulator), tmp_path / "lenient", target="t", kinds=("experiment",), lenient=True)
     text = (tmp_path / "lenient" / "experiments" / "running_exp.yaml").read_text()
-    assert text.startswith("# statsync: not represented here: analysisNotes (no such field in statsync's schema)\n"
+    assert text.startswith("# yaml-language-server: $schema=../schemas/experiment.json\n"
+                           "# statsync: not represented here: analysisNotes (no such field in statsync's schema)\n"
                            "# statsync: not represented here: status ('assignment_stopped' is not modelled by "
                            "statsync yet)\n")
     assert lenient.not_round_tripping == []
@@ -287,3 +290,17 @@ def test_a_deep_import_brings_overrides_and_id_lists_and_round_trips(emulator, e
     # a second deep import finds every file, the ids file included, unchanged
     again = write_all(live, imported, target="t")
     assert again.written == [] and len(again.unchanged) == EXAMPLE_CREATES
+
+
+def test_statsync_schema_writes_the_schemas_import_points_at(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from statsync.cli import main
+    from tests.conftest import REPO
+
+    result = CliRunner().invoke(main, ["schema", "--out", str(tmp_path / "schemas")])
+    assert result.exit_code == 0 and "Wrote 12 schemas" in result.output
+    for shipped in (REPO / "schemas").glob("*.json"):  # the same as the repository's, from the installed package
+        assert json.loads((tmp_path / "schemas" / shipped.name).read_text()) == json.loads(shipped.read_text())
