@@ -75,7 +75,9 @@ def test_a_rejected_key_is_a_one_line_error_that_does_not_echo_the_key(tmp_path,
     finally:
         served.stop()
     assert result.returncode == 1
-    [line] = result.stderr.strip().splitlines()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    [line] = lines
     assert line.startswith("error: the Console API key was rejected") and "401" in line
     assert secret not in result.stdout + result.stderr
 

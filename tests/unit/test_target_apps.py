@@ -59,4 +59,5 @@ def test_import_writes_target_apps_without_the_unreadable_description(emulator, 
             return await read_live(client)
     result = write_all(run(go()), tmp_path / "imported", target="t")
     assert result.unrepresentable == [] and result.not_round_tripping == []
-    assert (tmp_path / "imported" / "target_apps" / "iOS app.yaml").read_text() == "kind: target_app\nid: iOS app\n"
+    assert (tmp_path / "imported" / "target_apps" / "iOS app.yaml").read_text() == \
+        "# yaml-language-server: $schema=../schemas/target_app.json\nkind: target_app\nid: iOS app\n"

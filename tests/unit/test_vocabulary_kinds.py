@@ -102,5 +102,6 @@ def test_import_writes_tags_and_unit_id_types_by_name(emulator, tmp_path):
     result = write_all(run(go()), tmp_path / "imported", target="t")
     assert result.not_round_tripping == [] and result.unrepresentable == []
     assert (tmp_path / "imported" / "tags" / "checkout team.yaml").read_text() == (
+        "# yaml-language-server: $schema=../schemas/tag.json\n"
         "kind: tag\nid: checkout team\ndescription: Owned by the checkout team\n")
     assert (tmp_path / "imported" / "unit_id_types" / "companyID.yaml").exists()
