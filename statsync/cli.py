@@ -371,8 +371,8 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
 
     async def apply_on(name, client) -> int:
         if saved is not None:
-            options = plan_options(project, bool((saved[1].get("options") or {}).get("prune")))
-            reviewed = await reviewed_plan(project, client, name, *saved)
+            options = plan_options(project, prune)
+            reviewed = await reviewed_plan(project, client, name, *saved, options)
             result = reviewed.plan
             for address in reviewed.done:
                 click.echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)

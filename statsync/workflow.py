@@ -206,12 +206,17 @@ def open_journal(project: Project, target: str) -> Journal:
 
 
 async def reviewed_plan(project: Project, client: ConsoleClient, target: str, saved: Plan,
-                        meta: dict[str, Any]) -> Reviewed:
-    """What apply may do of a saved plan: planned again from the files and live project,
-    cut to the objects it reviewed, refused where any of them differs (see `reviewed`)."""
+                        meta: dict[str, Any], options: PlanOptions) -> Reviewed:
+    """What apply may do of a saved plan: planned again from the files and live project
+    with the operator's `options`, cut to the objects it reviewed, refused where any of
+    them differs (see `reviewed`). Pruning is the operator's choice, never the file's: a
+    plan made with it needs it again (--prune or statsync.yaml), or deletes could be
+    forged into a file that only claims pruning."""
     if meta.get("target") != target:
         raise StalePlan(f"refusing to apply the saved plan; nothing was applied: it was made for target "
                         f"{meta.get('target')!r}, not {target!r}")
-    options = plan_options(project, bool((meta.get("options") or {}).get("prune")))
+    if (meta.get("options") or {}).get("prune") and not options.prune:
+        raise StalePlan("refusing to apply the saved plan; nothing was applied: it was made with pruning on; "
+                        "pass --prune to apply it (pruning deletes, so it is never taken from the file)")
     derived, live = await plan_with_live(project, client, target, options)
     return reviewed_subset(saved, derived, live)

@@ -85,3 +85,25 @@ def test_a_saved_plan_cannot_choose_to_read_outside_the_working_directory(served
     assert result.returncode == 1
     assert "the plan was made from ../../../../etc, outside" in result.stderr
     assert mutations(served) == []
+
+
+def test_a_saved_plan_cannot_switch_pruning_on_to_smuggle_a_delete(served, examples, tmp_path):
+    """Pruning deletes: a file claiming it (with a forged delete carrying the object's true
+    live version) is refused unless the operator prunes too."""
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    httpx.post(f"{served.url}/console/v1/gates", json={"id": "hotfix_gate"}, headers={"STATSIG-API-KEY": KEY})
+    change_examples(examples)
+    saved = tmp_path / "plan.json"
+    assert cli(served, "plan", str(examples), "--out", str(saved)).returncode == 0
+    plan = json.loads(saved.read_text())
+    live = httpx.get(f"{served.url}/console/v1/gates/hotfix_gate", headers={"STATSIG-API-KEY": KEY}).json()["data"]
+    plan["options"]["prune"] = True
+    plan["steps"].append({"address": "gate.hotfix_gate", "action": "delete", "kind": "gate", "id": "hotfix_gate",
+                          "changes": [], "depends_on": [], "requests": [{"method": "DELETE", "path": "/gates/hotfix_gate"}],
+                          "live": {"version": live["version"], "lastModifiedTime": live["lastModifiedTime"],
+                                   "lastModifierName": live.get("lastModifierName")}})
+    saved.write_text(json.dumps(plan))
+    before = len(mutations(served))
+    result = cli(served, "apply", str(examples), "--plan", str(saved))
+    assert result.returncode == 1 and "it was made with pruning on; pass --prune to apply it" in result.stderr
+    assert len(mutations(served)) == before
