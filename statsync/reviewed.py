@@ -16,14 +16,13 @@ and listed, never applied.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from statsync.diff import diff
 from statsync.errors import StatsyncError
 from statsync.kinds import all_kinds
-from statsync.plan import LiveObjects, Plan, Step
+from statsync.plan import LiveObjects, Plan, Step, canonical_json
 
 
 class StalePlan(StatsyncError):
@@ -42,7 +41,7 @@ class Reviewed:
 def _signature(step: Step) -> tuple:
     """What a step sends and expects: two steps with equal signatures do the same thing."""
     return (step.action, step.part, step.expect_status,
-            tuple((r.method, r.path, json.dumps(r.body, sort_keys=True), r.group_field) for r in step.requests))
+            tuple((r.method, r.path, canonical_json(r.body), r.group_field) for r in step.requests))
 
 
 def _by_object(steps: list[Step]) -> dict[str, list[Step]]:
@@ -137,7 +136,7 @@ def _difference(reviewed: list[Step], current: list[Step]) -> str:
             return (f"{old.action} sends {', '.join(new_requests) or 'nothing'}, the reviewed plan held "
                     f"{', '.join(old_requests) or 'nothing'}")
         for before, after in zip(old.requests, new.requests):
-            if _signature_body(before.body) != _signature_body(after.body) or before.group_field != after.group_field:
+            if canonical_json(before.body) != canonical_json(after.body) or before.group_field != after.group_field:
                 keys = _differing_keys(before.body, after.body)
                 return f"{old.action} {after.method} {after.path} sends a different body{keys} than reviewed"
         if old.expect_status != new.expect_status:
@@ -145,12 +144,8 @@ def _difference(reviewed: list[Step], current: list[Step]) -> str:
     return "its steps differ from the reviewed ones"
 
 
-def _signature_body(body: Any) -> str:
-    return json.dumps(body, sort_keys=True)
-
-
 def _differing_keys(before: Any, after: Any) -> str:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return ""
-    keys = sorted(k for k in set(before) | set(after) if _signature_body(before.get(k)) != _signature_body(after.get(k)))
+    keys = sorted(k for k in set(before) | set(after) if canonical_json(before.get(k)) != canonical_json(after.get(k)))
     return f" (at {', '.join(keys)})" if keys else ""

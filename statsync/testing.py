@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonschema
 
-from statsync.compile import Compiler, Unsupported, compile_objects
+from statsync.compile import Unsupported, compile_objects
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.evaluate import Evaluator
 from statsync.loader import Document
@@ -366,5 +366,3 @@ def _at(payload: dict, at_ms: int) -> dict:
             condition["targetValue"] = condition["targetValue"] + shift
     return payload
 
-
-__all__ = ["Compiler", "TEST_KIND", "load_tests", "run_tests", "test_schema", "bucket_share"]

@@ -36,18 +36,26 @@ def planned_requests(plan_file):
                   for r in step["requests"])
 
 
-def test_two_pull_requests_from_one_base_merged_in_a_row_both_apply(served, tmp_path):
+def two_pull_requests(tmp_path, served, *edits):
+    """main applied; then two branches from it, each with one edit (file, old, new), each
+    planned on its pull request: (main, {"pr1": (branch, plan file), "pr2": …})."""
     main = checkout(tmp_path, "main", served)
     assert run(main, "apply", "--target", "emu", "--auto-approve").returncode == 0
+    branches = {}
+    for name, (relative, old, new) in zip(("pr1", "pr2"), edits):
+        branch, plan = checkout(tmp_path, name, served), tmp_path / f"{name}.json"
+        edit(branch, relative, old, new)
+        assert run(branch, "plan", "--target", "emu", "--out", str(plan)).returncode == 0
+        branches[name] = (branch, plan)
+    return main, branches
 
-    # two branches from the same base, each planned on its pull request
-    first, second = checkout(tmp_path, "pr1", served), checkout(tmp_path, "pr2", served)
-    edit(first, "gates/employees.yaml", "Everyone with", "Anyone with")
-    edit(second, "gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 30")
-    plans = {}
-    for name, branch in (("pr1", first), ("pr2", second)):
-        plans[name] = tmp_path / f"{name}.json"
-        assert run(branch, "plan", "--target", "emu", "--out", str(plans[name])).returncode == 0
+
+def test_two_pull_requests_from_one_base_merged_in_a_row_both_apply(served, tmp_path):
+    main, branches = two_pull_requests(tmp_path, served,
+                                       ("gates/employees.yaml", "Everyone with", "Anyone with"),
+                                       ("gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 30"))
+    (first, _), (second, _) = branches["pr1"], branches["pr2"]
+    plans = {name: plan for name, (_, plan) in branches.items()}
 
     # merged one after the other; each merge applies its reviewed plan with no other argument
     for name, branch, changed in (("pr1", first, "gates/employees.yaml"), ("pr2", second, "gates/new_checkout.yaml")):
@@ -60,13 +68,10 @@ def test_two_pull_requests_from_one_base_merged_in_a_row_both_apply(served, tmp_
 
 
 def test_two_pull_requests_changing_one_object_the_second_is_refused_until_planned_again(served, tmp_path):
-    main = checkout(tmp_path, "main", served)
-    assert run(main, "apply", "--target", "emu", "--auto-approve").returncode == 0
-    first, second = checkout(tmp_path, "pr1", served), checkout(tmp_path, "pr2", served)
-    edit(first, "gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 30")
-    edit(second, "gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 50")
-    for name, branch in (("pr1", first), ("pr2", second)):
-        assert run(branch, "plan", "--target", "emu", "--out", str(tmp_path / f"{name}.json")).returncode == 0
+    main, branches = two_pull_requests(tmp_path, served,
+                                       ("gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 30"),
+                                       ("gates/new_checkout.yaml", "passPercentage: 25", "passPercentage: 50"))
+    (first, _), (second, _) = branches["pr1"], branches["pr2"]
     shutil.copy(first / "gates/new_checkout.yaml", main / "gates/new_checkout.yaml")
     assert run(main, "apply", "--plan", str(tmp_path / "pr1.json")).returncode == 0
     shutil.copy(second / "gates/new_checkout.yaml", main / "gates/new_checkout.yaml")  # the later merge wins in git
