@@ -52,8 +52,10 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         obj["rules"] = [_rule(rule) for rule in obj["rules"]]
     for name, keyed in kind.keyed_lists.items():
         if isinstance(obj.get(name), list):
-            filled = [{**copy.deepcopy(keyed.item_defaults), **item} if isinstance(item, dict) else item
-                      for item in obj[name]]
+            # an item's previousName is statsync's (identity), not a value Statsig keeps
+            filled = [{**copy.deepcopy(keyed.item_defaults),
+                       **{key: value for key, value in item.items() if key != keyed.renamed_from}}
+                      if isinstance(item, dict) else item for item in obj[name]]
             obj[name] = fold_items(kind, name, filled)
     names = _group_names(body)
     for name in kind.group_refs:

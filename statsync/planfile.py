@@ -112,6 +112,8 @@ def _step(step: Step) -> dict[str, Any]:
         out["part"] = step.part
     if step.touches:
         out["touches"] = step.touches
+    if step.warnings:
+        out["warnings"] = step.warnings
     return out
 
 
@@ -170,4 +172,5 @@ def _load_step(data: dict[str, Any]) -> Step:
         expect_status=data.get("expect_status"),
         part=data.get("part", ""),
         touches=list(data.get("touches", [])),
+        warnings=[str(warning) for warning in data.get("warnings", [])],
     )

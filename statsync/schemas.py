@@ -142,6 +142,13 @@ def kind_schema(kind_name: str) -> dict[str, Any]:
     }
     for name, schema in field_schemas(kind).items():
         properties[name] = {**schema, "description": kind.fields[name]}
+    for name, keyed in kind.keyed_lists.items():
+        for item in _object_variants(properties.get(name, {})) if keyed.renamed_from else ():
+            item["properties"][keyed.renamed_from] = {
+                "type": "string", "minLength": 1,
+                "description": f"The {keyed.key} this item had live, for the apply that renames it: statsync "
+                               f"sends the live item's ids with the new {keyed.key}, so it keeps its identity "
+                               f"(a rule keeps its salt and its users stay in their buckets). Not sent to Statsig."}
     properties["statsync"] = STATSYNC_BLOCK
     schema = {"type": "object", "properties": properties, "required": ["kind", "id"]}
     for dotted in kind.hidden:

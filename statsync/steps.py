@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from statsync import idlists, spec
+from statsync import identity, idlists, spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
@@ -69,6 +69,7 @@ class Step:
     expect_status: str | None = None  # lifecycle steps: the status the object must be in
     part: str = ""  # a field sent as a step of its own (a layer's overrides), else ""
     touches: list[str] = field(default_factory=list)  # other objects this step changes (addresses)
+    warnings: list[str] = field(default_factory=list)  # what a reviewer must know (users re-bucketed)
 
     @property
     def object_address(self) -> str:
@@ -166,6 +167,7 @@ def _contract_of(kind_name: str) -> _Contract:
 def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """The fields an update compares and sends: lifecycle status and its inputs go
     through their own endpoints instead."""
+    body = identity.without_renames(kind, body)
     if kind.lifecycle is None:
         return body
     moved = {kind.lifecycle.field, *kind.lifecycle.inputs}
@@ -175,13 +177,16 @@ def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
 def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
     """The update step (None when in sync) and how many live differences ignore rules hid."""
     kind = obj.kind
+    renames, warnings = identity.renames(kind, obj.body, live)
+    actual, live = live, identity.renamed_live(kind, live, renames)  # compared as the rename leaves it
     # what the status owns keeps its live value: the lifecycle move, not the PATCH, changes it
     owned = {name: live[name] for name in status_owned(kind, obj.body, live) if name in live}
     fields = _with_grown_members(kind, {**field_body(kind, obj.body), **owned}, live)
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
-    changes = _changes(kind, live_form, desired_form, live, obj.body)
+    changes = _renamed(kind, renames) + _changes(kind, live_form, desired_form, live, obj.body)
+    warnings += identity.rebucket_warnings(kind, live_form, desired_form)
     ids = obj.body.get(kind.id_list.field) if kind.id_list else None  # managed only when the YAML lists them
     id_change = idlists.change(kind.id_list, live.get(kind.id_list.field), ids) if ids is not None else None
     changes += [id_change] if id_change else []
@@ -193,14 +198,15 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
     if not changes:
         return None, len(ignored)
     fields = {change.field for change in changes}
-    live_version = LiveVersion.of(live, live_form)
+    live_version = LiveVersion.of(actual, canonical(kind, obj.id, actual) if renames else live_form)
     # fields sent through endpoints of their own: overrides, an id list, a segment's rules
     own = {*kind.sub_resources, *([kind.id_list.field] if kind.id_list else []), *kind.field_endpoints}
     fixed = fields - own if not kind.patchable else fields & _contract(kind).create_only
     if fixed:
         # Statsig cannot change these in place: delete and create again, refused unless allowed
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *create_step(obj).requests]
-        return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
+        return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored,
+                    warnings=warnings), 0
     if kind.singleton:  # the whole object, POSTed to the collection
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
@@ -223,7 +229,13 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
     if id_change:
         requests += _id_list_requests(kind, obj.id, live.get(kind.id_list.field), ids)
     requests += [_sub_resource_request(kind, obj, name, live) for name in sorted(fields & set(kind.sub_resources))]
-    return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored), 0
+    return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored,
+                warnings=warnings), 0
+
+
+def _renamed(kind: Kind, renames: identity.Renames) -> list[Change]:
+    return [Change(f"{name}[{new}].{kind.keyed_lists[name].key}", old, new, note="renamed")
+            for name, pairs in renames.items() for old, new in pairs.items()]
 
 
 def _with_grown_members(kind: Kind, fields: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:

@@ -166,6 +166,7 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
                     f"{list_name} are matched to live ones by {keyed.key}",
                     display_path((list_name, index, keyed.key))))
             seen[key] = index
+        problems += _rename_problems(obj, list_name, keyed)
     problems += _lifecycle_problems(obj)
     problems += _override_group_problems(obj)
     problems += _twin_problems(obj)
@@ -178,6 +179,33 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
             total = sum(Decimal(str(item.get("size", 0))) for item in items)
             if total != 100:
                 problems.append(Problem(obj.mark((list_name,)), f"sizes add up to {total}, not 100", list_name))
+    return problems
+
+
+def _rename_problems(obj: DesiredObject, list_name: str, keyed) -> list[Problem]:
+    """A previousName names the one live item this item was: not itself, not an item the
+    file still lists, not the same old item twice."""
+    items = [item for item in obj.body.get(list_name) or [] if isinstance(item, dict)]
+    if not keyed.renamed_from or not any(keyed.renamed_from in item for item in items):
+        return []
+    keys = {item.get(keyed.key) for item in items}
+    claimed: dict[Any, Any] = {}
+    problems = []
+    for index, item in enumerate(obj.body.get(list_name) or []):
+        old = item.get(keyed.renamed_from) if isinstance(item, dict) else None
+        if old is None:
+            continue
+        path = (list_name, index, keyed.renamed_from)
+        if old == item.get(keyed.key):
+            message = f"{keyed.renamed_from} {old!r} is this item's own {keyed.key}; remove it"
+        elif old in keys:
+            message = f"{keyed.renamed_from} {old!r} is the {keyed.key} of another item in {list_name}"
+        elif old in claimed:
+            message = f"{keyed.renamed_from} {old!r} is also claimed by {claimed[old]!r}; one item was {old!r}"
+        else:
+            claimed[old] = item.get(keyed.key)
+            continue
+        problems.append(Problem(obj.mark(path), message, display_path(path)))
     return problems
 
 

@@ -65,10 +65,22 @@ def _conditions(conditions: list[dict]) -> list[dict]:
 
 
 def _rules(store: Store, incoming: list[dict], existing: list[dict], dynamic_config: bool) -> list[dict]:
+    # A rule is known by its ids, and names must be unique: legacy-docs
+    # (`docs/console-api/openapi/gates.js` history) show Statsig answering "Duplicate rule
+    # name(s) given" and "A provided rule ID does not match an existing rule ID"
+    # (EVIDENCE.md finding 11). A rule sent without ids is a new rule: a new baseID, the
+    # salt of its rollout, as in the SDK payload (`eval_proj_dcs.json`).
+    names = [rule.get("name") for rule in incoming]
+    duplicates = sorted({str(name) for name in names if names.count(name) > 1})
+    if duplicates:
+        raise BadRequest(f"Duplicate rule name(s) given: {', '.join(duplicates)}")
     known = {rule["baseID"] for rule in existing}
     out = []
     for rule in incoming:
-        base_id = rule.get("baseID") if rule.get("baseID") in known else store.new_id()
+        sent = rule.get("baseID") or str(rule.get("id") or "").split(":", 1)[0] or None
+        if sent is not None and sent not in known:
+            raise BadRequest("A provided rule ID does not match an existing rule ID")
+        base_id = sent or store.new_id()
         percentage = rule.get("passPercentage", 100)
         built = {
             "name": rule["name"],

@@ -30,6 +30,9 @@ class KeyedList:
     item_defaults: dict[str, Any] = field(default_factory=dict)
     # JSON field → its JSON5 twin in each item (see Kind.json5_twins)
     twins: dict[str, str] = field(default_factory=dict)
+    # the item field (statsync's, never sent) naming the live item's old key, so a
+    # rename keeps the item's server ids (a rule's salt): see `identity`
+    renamed_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ class Kind:
 
 # Rule lists are shared by gates and dynamic configs.
 RULE_LIST = KeyedList(key="name", server_ids=("id", "baseID"),
-                      carried=("completedAutomatedRollouts", "pendingAutomatedRollouts"))
+                      carried=("completedAutomatedRollouts", "pendingAutomatedRollouts"), renamed_from="previousName")
 RULE_SERVER_FIELDS = ("rules.id", "rules.baseID", "rules.completedAutomatedRollouts",
                       "rules.pendingAutomatedRollouts")
 GATE_CONDITIONS = Reference(target="gate", condition_types=("passes_gate", "fails_gate"))

@@ -70,7 +70,7 @@ def _section(step: Step) -> str:
             lines += [f"Live version {step.live.version}, last changed by {step.live.last_modifier_name}.", ""]
         lines += ["| field | before | after |", "|---|---|---|"]
         for change in step.changes:
-            path = change.path + (" (order)" if change.note == "order" else "")
+            path = change.path + (f" ({change.note})" if change.note else "")
             lines.append(f"| `{path}` | {cell(change.before)} | {cell(change.after)} |")
         if step.ignored:
             lines += ["", f"{len(step.ignored)} live difference(s) left alone by ignore rules."]
@@ -81,7 +81,8 @@ def _section(step: Step) -> str:
 
 
 def _notes(plan: Plan) -> list[str]:
-    notes = []
+    # warnings also stand outside the collapsed sections, where a reviewer cannot miss them
+    notes = [f"**Warning** (`{step.address}`): {warning}" for step in plan.steps for warning in step.warnings]
     if plan.ignored_count:
         notes.append(f"{plan.ignored_count} live difference(s) left alone by ignore rules.")
     notes += [f"Not deleting `{k.address}`: {k.reason}." for k in plan.kept]

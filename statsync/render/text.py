@@ -65,6 +65,7 @@ def _step_lines(step: Step, paint) -> list[str]:
         lines.append(f"    {paint('!', 'red')} {replace_reason(step)}")
     for change in step.changes:
         lines += change_lines(change, paint, created=step.action == "create")
+    lines += [f"    {paint('!', 'red', bold=True)} warning: {warning}" for warning in step.warnings]
     if len(step.requests) > 1:
         lines.append(f"    {paint('=', 'cyan')} {requests_text(step)}")
     return lines
@@ -76,6 +77,9 @@ def change_lines(change, paint, created: bool = False) -> list[str]:
     before, after = (ABSENT, change.after) if created else (change.before, change.after)
     if change.note == "order":
         return [f"    {paint('~', 'yellow')} {change.path} order: {_flow(before)} → {_flow(after)}"]
+    if change.note == "renamed":
+        return [f"    {paint('~', 'yellow')} {change.path}: {_flow(before)} → {_flow(after)} "
+                f"(renamed: keeps its live ids, so its users stay in their buckets)"]
     if before is ABSENT or after is ABSENT:
         sign, colour, value = ("+", "green", after) if before is ABSENT else ("-", "red", before)
         if _is_flat(value):

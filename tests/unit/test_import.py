@@ -185,8 +185,11 @@ def test_what_cannot_be_represented_is_reported_and_lenient_writes_it_with_a_com
     emulator.store.get("experiments", "running_exp")["status"] = "assignment_stopped"
     # a field Statsig may add tomorrow (manualQualityScores, which this test used, is managed now)
     emulator.store.get("experiments", "running_exp")["analysisNotes"] = "from the future"
+    # Statsig refuses duplicate rule names (EVIDENCE.md finding 11); a server that answers
+    # them anyway must not make import write a file that loses a rule
     emulator.console_create("gates", {"id": "twin_rules", "rules": [
-        {"name": "Same", "passPercentage": 1, "conditions": []}, {"name": "Same", "passPercentage": 2, "conditions": []}]})
+        {"name": "Same", "passPercentage": 1, "conditions": []}, {"name": "Other", "passPercentage": 2, "conditions": []}]})
+    emulator.store.get("gates", "twin_rules")["rules"][1]["name"] = "Same"
     strict = write_all(live_of(emulator), tmp_path / "strict", target="t")
     reported = sorted(str(p) for p in strict.unrepresentable)
     assert reported == [
