@@ -20,6 +20,8 @@ import hashlib
 import json
 from typing import Any, Iterable
 
+from statsync.conditions import operator_of
+
 # Console condition type → (DCS type, DCS field). Evidence: eval_proj_dcs.json
 # (test_environment_tier, test_segment_condition, test_null_operator, test_time_before).
 USER_FIELDS = {"user_id": "userID", "email": "email", "app_version": "appVersion", "locale": "locale",
@@ -160,7 +162,7 @@ class Compiler:
 def compile_condition(condition: dict) -> dict[str, Any]:
     """One Console condition as a DCS condition (SEMANTICS.md's compile table)."""
     kind = condition.get("type")
-    operator = condition.get("operator")
+    operator = operator_of(condition)
     target = condition.get("targetValue")
     out: dict[str, Any] = {"type": kind, "operator": operator, "targetValue": target, "field": None,
                            "additionalValues": {}, "idType": "userID"}

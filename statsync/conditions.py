@@ -23,6 +23,15 @@ _NULL = ("is_null", "is_not_null")
 
 # Types that name an object (or everyone) take no operator at all.
 NO_OPERATOR = ("public", "passes_gate", "fails_gate", "passes_segment", "fails_segment")
+# Types Statsig's own docs write without an operator, and what it means: legacy-docs
+# `docs/console-api/rules.mdx` shows {"type": "environment_tier", "targetValue":
+# "production"}; the SDK stores tier conditions with "any" (SDK `eval_proj_dcs.json`).
+# Both sides of a plan read a missing one as this, so either answer converges.
+IMPLIED_OPERATOR = {"environment_tier": "any"}
+
+
+def operator_of(condition: dict) -> Any:
+    return condition.get("operator") or IMPLIED_OPERATOR.get(condition.get("type"))
 
 OPERATORS: dict[str, tuple[str, ...]] = {
     "user_id": (*_TEXT, *_NULL),
@@ -51,7 +60,7 @@ def operator_problems(rules: Any) -> Iterator[tuple[tuple, str]]:
     """(path, message) for each condition whose operator does not fit its type."""
     for rule_index, rule in enumerate(rules if isinstance(rules, list) else []):
         for cond_index, condition in enumerate((rule or {}).get("conditions") or []):
-            kind, operator = condition.get("type"), condition.get("operator")
+            kind, operator = condition.get("type"), operator_of(condition)
             path = ("rules", rule_index, "conditions", cond_index, "operator")
             if kind in NO_OPERATOR:
                 if operator:

@@ -16,6 +16,7 @@ import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Callable
 
+from statsync.conditions import operator_of
 from statsync.kinds import Kind, all_kinds
 from statsync.schemas import kind_schema
 
@@ -194,6 +195,8 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _condition(condition: dict[str, Any]) -> dict[str, Any]:
     out = {key: value for key, value in condition.items() if value not in (None, "")}
+    if operator_of(out):
+        out["operator"] = operator_of(out)  # environment_tier as the docs write it: "any"
     if "targetValue" in out:
         # Scalar and one-item list are the same to Statsig, numbers may come back
         # as strings, and alternatives are unordered (DIGEST §19.2).

@@ -40,6 +40,7 @@ class Plan:
     kept: list[Kept] = field(default_factory=list)
     ignored_elsewhere: int = 0  # ignored differences on objects that are otherwise in sync
     unselected: int = 0  # objects with changes that --only / --kind left out
+    held: list[str] = field(default_factory=list)  # live differences left to Statsig, and why
 
     @property
     def has_changes(self) -> bool:
@@ -96,7 +97,7 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                options: PlanOptions = PlanOptions(), spared: dict[str, str] | None = None) -> Plan:
     """`spared`: addresses pruning must keep, and why (objects in files the loader skipped)."""
     steps: list[Step] = []
-    unchanged, ignored_elsewhere = 0, 0
+    unchanged, ignored_elsewhere, held = 0, 0, []
     refusals: list[Problem] = []
     for obj in _in_kind_order(desired):
         current = live.get(obj.kind.name, {}).get(obj.id)
@@ -104,7 +105,8 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
             step, ignored = create_step(obj), 0
         else:
             refusals += _fixed_entry_problems(obj, current)
-            step, ignored = update_step(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
+            step, ignored, holding = update_step(obj, current, [*options.ignore, *obj.settings.get("ignore", [])])
+            held += holding
         try:
             before, after = lifecycle_steps(obj, current, step)
         except Refused as exc:
@@ -131,7 +133,7 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                                           f"replaced to change {', '.join(sorted({c.field for c in step.changes}))}"))
     if refusals:
         raise InvalidConfig(refusals)
-    plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere)
+    plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere, held=held)
     _plan_deletes(plan, desired, live, options, spared or {})
     _link_dependencies(plan, {o.key: o for o in desired}, live)
     if options.only:
@@ -177,7 +179,8 @@ def _split_parts(obj: DesiredObject, step: Step | None) -> list[Step]:
 
 
 def _fixed_entry_problems(obj: DesiredObject, live: dict[str, Any]) -> list[Problem]:
-    """The production environment can be neither removed nor edited (DIGEST §12)."""
+    """The production environment can be neither removed nor renamed (DIGEST §12); its
+    review flags can change (TF-test `tests/test_resources/environments.tf`)."""
     if obj.kind.fixed_entries is None:
         return []
     list_name, flag = obj.kind.fixed_entries
@@ -186,10 +189,11 @@ def _fixed_entry_problems(obj: DesiredObject, live: dict[str, Any]) -> list[Prob
     wanted = {item.get(keyed.key): item for item in desired_form.get(list_name) or []}
     problems = []
     for item in live_form.get(list_name) or []:
-        if item.get(flag) and wanted.get(item.get(keyed.key)) != item:
-            fields = ", ".join(f"{k}: {json.dumps(v)}" for k, v in item.items())
+        kept = wanted.get(item.get(keyed.key))
+        if item.get(flag) and not (kept and kept.get(flag)):
             problems.append(Problem(obj.mark((list_name,)), f"{item.get(keyed.key)!r} ({flag}) cannot be removed or "
-                                    f"edited in Statsig; keep it as it is live: {{{fields}}}", list_name))
+                                    f"renamed in Statsig; keep an entry named {item.get(keyed.key)!r} with "
+                                    f"{flag}: true (its review flags may change)", list_name))
     return problems
 
 

@@ -90,6 +90,7 @@ def to_dict(plan: Plan, files: dict[str, str] | None = None, options: dict[str, 
         "unmanaged": plan.unmanaged,
         "kept": [{"address": k.address, "reason": k.reason} for k in plan.kept],
         "ignored_elsewhere": plan.ignored_elsewhere,
+        **({"held": plan.held} if plan.held else {}),
     }
 
 
@@ -152,7 +153,8 @@ def load(path: Path) -> tuple[Plan, dict[str, Any]]:
         plan = Plan(target=data["target"], steps=steps, unchanged=data.get("unchanged", 0),
                     unmanaged=list(data.get("unmanaged", [])),
                     kept=[Kept(k["address"], k["reason"]) for k in data.get("kept", [])],
-                    ignored_elsewhere=data.get("ignored_elsewhere", 0))
+                    ignored_elsewhere=data.get("ignored_elsewhere", 0),
+                    held=[str(held) for held in data.get("held", [])])
     except (KeyError, TypeError) as exc:
         raise StatsyncError(f"{path}: not a statsync plan (missing or malformed {exc})") from None
     return plan, data

@@ -87,7 +87,8 @@ def reviewed_subset(saved: Plan, derived: Plan, live: LiveObjects) -> Reviewed:
         raise StalePlan("refusing to apply the saved plan; nothing was applied:\n" + "\n".join(problems)
                         + "\nplan again to review the current state")
     plan = Plan(target=derived.target, steps=selected, unchanged=derived.unchanged,
-                unmanaged=derived.unmanaged, kept=derived.kept, ignored_elsewhere=derived.ignored_elsewhere)
+                unmanaged=derived.unmanaged, kept=derived.kept, ignored_elsewhere=derived.ignored_elsewhere,
+                held=derived.held)
     not_reviewed = sorted({step.object_address for step in derived.steps} - set(reviewed))
     return Reviewed(plan, sorted(done), not_reviewed)
 

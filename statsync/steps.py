@@ -18,7 +18,7 @@ from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import Refused, implied_fields, initial_status, path, request_body, status_owned
-from statsync.normalize import canonical, chosen_twins, with_defaults
+from statsync.normalize import canonical, chosen_twins, decimal, with_defaults
 from statsync.validate import DesiredObject
 
 
@@ -174,14 +174,16 @@ def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in body.items() if name not in moved}
 
 
-def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int]:
-    """The update step (None when in sync) and how many live differences ignore rules hid."""
+def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> tuple[Step | None, int, list[str]]:
+    """The update step (None when in sync), how many live differences ignore rules hid, and
+    what the plan leaves to Statsig and why (a scheduled rollout's next phase)."""
     kind = obj.kind
     renames, warnings = identity.renames(kind, obj.body, live)
     actual, live = live, identity.renamed_live(kind, live, renames)  # compared as the rename leaves it
     # what the status owns keeps its live value: the lifecycle move, not the PATCH, changes it
     owned = {name: live[name] for name in status_owned(kind, obj.body, live) if name in live}
     fields = _with_grown_members(kind, {**field_body(kind, obj.body), **owned}, live)
+    fields, held = _scheduled(kind, obj.id, fields, live)
     wanted = overlay(kind, fields, live, ignore) if ignore else fields
     desired_form = canonical(kind, obj.id, wanted)
     live_form = canonical(kind, obj.id, live)
@@ -196,7 +198,7 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         everything = _changes(kind, live_form, canonical(kind, obj.id, fields), live, obj.body)
         ignored = [change.path for change in everything if change.path not in kept]
     if not changes:
-        return None, len(ignored)
+        return None, len(ignored), held
     fields = {change.field for change in changes}
     live_version = LiveVersion.of(actual, canonical(kind, obj.id, actual) if renames else live_form)
     # fields sent through endpoints of their own: overrides, an id list, a segment's rules
@@ -206,7 +208,7 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         # Statsig cannot change these in place: delete and create again, refused unless allowed
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *create_step(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored,
-                    warnings=warnings), 0
+                    warnings=warnings), 0, held
     if kind.singleton:  # the whole object, POSTed to the collection
         requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
     elif kind.patchable:
@@ -230,7 +232,39 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         requests += _id_list_requests(kind, obj.id, live.get(kind.id_list.field), ids)
     requests += [_sub_resource_request(kind, obj, name, live) for name in sorted(fields & set(kind.sub_resources))]
     return Step("update", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored,
-                warnings=warnings), 0
+                warnings=warnings), 0, held
+
+
+SCHEDULE = "pendingAutomatedRollouts"
+
+
+def _scheduled(kind: Kind, object_id: str, fields: dict[str, Any], live: dict[str, Any]) -> tuple[dict, list[str]]:
+    """While a rule has scheduled rollout phases still to run, the schedule owns its
+    passPercentage: each phase "will execute automatically" (docs
+    `feature-flags/scheduled-rollouts.mdx`, EVIDENCE.md finding 7), so a file still
+    saying the first phase's value must not undo the phases that ran. The live value is
+    kept, and the plan says so when the file says otherwise."""
+    held = []
+    for name, keyed in kind.keyed_lists.items():
+        if SCHEDULE not in keyed.carried or not isinstance(fields.get(name), list):
+            continue
+        running = {item.get(keyed.key): item for item in live.get(name) or []
+                   if isinstance(item, dict) and item.get(SCHEDULE)}
+        if not running:
+            continue
+        items = []
+        for item in fields[name]:
+            match = running.get(item.get(keyed.key)) if isinstance(item, dict) else None
+            if match is not None and "passPercentage" in match:
+                wanted = item.get("passPercentage", match["passPercentage"])
+                if decimal(wanted) != decimal(match["passPercentage"]):
+                    held.append(f"{kind.name}.{object_id} {name}[{item.get(keyed.key)}].passPercentage: a scheduled "
+                                f"rollout owns it while {len(match[SCHEDULE])} phase(s) are pending (live "
+                                f"{match['passPercentage']} %, the file says {wanted} %); left alone")
+                item = {**item, "passPercentage": match["passPercentage"]}
+            items.append(item)
+        fields = {**fields, name: items}
+    return fields, held
 
 
 def _renamed(kind: Kind, renames: identity.Renames) -> list[Change]:
@@ -239,13 +273,14 @@ def _renamed(kind: Kind, renames: identity.Renames) -> list[Change]:
 
 
 def _with_grown_members(kind: Kind, fields: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-    """A global holdout's live members the YAML does not list were added by Statsig:
-    keep them, so they are neither drift nor removed."""
-    if not kind.grows or not fields.get(kind.grows_when, kind.defaults.get(kind.grows_when)):
+    """Live members the YAML does not list were added by Statsig (a global holdout's new
+    gates, a metric tag's metrics): keep them, so they are neither drift nor removed."""
+    grown = [name for name, when in kind.grows.items() if fields.get(when, kind.defaults.get(when))]
+    if not grown:
         return fields
     fields = dict(fields)
-    for name in kind.grows:
-        listed = list(fields.get(name) or [])
+    for name in grown:
+        listed = list(fields.get(name) or kind.defaults.get(name) or [])
         fields[name] = listed + [member for member in live.get(name) or [] if member not in listed]
     return fields
 
@@ -254,9 +289,9 @@ def _changes(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]
              live: dict[str, Any], written: dict[str, Any]) -> list[Change]:
     """Only fields the desired object manages are compared; equal forms cost nothing more.
     Write-only fields (inputs Statsig expands or never returns) count only when the live
-    object echoes them."""
+    object echoes a value in them (an expanded metric tag answers [])."""
     desired_form = {name: value for name, value in chosen_twins(kind, written, desired_form).items()
-                    if name not in kind.write_only or name in live}
+                    if name not in kind.write_only or live.get(name) not in (None, [], "", {})}
     live_form = {name: value for name, value in chosen_twins(kind, written, live_form).items()
                  if name in desired_form}
     return [] if live_form == desired_form else diff(kind, live_form, desired_form)

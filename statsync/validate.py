@@ -348,13 +348,15 @@ def _holdout_problems(objects: list[DesiredObject]) -> list[Problem]:
     by_key = {obj.key: obj for obj in objects}
     problems = []
     for holdout in (obj for obj in objects if obj.kind.name == "holdout"):
-        unit = holdout.body.get("idType", holdout.kind.defaults["idType"])
+        # an omitted idType is the project's default unit type, which the files do not say:
+        # compared only where both sides name theirs
+        unit = holdout.body.get("idType", holdout.kind.defaults.get("idType"))
         for ref in references(holdout.kind, holdout.body):
             member = by_key.get((ref.target_kind, ref.target_id))
             if member is None or ref.path[0] not in ("gateIDs", "experimentIDs", "layerIDs"):
                 continue
             member_unit = member.body.get("idType", member.kind.defaults.get("idType"))
-            if member_unit != unit:
+            if None not in (unit, member_unit) and member_unit != unit:
                 problems.append(Problem(holdout.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} is by "
                                         f"{member_unit}, this holdout by {unit}: it would hold nobody back from it",
                                         display_path(ref.path)))

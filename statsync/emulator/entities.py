@@ -353,8 +353,26 @@ def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict |
         obj["status"] = "Enabled" if obj["isEnabled"] else "Disabled"
 
 
+def _expand_metric_tags(store: Store, obj: dict) -> None:
+    """Metric tags are not stored: the metrics carrying them join the metric list and the
+    tags answer `[]` (TF-test `tests/test_resources/experiment_full.tf`: "Metric tags
+    cannot actually be assigned. Associated metrics are exploded from the tags and set on
+    primaryMetrics/secondaryMetrics"; `tests/experiment_resource_test.go` asserts
+    `primary_metric_tags.# == 0`). Metrics are the store's `metrics` collection
+    (`{name, type, tags}`), empty unless a test puts some there."""
+    for tags, metrics in (("primaryMetricTags", "primaryMetrics"), ("secondaryMetricTags", "secondaryMetrics")):
+        wanted = set(obj.get(tags) or [])
+        listed = list(obj.get(metrics) or [])
+        for metric in store.collection("metrics").values():
+            entry = {"name": metric["name"], "type": metric["type"]}
+            if wanted & set(metric.get("tags", [])) and entry not in listed:
+                listed.append(entry)
+        obj[metrics], obj[tags] = listed, []
+
+
 def _finish_experiment(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     _target_apps(obj)
+    _expand_metric_tags(store, obj)
     _check_group_sizes(obj.get("groups", []))
     obj["groups"] = _groups(store, obj.get("groups", []), (previous or {}).get("groups", []))
     if previous is None:
@@ -573,7 +591,9 @@ def environments(store: Store) -> dict:
 
 def set_environments(store: Store, entries: list[dict]) -> dict:
     """POST /environments: the whole list. Entries keep their id; one without an id is new;
-    the production environment can be neither removed nor edited."""
+    the production environment can be neither removed nor renamed, but its review flags
+    are the team's (TF-test `tests/test_resources/environments.tf` sets production's
+    `requires_review` and `requires_release_pipeline` through the API and plans empty)."""
     current = environments(store)
     by_id = {entry["id"]: entry for entry in current["environments"]}
     names = [entry["name"] for entry in entries]
@@ -585,8 +605,9 @@ def set_environments(store: Store, entries: list[dict]) -> dict:
             raise BadRequest(f"Invalid request. Environment id {entry['id']} does not exist.")
         updated.append({**entry, "id": entry.get("id") or store.new_id()})
     for production in (entry for entry in current["environments"] if entry["isProduction"]):
-        if next((entry for entry in updated if entry["id"] == production["id"]), None) != production:
-            raise BadRequest("Invalid request. The production environment cannot be removed or edited.")
+        kept = next((entry for entry in updated if entry["id"] == production["id"]), None)
+        if kept is None or kept["name"] != production["name"] or not kept.get("isProduction"):
+            raise BadRequest("Invalid request. The production environment cannot be removed or renamed.")
     if sum(1 for entry in updated if entry["isProduction"]) != 1:
         raise BadRequest("Invalid request. A project has exactly one production environment.")
     current["environments"] = updated

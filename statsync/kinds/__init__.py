@@ -187,8 +187,8 @@ class Kind:
     # another state is reported by import rather than silently flattened.
     representable_states: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     lifecycle: Lifecycle | None = None
-    # Fields Statsig may not echo back (inputs it expands server-side): compared
-    # only when the live object carries them.
+    # Fields Statsig may not echo back (inputs it expands server-side, answered as []):
+    # compared only when the live object carries a value in them.
     write_only: tuple[str, ...] = ()
     # Schema enums narrower than the spec's, for values statsync cannot act on.
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -208,8 +208,9 @@ class Kind:
     # GET of the collection, written by POSTing it whole, never created or deleted.
     # Its YAML id is the kind's name; references name its entries.
     singleton: bool = False
-    # (list, flag): entries of the list with the flag set are Statsig's to keep as they
-    # are (the production environment): never removed or edited.
+    # (list, flag): entries of the list with the flag set are Statsig's to keep (the
+    # production environment): never removed, renamed or unflagged; their other fields
+    # (review flags) are the team's.
     fixed_entries: tuple[str, str] | None = None
     # Fields statsync adds that no DTO declares (a file of ids), with their JSON Schema.
     own_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -217,10 +218,10 @@ class Kind:
     # Ids of objects Statsig creates and owns itself (an experiment's implicit
     # `statsig::<id>_layer`): never read as managed, pruned, imported or referenced.
     implicit: tuple[str, ...] = ()
-    # Membership lists the server grows on its own while `grows_when` is true (a global
-    # holdout takes in every new gate): live members the YAML does not list are not drift.
-    grows: tuple[str, ...] = ()
-    grows_when: str | None = None
+    # List field → the field that, while set, makes the server grow the list on its own (a
+    # global holdout takes in every new gate; metric tags add their metrics): live members
+    # the YAML does not list are not drift, and are kept.
+    grows: dict[str, str] = field(default_factory=dict)
     # Top-level fields naming one of the object's groups (an experiment's controlGroupID):
     # written by name in YAML, sent by the group's id (a new object's: from its create answer).
     group_refs: tuple[str, ...] = ()
@@ -269,7 +270,10 @@ UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userI
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
                 "releasePipelineID")
-RULED_DEFAULTS = {"description": None, "isEnabled": True, "idType": "userID", "tags": [], "targetApps": [],
+# No idType default: an omitted idType is the project's default unit type
+# (`SettingsProjectContractDto.default_unit_type`, EVIDENCE.md finding 4), which need not
+# be userID; statsync leaves it to Statsig and does not compare it.
+RULED_DEFAULTS = {"description": None, "isEnabled": True, "tags": [], "targetApps": [],
                   "rules": []}
 
 AUDIT_FIELDS = ("id", "createdTime", "creatorID", "creatorName", "creatorEmail", "lastModifiedTime",

@@ -1,7 +1,8 @@
 """Environments: `/console/v1/environments` (DIGEST §12), the project's one list of
 environments. It always exists: statsync never creates or deletes it, only sends the
 whole list back (`POST /environments`). Entries keep their server id by name; the
-production environment can be neither removed nor edited. Rules name environments
+production environment can be neither removed nor renamed, but its review flags are
+editable (TF-test `tests/test_resources/environments.tf`). Rules name environments
 (`environments`, `environment_tier` conditions): those names must be on the list."""
 from statsync.kinds import KeyedList, Kind
 
@@ -16,7 +17,8 @@ KIND = Kind(
     response_dto="EnvironmentsContractDto",
     fields={"environments": "The project's environments in promotion order ({name, isProduction, "
                             "requiresReview, requiredReviewGroupID?, requiresReleasePipeline}). Names are what "
-                            "rules and environment_tier conditions use; the production environment is fixed."},
+                            "rules and environment_tier conditions use; the production environment cannot be "
+                            "removed or renamed (its review flags can change)."},
     defaults={"environments": []},
     name_defaults_to_id=False,
     keyed_lists={"environments": KeyedList(key="name", server_ids=("id",),

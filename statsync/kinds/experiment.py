@@ -100,7 +100,7 @@ KIND = Kind(
     defaults={
         "description": None,
         "hypothesis": None,
-        "idType": "userID",
+        # no idType: omitted, it is the project's default unit type (see RULED_DEFAULTS)
         "tags": [],
         "targetApps": [],
         "allocation": 100,
@@ -111,6 +111,8 @@ KIND = Kind(
         "bonferroniCorrection": False,
         "primaryMetrics": [],
         "secondaryMetrics": [],
+        "primaryMetricTags": [],
+        "secondaryMetricTags": [],
         "groups": [
             {"name": "Control", "size": 50, "parameterValues": {}},
             {"name": "Test", "size": 50, "parameterValues": {}},
@@ -131,7 +133,10 @@ KIND = Kind(
                    "externalExperimentName"),
     representable_states={"status": (None, "setup", "active", "decision_made", "abandoned", "archived")},
     lifecycle=LIFECYCLE,
+    # Statsig expands metric tags into the metrics carrying them and answers the tags as []
+    # (TF-test `tests/test_resources/experiment_full.tf`, `tests/experiment_resource_test.go`)
     write_only=("primaryMetricTags", "secondaryMetricTags"),
+    grows={"primaryMetrics": "primaryMetricTags", "secondaryMetrics": "secondaryMetricTags"},
     sub_resources={"overrides": SubResource(endpoint="/overrides", dto="ExperimentOverridesDto",
                                             group_field="groupID")},
     enums={"status": LIFECYCLE.statuses},

@@ -30,7 +30,8 @@ KIND = Kind(
         "overrides": COMMON_FIELD_DOCS["overrides"] + " {passingUserIDs, failingUserIDs, passingCustomIDs, "
                      "failingCustomIDs, environmentOverrides}",
     },
-    defaults={"description": None, "idType": "userID", "isEnabled": True, "passPercentage": 0, "gateIDs": [],
+    # no idType: omitted, it is the project's default unit type (see RULED_DEFAULTS)
+    defaults={"description": None, "isEnabled": True, "passPercentage": 0, "gateIDs": [],
               "experimentIDs": [], "layerIDs": [], "isGlobal": False, "targetingGateID": None,
               "monitoringMetrics": []},
     id_from_name=True,
@@ -42,6 +43,5 @@ KIND = Kind(
                 UNIT_ID_TYPE, OVERRIDE_ENVIRONMENTS),
     sub_resources={"overrides": OVERRIDES},
     server_fields=(*AUDIT_FIELDS, "name", "team", "tags", "targetApps"),
-    grows=("gateIDs", "experimentIDs"),
-    grows_when="isGlobal",
+    grows={"gateIDs": "isGlobal", "experimentIDs": "isGlobal"},
 )

@@ -26,7 +26,8 @@ KIND = Kind(
                 "idsFile": {"type": "string", "minLength": 1}},
     id_list=IdList(field="ids", file_field="idsFile", endpoint="/id_list", reset="/id_list/reset",
                    request_dto="SegmentIDListContractDto", when=("type", "id_list")),
-    defaults={"description": None, "idType": "userID", "tags": [], "rules": [], "type": "rule_based"},
+    # no idType: omitted, it is the project's default unit type (see RULED_DEFAULTS)
+    defaults={"description": None, "tags": [], "rules": [], "type": "rule_based"},
     keyed_lists={"rules": RULE_LIST},
     set_fields=("tags", "rules.environments"),
     empty_is_none=("description", "team", "teamID"),

@@ -83,6 +83,7 @@ def _section(step: Step) -> str:
 def _notes(plan: Plan) -> list[str]:
     # warnings also stand outside the collapsed sections, where a reviewer cannot miss them
     notes = [f"**Warning** (`{step.address}`): {warning}" for step in plan.steps for warning in step.warnings]
+    notes += [f"Left to Statsig: {held}." for held in plan.held]
     if plan.ignored_count:
         notes.append(f"{plan.ignored_count} live difference(s) left alone by ignore rules.")
     notes += [f"Not deleting `{k.address}`: {k.reason}." for k in plan.kept]

@@ -231,7 +231,7 @@ def _duration(seconds: float) -> str:
 
 
 def _notes(plan: Plan) -> list[str]:
-    lines = []
+    lines = [f"Left to Statsig: {held}." for held in plan.held]
     if plan.ignored_count:
         lines.append(f"{plan.ignored_count} live difference(s) left alone by ignore rules.")
     if plan.unselected:

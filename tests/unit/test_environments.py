@@ -1,4 +1,4 @@
-"""The environment list: one object per project, sent whole, production fixed, and the
+"""The environment list: one object per project, sent whole, production kept, and the
 names rules use checked against it."""
 import pytest
 
@@ -41,14 +41,27 @@ def test_adding_an_environment_sends_the_whole_list_keeping_ids_and_gates_wait_f
     assert not plan_apply(emulator, repo, apply=False)[0].has_changes
 
 
-@pytest.mark.parametrize("entries", [DEFAULT[:2], [*DEFAULT[:2], ("production", True, True)]])
-def test_the_production_environment_is_never_removed_or_edited(emulator, tmp_path, entries):
+@pytest.mark.parametrize("entries", [DEFAULT[:2], [*DEFAULT[:2], ("prod", True, False)],
+                                     [*DEFAULT[:2], ("production", False, False), ("prod", True, False)]],
+                         ids=["removed", "renamed", "unflagged"])
+def test_the_production_environment_is_never_removed_or_renamed(emulator, tmp_path, entries):
     repo = write(tmp_path, env_list(*entries))
     with pytest.raises(InvalidConfig) as caught:
         plan_apply(emulator, repo, apply=False)
     assert str(caught.value.problems[0]).replace(f"{repo}/", "") == (
-        "objects.yaml:4:3: environments: 'production' (isProduction) cannot be removed or edited in Statsig; keep it "
-        'as it is live: {name: "production", isProduction: true, requiresReview: false, requiresReleasePipeline: false}')
+        "objects.yaml:4:3: environments: 'production' (isProduction) cannot be removed or renamed in Statsig; keep an "
+        "entry named 'production' with isProduction: true (its review flags may change)")
+
+
+def test_the_production_environments_review_flags_are_the_teams(emulator, tmp_path):
+    """TF-test `tests/test_resources/environments.tf` sets production's requires_review
+    through the API and expects an empty plan after."""
+    repo = write(tmp_path, env_list(*DEFAULT[:2], ("production", True, True)))
+    plan, outcomes = plan_apply(emulator, repo)
+    assert {o.status for o in outcomes} == {"applied"}
+    production = environments(emulator.store)["environments"][2]
+    assert (production["name"], production["id"], production["requiresReview"]) == ("production", "0.3", True)
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
 
 
 def test_rule_environments_must_be_on_the_list(emulator, tmp_path):

@@ -137,3 +137,92 @@ def test_an_unarchive_followed_by_a_field_update_keeps_the_status_it_moved_to(em
     plan, outcomes = plan_apply(emulator, back, allow_replace=True)
     assert [s.action for s in plan.steps] == ["unarchive", "update"] and all(o.ok for o in outcomes)
     assert not plan_apply(emulator, back, apply=False)[0].steps
+
+
+def test_metric_tags_expand_into_metrics_and_plan_empty(emulator, tmp_path):
+    """EVIDENCE.md finding 3: Statsig adds the tag's metrics and answers the tags as []."""
+    emulator.store.put("metrics", {"id": "dau::user", "name": "dau", "type": "user", "tags": ["core"]})
+    repo = write(tmp_path, "kind: experiment\nid: tagged\nprimaryMetricTags: [core]\n"
+                           "primaryMetrics: [{name: d1_retention_rate, type: user}]\nsecondaryMetricTags: [none_yet]\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes)
+    live = emulator.store.get("experiments", "tagged")
+    assert live["primaryMetricTags"] == [] and live["secondaryMetricTags"] == []
+    assert live["primaryMetrics"] == [{"name": "d1_retention_rate", "type": "user"}, {"name": "dau", "type": "user"}]
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps  # the tag's metric is Statsig's doing, not drift; the tags are not re-sent
+
+
+@pytest.mark.parametrize("kind, collection, body", [
+    ("gate", "gates", {"id": "by_device", "idType": "stableID"}),
+    ("dynamic_config", "dynamic_configs", {"id": "by_device", "idType": "stableID"}),
+    ("experiment", "experiments", {"name": "by_device", "idType": "stableID"}),
+])
+def test_an_omitted_id_type_is_the_projects_default_never_rewritten_to_userID(emulator, tmp_path, kind, collection,
+                                                                               body):
+    """EVIDENCE.md finding 4: default_unit_type fills an omitted idType; comparing it with
+    userID would rewrite the unit type (and, per legacy-docs, historical Pulse results)."""
+    emulator.console_create(collection, body)
+    repo = write(tmp_path, f"kind: {kind}\nid: by_device\n")
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert not plan.steps
+    (repo / "objects.yaml").write_text(f"kind: {kind}\nid: by_device\nidType: userID\n")
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert [c.path for c in plan.steps[0].changes] == ["idType"]  # said in the file, it is managed
+
+
+SCHEDULED = """\
+kind: gate
+id: scheduled
+description: {description}
+rules:
+  - name: Rollout
+    passPercentage: 10
+    conditions: [{{type: country, operator: any, targetValue: [{country}]}}]
+"""
+
+
+def test_a_scheduled_rollout_owns_the_percentage_while_phases_are_pending(emulator, tmp_path):
+    """EVIDENCE.md finding 7: phases execute by themselves; a plan must not undo one."""
+    from statsync.render.text import render_plan
+
+    repo = write(tmp_path, SCHEDULED.format(description="one", country="CA"))
+    plan_apply(emulator, repo)
+    rule = emulator.store.get("gates", "scheduled")["rules"][0]
+    rule["passPercentage"] = 20  # the first phase ran; one more is due
+    rule["pendingAutomatedRollouts"] = [{"passPercent": 50, "time": 1893456000000}]
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert not plan.steps
+    note = ("gate.scheduled rules[Rollout].passPercentage: a scheduled rollout owns it while 1 phase(s) are pending "
+            "(live 20 %, the file says 10 %); left alone")
+    assert plan.held == [note] and f"Left to Statsig: {note}." in render_plan(plan)
+
+    # another change to the rule goes out with the schedule's percentage and the schedule itself
+    (repo / "objects.yaml").write_text(SCHEDULED.format(description="two", country="US"))
+    plan, outcomes = plan_apply(emulator, repo)
+    sent = plan.steps[0].requests[0].body["rules"][0]
+    assert sent["passPercentage"] == 20 and sent["pendingAutomatedRollouts"] == rule["pendingAutomatedRollouts"]
+    assert all(o.ok for o in outcomes)
+
+    # once the schedule is done, the file is the truth again
+    emulator.store.get("gates", "scheduled")["rules"][0]["pendingAutomatedRollouts"] = []
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert [c.path for c in plan.steps[0].changes] == ["rules[Rollout].passPercentage"] and not plan.held
+
+
+def test_conditions_written_as_statsigs_docs_write_them_validate_and_plan_empty(emulator, tmp_path):
+    """legacy-docs `docs/console-api/rules.mdx`: environment_tier with a scalar targetValue
+    and no operator; public with targetValue: []. Whether Statsig answers the operator as
+    "any" or not at all, the plan is empty."""
+    from statsync.compile import compile_condition
+
+    repo = write(tmp_path, "kind: gate\nid: tiered\nrules:\n  - name: Prod\n    passPercentage: 100\n"
+                           "    conditions: [{type: environment_tier, targetValue: production}]\n"
+                           "  - name: Everyone\n    passPercentage: 100\n    conditions: [{type: public, targetValue: []}]\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes)
+    assert not plan_apply(emulator, repo, apply=False)[0].steps
+    emulator.store.get("gates", "tiered")["rules"][0]["conditions"][0]["operator"] = "any"
+    assert not plan_apply(emulator, repo, apply=False)[0].steps
+    # and `statsync test` evaluates it as Statsig's SDK would: tier "any" of the list
+    assert compile_condition({"type": "environment_tier", "targetValue": "production"})["operator"] == "any"

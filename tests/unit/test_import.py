@@ -116,8 +116,12 @@ def test_yaml_apply_import_gives_back_the_same_data(emulator, examples, tmp_path
     assert result.not_round_tripping == [] and len(result.written) == EXAMPLE_CREATES  # all but the environment list
     def readable(o):  # what Statsig never returns (a target app's description) cannot come back, and import
         # reads lists only: overrides (one GET per object) stay unmanaged until written by hand
-        return {k: v for k, v in canonical(o.kind, o.id, o.body).items()
-                if k not in o.kind.write_only and k not in o.kind.sub_resources}
+        # an omitted idType is the project's default unit type (userID on the emulator), which
+        # import writes out: it cannot know that a file meant "whatever the project says"
+        form = canonical(o.kind, o.id, o.body)
+        if "idType" in o.kind.fields:
+            form.setdefault("idType", "userID")
+        return {k: v for k, v in form.items() if k not in o.kind.write_only and k not in o.kind.sub_resources}
     original = {o.key: readable(o) for o in desired_objects(load_paths([examples])) if o.kind.name in default_kinds()}
     imported = {o.key: readable(o) for o in desired_objects(load_paths([tmp_path / "imported"]))}
     assert imported == original

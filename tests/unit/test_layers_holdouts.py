@@ -205,12 +205,27 @@ def test_layer_overrides_name_their_own_experiments_and_groups(emulator, tmp_pat
 
 def test_holdout_members_share_its_unit_id_type(emulator, tmp_path):
     repo = write(tmp_path, GATE.replace("id: new_checkout\n", "id: new_checkout\nidType: stableID\n") + LAYER
-                 .replace("kind: layer", "---\nkind: layer") + HOLDOUT)
+                 .replace("kind: layer", "---\nkind: layer") + HOLDOUT.replace("passPercentage", "idType: userID\n"
+                                                                                "passPercentage"))
     with pytest.raises(InvalidConfig) as caught:
         plan_apply(emulator, repo, apply=False)
     assert [str(p).replace(f"{repo}/", "") for p in caught.value.problems] == [
-        "objects.yaml:16:11: gateIDs[0]: gate 'new_checkout' is by stableID, this holdout by userID: it would hold "
+        "objects.yaml:17:11: gateIDs[0]: gate 'new_checkout' is by stableID, this holdout by userID: it would hold "
         "nobody back from it"]
+
+
+def test_an_omitted_holdout_unit_type_is_the_projects_default_not_userID(emulator, tmp_path):
+    """EVIDENCE.md finding 4: the project's default_unit_type fills an omitted idType. A
+    holdout whose live unit type is stableID is neither replaced nor refused for it."""
+    emulator.console_create("holdouts", {"name": "checkout_holdout", "idType": "stableID", "passPercentage": 2})
+    repo = write(tmp_path, GATE.replace("id: new_checkout\n", "id: new_checkout\nidType: stableID\n")
+                 + HOLDOUT.replace("layerIDs: [checkout_layer]\n", ""))
+    plan, outcomes = plan_apply(emulator, repo)
+    assert [step.action for step in plan.steps] == ["create", "update"]  # the gate, then the holdout's members
+    assert all(outcome.ok for outcome in outcomes)
+    assert emulator.store.get("holdouts", "checkout_holdout")["idType"] == "stableID"
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps
 
 
 def test_a_layer_a_decision_rewrote_in_this_run_is_not_a_conflict_for_its_later_steps(emulator, tmp_path):
