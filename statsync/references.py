@@ -40,7 +40,7 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
             names = [(value, (ref.field,))] if isinstance(value, str) else \
                 [(item, (ref.field, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
             for name, where in names:
-                if isinstance(name, str) and name and name not in ref.builtins and not target.is_implicit(name):
+                if isinstance(name, str) and name and name not in target.builtins and not target.is_implicit(name):
                     yield Ref(ref.target, name, where)
             continue
         for rule_index, rule in enumerate(body.get("rules") or []):
@@ -56,7 +56,7 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
                 path = ("rules", rule_index, "conditions", cond_index, ref.condition_field)
                 value = condition.get(ref.condition_field)
                 for name in value if isinstance(value, list) else [value]:
-                    if isinstance(name, str) and name and name not in ref.builtins:
+                    if isinstance(name, str) and name and name not in target.builtins:
                         yield Ref(ref.target, name, path)
 
 

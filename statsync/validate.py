@@ -155,6 +155,9 @@ def _shape_problems(document: Document) -> list[Problem]:
 
 def _semantic_problems(obj: DesiredObject) -> list[Problem]:
     problems = []
+    if obj.id in obj.kind.builtins:
+        return [Problem(obj.mark(("id",)), f"{obj.id!r} is built into every Statsig project; it needs no file "
+                                           f"and statsync does not manage it", "id")]
     for list_name, keyed in obj.kind.keyed_lists.items():
         seen: dict[Any, int] = {}
         for index, item in enumerate(obj.body.get(list_name) or []):

@@ -29,8 +29,10 @@ async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -
     """Live objects of the given kinds (default: every kind): one paged list read per kind."""
     kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
     pages = await asyncio.gather(*(_read_kind(client, kind) for kind in kinds))
-    # objects Statsig owns itself (implicit layers) are neither managed nor unmanaged: they are not ours
-    return {kind.name: {obj[kind.identity]: obj for obj in objects if not kind.is_implicit(obj[kind.identity])}
+    # objects Statsig owns itself (implicit layers, userID) are neither managed nor unmanaged: they are not
+    # ours, and a list answering them must not make pruning delete them
+    return {kind.name: {obj[kind.identity]: obj for obj in objects
+                        if not kind.is_implicit(obj[kind.identity]) and obj[kind.identity] not in kind.builtins}
             for kind, objects in zip(kinds, pages)}
 
 

@@ -8,6 +8,7 @@ is unknown; surfaces Statsig's error message; and counts every request.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import socket
 import time
@@ -16,7 +17,7 @@ from typing import Any, Callable
 
 import httpx
 
-from statsync.api.errors import ApiError, AuthError, ConnectionFailed
+from statsync.api.errors import ApiError, AuthError, ConnectionFailed, IncompleteList
 from statsync.api.pacing import Limits, Pacer
 from statsync.api.paths import API_PREFIX, API_VERSION
 from statsync.api.retry import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
@@ -151,29 +152,38 @@ class ConsoleClient:
     async def list(self, path: str) -> list[dict]:
         """Every object of a collection, `limit=100` a page.
 
-        `nextPage` is only a "more exists" flag (its URL form varies), so pages are
-        counted here. When the first page tells the total, the rest are fetched
-        concurrently; otherwise one after another until a short or empty page.
+        A short read would make a plan delete, or re-create, what it did not see, so a
+        list is complete or an error: the pages must add up to the answer's
+        `totalItems`, with no object twice. A project edited between pages can shift
+        them, so a list that does not add up is read once more before giving up.
         """
+        try:
+            return await self._list_once(path)
+        except IncompleteList:
+            return await self._list_once(path)
+
+    async def _list_once(self, path: str) -> list[dict]:
         first = await self._page(path, 1)
         items = list(first.get("data") or [])
         pagination = first.get("pagination") or {}
         total = pagination.get("totalItems")
-        if not pagination.get("nextPage") or len(items) < PAGE_SIZE:
+        if isinstance(total, int) and not isinstance(total, bool):
+            if 0 < len(items) < total:
+                # the first page's length is the page size the server really gives: a cap
+                # below `limit` is not the end of the list (EVIDENCE.md "page size honoured")
+                pages = range(2, -(-total // len(items)) + 1)
+                for page in await asyncio.gather(*(self._page(path, number) for number in pages)):
+                    items.extend(page.get("data") or [])
+            _check_complete(path, items, total)
             return items
-        if isinstance(total, (int, float)) and total > len(items):
-            pages = range(2, -(-int(total) // PAGE_SIZE) + 1)
-            for page in await asyncio.gather(*(self._page(path, number) for number in pages)):
-                items.extend(page.get("data") or [])
-            return items
-        number = 2
-        while True:
-            page = await self._page(path, number)
-            data = page.get("data") or []
-            items.extend(data)
-            if not (page.get("pagination") or {}).get("nextPage") or len(data) < PAGE_SIZE:
-                return items
+        # no total: `nextPage` says whether more exists (its URL form varies, so pages are counted here)
+        page, number = first, 1
+        while (page.get("pagination") or {}).get("nextPage") and page.get("data"):
             number += 1
+            page = await self._page(path, number)
+            items.extend(page.get("data") or [])
+        _check_complete(path, items, None)
+        return items
 
     async def ids(self, path: str) -> list[str]:
         """Every id of an id list (`GET …/id_list`), ID_PAGE_SIZE a page, until its count."""
@@ -192,6 +202,19 @@ class ConsoleClient:
     async def _page(self, path: str, number: int) -> dict:
         async with self._reads:
             return await self.request("GET", path, params={"page": number, "limit": PAGE_SIZE})
+
+
+def _check_complete(path: str, items: list, total: int | None) -> None:
+    keys = [json.dumps([item.get("id"), item.get("name")], default=str) if isinstance(item, dict) else repr(item)
+            for item in items]
+    repeated = len(keys) - len(set(keys))
+    if (total is None or len(items) == total) and not repeated:
+        return
+    said = f", the answer said {total}" if total is not None else ""
+    twice = f" ({repeated} listed twice)" if repeated else ""
+    raise IncompleteList(f"GET {path}: the pages held {len(items)} object(s){twice}{said}, twice in a row; "
+                         f"nothing is planned from a partial read (was the project edited while it was read? "
+                         f"run again)")
 
 
 def _answer(method: str, path: str, response: httpx.Response, payload: Any) -> dict:

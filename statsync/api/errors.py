@@ -26,6 +26,10 @@ class AuthError(ApiError):
         self.args = (f"{hint}: {method} {path}: {status} {message}".rstrip(),)
 
 
+class IncompleteList(StatsyncError):
+    """A list read whose pages do not add up to the total the answer gave."""
+
+
 class ConnectionFailed(StatsyncError):
     """The API could not be reached at all (DNS, refused connection, timeout)."""
 

@@ -83,6 +83,10 @@ class Emulator:
         self.check_responses = check_responses
         self.faults = faults or Faults(seed=seed)
         self.rate_limit = rate_limit  # None: off, as by default
+        # The most objects a list page holds whatever `limit` asks; None: `limit` is
+        # honoured (today's reading, EVIDENCE.md "page size honoured" is unproven). Tests
+        # set it to show a capped server is still read whole.
+        self.page_cap: int | None = None
         self.log: list[RequestRecord] = []
         self.on_request: Callable[[RequestRecord], None] | None = None  # e.g. print a log line
         self.app = self._build_app()
@@ -349,7 +353,7 @@ class Emulator:
 
     def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:
         objects = list(self.store.collection(entity.collection).values()) if items is None else items
-        chunk, pagination = _paginate(request, objects, f"{API_PREFIX}/{entity.collection}{suffix}")
+        chunk, pagination = _paginate(request, objects, f"{API_PREFIX}/{entity.collection}{suffix}", self.page_cap)
         return {"message": f"{entity.label}s listed successfully.", "data": [_public(obj) for obj in chunk],
                 "pagination": pagination}
 
@@ -365,9 +369,10 @@ class Emulator:
         return 500, {"status": 500, "message": f"emulator response breaks the spec at {where}: {error.message}"}
 
 
-def _paginate(request: Request, items: list, path: str) -> tuple[list, dict]:
+def _paginate(request: Request, items: list, path: str, cap: int | None = None) -> tuple[list, dict]:
     """One page of `items` and Statsig's pagination block for it."""
     page, limit = _positive_int(request, "page", 1), _positive_int(request, "limit", 100)
+    limit = min(limit, cap) if cap else limit
     start = (page - 1) * limit
     has_next = start + limit < len(items)
     return items[start:start + limit], {

@@ -41,14 +41,14 @@ class Reference:
 
     `field` is a top-level field holding an id or a list of them (`targetingGateID`,
     `tags`); or, with `condition_types`, rule conditions of those types hold ids in
-    `targetValue`; or `rule_field` of each rule holds them. `builtins` always exist and
-    need no object (`userID`). A reference to a singleton kind names one of its entries.
+    `targetValue`; or `rule_field` of each rule holds them. The target kind's `builtins`
+    always exist and need no object (`userID`). A reference to a singleton kind names one
+    of its entries.
     """
 
     target: str
     field: str | None = None
     condition_types: tuple[str, ...] = ()
-    builtins: tuple[str, ...] = ()
     # a field of each rule holding names (a rule's `environments`)
     rule_field: str | None = None
     # the condition field holding the name (default: targetValue; `unit_id` conditions: customID)
@@ -218,6 +218,10 @@ class Kind:
     # Ids of objects Statsig creates and owns itself (an experiment's implicit
     # `statsig::<id>_layer`): never read as managed, pruned, imported or referenced.
     implicit: tuple[str, ...] = ()
+    # Objects every project has, which Statsig provides and no one can delete (userID):
+    # referenced freely, never read as managed or unmanaged, pruned, imported or declared,
+    # even when a list answers them.
+    builtins: tuple[str, ...] = ()
     # List field → the field that, while set, makes the server grow the list on its own (a
     # global holdout takes in every new gate; metric tags add their metrics): live members
     # the YAML does not list are not drift, and are kept.
@@ -264,9 +268,8 @@ OVERRIDES = SubResource(endpoint="/overrides", dto="OverrideDto")
 OVERRIDE_ENVIRONMENTS = Reference(target="environments", items="overrides.environmentOverrides",
                                   item_field="environment")
 # `unit_id` conditions say which unit ID type they test in `customID`.
-CONDITION_UNIT_ID_TYPES = Reference(target="unit_id_type", condition_types=("unit_id",), condition_field="customID",
-                                    builtins=("userID", "stableID"))
-UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType", builtins=("userID", "stableID"))
+CONDITION_UNIT_ID_TYPES = Reference(target="unit_id_type", condition_types=("unit_id",), condition_field="customID")
+UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType")
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
                 "releasePipelineID")

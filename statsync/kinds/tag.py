@@ -20,4 +20,6 @@ KIND = Kind(
     # false, so a PATCH without it might clear it (DIGEST §9).
     always_sent=("description", "isCore"),
     server_fields=("id",),
+    # Statsig's core tag, as the spec's examples answer it ("★ Core"; older ones "* Core")
+    builtins=("★ Core", "* Core"),
 )

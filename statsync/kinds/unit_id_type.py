@@ -15,4 +15,5 @@ KIND = Kind(
     defaults={"description": ""},
     name_defaults_to_id=False,
     always_sent=("description",),  # the update DTO requires it
+    builtins=("userID", "stableID"),
 )
