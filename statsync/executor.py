@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from statsync.api.client import ConsoleClient
+from statsync import shapes
 from statsync.errors import StatsyncError
 from statsync.journal import Journal
 from statsync.kinds import all_kinds
+from statsync.lifecycle import answered_status
 from statsync.plan import Plan, Step
 from statsync.steps import with_group_ids
 
@@ -148,7 +150,7 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
                 if step.action == "delete":
                     return outcome("applied")  # already gone: the goal is met
                 return outcome("conflict", f"{step.object_address} was deleted in the console after the plan was made")
-            status = current.get(kind.lifecycle.field) if step.expect_status is not None else None
+            status = answered_status(kind, current) if step.expect_status is not None else None
             if status is not None and status == step.changes[-1].after and not step.requests[0].body:
                 # already where this move goes (an unarchive that landed elsewhere than
                 # declared, say); a move with inputs (which group ships) is never assumed done
@@ -166,7 +168,7 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             if request.group_field:
                 current = current or await client.get(kind.path(step.id))
                 body = with_group_ids(body, request.group_field, current or {})
-            answer = await client.request(request.method, request.path, body, created_at=created_at)
+            answer = await shapes.send(client, kind, request.method, request.path, body, created_at=created_at)
             if creates and isinstance(answer.get("data"), dict):
                 current = answer["data"]  # the new object, with the ids Statsig gave its groups
             pending = pending or _review_pending(answer)
@@ -184,7 +186,7 @@ async def _reached(step: Step, client: ConsoleClient, kind) -> bool:
         current = await client.get(kind.path(step.id))
     except StatsyncError:
         return False
-    return current is not None and current.get(kind.lifecycle.field) == step.changes[-1].after
+    return current is not None and answered_status(kind, current) == step.changes[-1].after
 
 
 def conflict_message(step: Step, current: dict) -> str:

@@ -66,6 +66,18 @@ def status_owned(kind: Kind, body: dict[str, Any], live: dict[str, Any] | None) 
     return owned if current is not None and current not in (lifecycle.initial, lifecycle.disabled) else set()
 
 
+def answered_status(kind: Kind, live: dict[str, Any]) -> Any:
+    """The live status, or, when an answer leaves it out, the one status whose fields the
+    object has (a dynamic config without `status`: its isEnabled says Enabled or Disabled;
+    no spec example of a config carries `status`, EVIDENCE.md). None when ambiguous."""
+    lifecycle = kind.lifecycle
+    if lifecycle is None or lifecycle.field in live:
+        return live.get(lifecycle.field) if lifecycle else None
+    fitting = [status for status, fields in lifecycle.status_fields.items()
+               if fields and all(name in live and live[name] == value for name, value in fields.items())]
+    return fitting[0] if len(fitting) == 1 else None
+
+
 def implied_fields(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """The field values the status the YAML asks for sets ({} when it asks for none)."""
     lifecycle = kind.lifecycle

@@ -26,6 +26,10 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     # an id list is compared as a set of its own (idlists), never field by field
     own = (kind.id_list.field, kind.id_list.file_field) if kind.id_list else ()
     fields = {name: value for name, value in body.items() if name in kind.fields and name not in own}
+    for name, sub in kind.sub_resources.items():
+        if sub.item_aliases and isinstance(fields.get(name), dict):
+            fields[name] = {key: [_aliased(item, sub.item_aliases) for item in value] if isinstance(value, list)
+                            else value for key, value in fields[name].items()}
     obj = project(fields, schema)
     with_defaults(kind, object_id, obj)
     for ref in kind.references:
@@ -69,6 +73,14 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
     return obj
+
+
+def _aliased(item: Any, aliases: dict[str, str]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    renamed = {written: item[answered] for answered, written in aliases.items()
+               if answered in item and written not in item}
+    return {**{key: value for key, value in item.items() if key not in aliases}, **renamed}
 
 
 def _parsed(text: Any) -> Any:

@@ -22,6 +22,9 @@ STATSYNC_BLOCK = {
     "additionalProperties": False,
     "properties": {
         "protect": {"type": "boolean", "description": "Never delete or replace this object, even with pruning on."},
+        "forceArchive": {"type": "boolean",
+                         "description": "Archive a gate or dynamic config even if it was checked recently (sends "
+                                        "forceArchive: true with the archive; Statsig otherwise may refuse it)."},
         "ignore": {
             "type": "array",
             "items": {"type": "string", "minLength": 1},

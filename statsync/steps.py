@@ -319,6 +319,8 @@ def lifecycle_steps(obj: DesiredObject, live: dict[str, Any] | None,
     before, after, status = [], [], current
     for transition in route:
         body = request_body(transition, kind, obj.body, live)
+        if transition.setting and obj.settings.get(transition.setting):
+            body = {**(body or {}), transition.setting: True}
         move = Step(transition.action, kind.name, obj.id, [Change(lifecycle.field, status, transition.to)],
                     [ApiRequest("PUT", f"{kind.path(obj.id)}/{transition.action}", body)], expect_status=status,
                     live=LiveVersion.of(live) if live is not None else None)

@@ -10,6 +10,7 @@ from statsync.executor import ApplyOptions, Outcome, execute
 from statsync.idlists import holds_ids
 from statsync.journal import Journal
 from statsync.kinds import Kind, all_kinds
+from statsync.lifecycle import answered_status
 from statsync.loader import load_paths, skipped_files
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
 from statsync.references import entry_names, references
@@ -31,9 +32,16 @@ async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -
     pages = await asyncio.gather(*(_read_kind(client, kind) for kind in kinds))
     # objects Statsig owns itself (implicit layers, userID) are neither managed nor unmanaged: they are not
     # ours, and a list answering them must not make pruning delete them
-    return {kind.name: {obj[kind.identity]: obj for obj in objects
+    return {kind.name: {obj[kind.identity]: _with_status(kind, obj) for obj in objects
                         if not kind.is_implicit(obj[kind.identity]) and obj[kind.identity] not in kind.builtins}
             for kind, objects in zip(kinds, pages)}
+
+
+def _with_status(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    status = answered_status(kind, obj)
+    if kind.lifecycle is None or kind.lifecycle.field in obj or status is None:
+        return obj
+    return {**obj, kind.lifecycle.field: status}
 
 
 async def _read_kind(client: ConsoleClient, kind: Kind) -> list[dict]:

@@ -44,6 +44,7 @@ class ConsoleClient:
         self.pacer = Pacer(limits, clock=clock)  # limits None: no pacing (the local emulator has none)
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry  # told of every retry and wait, so a slow API is never silence
+        self.learned: dict[str, str] = {}  # request shapes that worked this run (see `shapes`)
         self._rng = random.Random(seed)
         self._key = api_key  # kept only to redact it from what statsync prints
         headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}

@@ -27,6 +27,7 @@ from statsync.emulator.entities import (API_USER, ENTITIES, BadRequest, Entity, 
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
+from statsync.emulator.readings import Readings
 from statsync.emulator.store import Store
 
 VERSIONED = ("gates", "dynamic_configs")  # the kinds with a versions endpoint (DIGEST §18.6)
@@ -74,8 +75,9 @@ class _Dropped(Response):
 class Emulator:
     def __init__(self, state: Path | None = None, api_key: str | None = None, seed: int | None = None,
                  check_responses: bool = False, faults: Faults | None = None, rate_limit: RateLimit | None = None,
-                 reviews_required: bool = False):
+                 reviews_required: bool = False, readings: Readings | None = None):
         self.store = Store(state, seed=seed)
+        self.readings = readings or Readings()  # answers to what the docs leave unproven
         # Project-level review setting: with x-respect-review-settings, changes to
         # existing objects become pending reviews instead of being applied.
         self.reviews_required = reviews_required
@@ -213,6 +215,11 @@ class Emulator:
         except ValueError:
             raise ApiError(400, "The request body is not valid JSON.") from None
         operation = spec.operation(request.method, template)
+        if template == "/segments/{id}/conditional" and self.readings.segment_rules_body == "object":
+            # the Terraform provider's shape: the rules inside an object (EVIDENCE.md, unproven)
+            if not isinstance(body, dict) or not isinstance(body.get("rules"), list):
+                raise ApiError(400, "body: the rules must be sent as {\"rules\": [...]}.")
+            body = body["rules"]
         validator = spec.request_validator(request.method, template)
         if validator is not None:
             if body is None:

@@ -86,6 +86,9 @@ class SubResource:
     # Sent as a step of its own, after the objects it names: a layer's overrides name
     # experiments, which can only be created once the layer exists.
     separate: bool = False
+    # Item fields an answer may carry under another name (answered → as written), read
+    # as the written one: both readings converge, whichever Statsig gives.
+    item_aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class Transition:
     # a field naming another object this move changes too (shipping a group rewrites the
     # experiment's layer): that object's later steps expect its new version
     also_changes: str | None = None
+    # a body flag the object's statsync settings may switch on (`statsync: {forceArchive:
+    # true}` sends {"forceArchive": true}, ArchiveSchemaDto): Statsig's own name for it
+    setting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,9 @@ class Kind:
     # new value to path + suffix); any other change means delete and re-create.
     patchable: bool = True
     field_endpoints: dict[str, str] = field(default_factory=dict)
+    # Endpoint suffix → the key another documented body shape wraps the body in; tried
+    # once on a 400 (see `shapes`).
+    body_alternates: dict[str, str] = field(default_factory=dict)
     # Statsig derives the id from the name ("A Layer" → "a_layer") and takes no id on
     # create: statsync sends the YAML id as the name.
     id_from_name: bool = False

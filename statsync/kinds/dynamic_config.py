@@ -11,7 +11,7 @@ LIFECYCLE = Lifecycle(
     transitions=(
         Transition("enable", ("Disabled",), "Enabled"),
         Transition("disable", ("Enabled",), "Disabled"),
-        Transition("archive", ("Enabled", "Disabled"), "Archived", body="{}"),
+        Transition("archive", ("Enabled", "Disabled"), "Archived", body="{}", setting="forceArchive"),
         Transition("unarchive", ("Archived",), "Enabled", body="{}", before_update=True),
     ),
     read_only=("Archived",),

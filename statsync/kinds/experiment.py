@@ -137,8 +137,10 @@ KIND = Kind(
     # (TF-test `tests/test_resources/experiment_full.tf`, `tests/experiment_resource_test.go`)
     write_only=("primaryMetricTags", "secondaryMetricTags"),
     grows={"primaryMetrics": "primaryMetricTags", "secondaryMetrics": "secondaryMetricTags"},
+    # the spec's and legacy-docs' GET examples answer an override's gate or segment as
+    # `name`, where POST takes `id` (EVIDENCE.md "still unproven")
     sub_resources={"overrides": SubResource(endpoint="/overrides", dto="ExperimentOverridesDto",
-                                            group_field="groupID")},
+                                            group_field="groupID", item_aliases={"name": "id"})},
     enums={"status": LIFECYCLE.statuses},
     # TF-code (`internal/experiment_client.go`) sends controlGroupID beside the groups
     group_refs=("controlGroupID",),

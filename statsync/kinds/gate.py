@@ -11,7 +11,9 @@ LIFECYCLE = Lifecycle(
         Transition("launch", ("In Progress", "Disabled"), "Launched"),
         Transition("disable", ("In Progress", "Launched"), "Disabled"),
         Transition("enable", ("Launched", "Disabled"), "In Progress"),
-        Transition("archive", ("In Progress", "Launched", "Disabled"), "Archived", body="{}"),
+        # docs tie archiving to no checks in 7 days; `statsync: {forceArchive: true}` overrides
+        Transition("archive", ("In Progress", "Launched", "Disabled"), "Archived", body="{}",
+                   setting="forceArchive"),
         Transition("unarchive", ("Archived",), "In Progress", body="{}", before_update=True),
     ),
     read_only=("Archived",),

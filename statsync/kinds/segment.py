@@ -40,4 +40,7 @@ KIND = Kind(
     always_sent=("type",),  # required on create
     patchable=False,
     field_endpoints={"rules": "/conditional"},
+    # the spec's SegmentRulesDto is a bare array; TF-code `internal/segment_client.go`
+    # sends {"rules": [...]} (EVIDENCE.md, unproven): the other is tried once on a 400
+    body_alternates={"/conditional": "rules"},
 )

@@ -226,3 +226,19 @@ def test_conditions_written_as_statsigs_docs_write_them_validate_and_plan_empty(
     assert not plan_apply(emulator, repo, apply=False)[0].steps
     # and `statsync test` evaluates it as Statsig's SDK would: tier "any" of the list
     assert compile_condition({"type": "environment_tier", "targetValue": "production"})["operator"] == "any"
+
+
+def test_a_dynamic_config_answered_without_status_reads_it_from_is_enabled(emulator, tmp_path, monkeypatch):
+    """No spec example of a dynamic config carries `status` (EVIDENCE.md, still unproven):
+    without it, isEnabled says Enabled or Disabled, and a move from there is still made."""
+    import statsync.emulator.app as app
+
+    repo = write(tmp_path, "kind: dynamic_config\nid: quiet\nstatus: Disabled\n")
+    plan_apply(emulator, repo)
+    shown = app._public  # a server that keeps the status but never answers it
+    monkeypatch.setattr(app, "_public", lambda obj: {k: v for k, v in shown(obj).items() if k != "status"})
+    assert not plan_apply(emulator, repo, apply=False)[0].steps
+    (repo / "objects.yaml").write_text("kind: dynamic_config\nid: quiet\nstatus: Enabled\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    assert [step.action for step in plan.steps] == ["enable"] and all(o.ok for o in outcomes)
+    assert emulator.store.get("dynamic_configs", "quiet")["isEnabled"] is True

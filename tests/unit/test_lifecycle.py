@@ -229,3 +229,14 @@ def test_status_disabled_without_isEnabled_converges(emulator, tmp_path, kind, s
     for _ in range(2):
         again, _ = plan_apply(emulator, repo)
         assert not again.steps
+
+
+@pytest.mark.parametrize("settings, body", [("", {}), ("statsync: {forceArchive: true}\n", {"forceArchive": True})])
+def test_archiving_sends_force_archive_only_when_the_object_asks(emulator, tmp_path, settings, body):
+    """ArchiveSchemaDto.forceArchive: docs tie archiving to 0 checks in 7 days (EVIDENCE.md)."""
+    write(tmp_path, "kind: gate\nid: old_flag\n")
+    plan_apply(emulator, tmp_path)
+    write(tmp_path, "kind: gate\nid: old_flag\nstatus: Archived\n" + settings)
+    plan, outcomes = plan_apply(emulator, tmp_path)
+    [step] = plan.steps
+    assert (step.action, step.requests[0].body) == ("archive", body) and all(o.ok for o in outcomes)

@@ -145,3 +145,19 @@ def test_a_deep_import_writes_experiment_overrides_with_group_names(emulator, tm
     assert result.not_round_tripping == []
     text = (tmp_path / "imported" / "experiments" / "button_test.yaml").read_text()
     assert "groupID: Green" in text and "groupID: Control" in text
+
+
+def test_experiment_overrides_answered_with_name_instead_of_id_plan_empty(emulator, tmp_path):
+    """The spec's and legacy-docs' GET examples answer `name` where POST took `id`
+    (EVIDENCE.md, still unproven): either answer converges."""
+    repo = write(tmp_path, GATE + EXPERIMENT)
+    plan_apply(emulator, repo)
+    stored = emulator.store.get("experiments", "button_test")["_overrides"]["overrides"][0]
+    stored["name"] = stored.pop("id")
+    emulator.check_responses = False  # the spec's schema requires `id`, its own GET example breaks it
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    # and a real difference still shows
+    write(tmp_path, GATE.replace("new_checkout", "other_gate") + "---\nkind: gate\nid: new_checkout\n"
+          + EXPERIMENT.replace("id: new_checkout", "id: other_gate"))
+    [*_, step] = plan_apply(emulator, repo, apply=False)[0].steps
+    assert [c.path for c in step.changes] == ["overrides.overrides"]

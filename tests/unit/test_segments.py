@@ -144,3 +144,33 @@ def test_id_list_mistakes_name_the_file_and_line(emulator, tmp_path, text, expec
     with pytest.raises(InvalidConfig) as caught:
         plan_apply(emulator, repo, apply=False)
     assert str(caught.value.problems[0]).replace(f"{repo}/", "").startswith(expected)
+
+
+@pytest.mark.parametrize("reading, attempts", [("array", [200, 200]), ("object", [400, 200, 200])])
+def test_segment_rules_go_in_whichever_body_shape_statsig_takes(tmp_path, reading, attempts):
+    """The spec sends a bare array to /conditional, the Terraform provider {"rules": [...]}
+    (EVIDENCE.md, unproven): the other shape is tried once on a 400, then remembered."""
+    from statsync.config import load_project
+    from statsync.emulator.app import Emulator
+    from statsync.emulator.readings import Readings
+    from statsync.workflow import apply_plan, make_plan
+    from tests.conftest import client_for, run
+
+    emulator = Emulator(seed=7, check_responses=True, readings=Readings(segment_rules_body=reading))
+    segment = "kind: segment\nid: {id}\ntype: rule_based\nrules:\n  - name: R\n    passPercentage: {pct}\n" \
+              "    conditions: [{{type: country, operator: any, targetValue: [CA]}}]\n"
+    for number in (1, 2):
+        emulator.console_create("segments", {"id": f"seg{number}", "type": "rule_based"})
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    async def go():
+        outcomes = []
+        async with client_for(emulator) as client:  # one run: what worked first is tried first after
+            for number in (1, 2):
+                (repo / "objects.yaml").write_text(segment.format(id=f"seg{number}", pct=10 * number))
+                outcomes += await apply_plan(await make_plan(load_project((str(repo),)), client, "t"), client)
+        return outcomes
+    assert all(outcome.ok for outcome in run(go()))
+    assert [record.status for record in emulator.log if record.path.endswith("/conditional")] == attempts
+    assert [rule["passPercentage"] for rule in emulator.store.get("segments", "seg2")["rules"]] == [20]
