@@ -655,9 +655,12 @@ def _confirmed(target: str) -> bool:
               help="With --rate-limit: mutations allowed in any 15-minute window.")
 @click.option("--reviews-required", is_flag=True,
               help="Project requires reviews: with x-respect-review-settings, changes become pending reviews.")
+@click.option("--reading", "readings", multiple=True, metavar="QUESTION=ANSWER",
+              help="Answer an unproven question the other way, e.g. segment_rules_body=object (see "
+                   "`statsync probe --help`). Repeatable.")
 @reports_errors
 def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate, drop_rate, scripted,
-             rate_limit, requests_per_10s, mutations_per_15m, reviews_required) -> None:
+             rate_limit, requests_per_10s, mutations_per_15m, reviews_required, readings) -> None:
     """Serve the Statsig Console API emulator over HTTP.
 
     Try statsync without a Statsig account, or test a config repository
@@ -677,7 +680,75 @@ def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate
             raise click.BadParameter(str(exc), param_hint="--fault") from None
     limit = RateLimit(requests=requests_per_10s, mutations=mutations_per_15m) if rate_limit else None
     serve(host=host, port=port, state=state, api_key=api_key, seed=seed, faults=faults, rate_limit=limit,
-          reviews_required=reviews_required)
+          reviews_required=reviews_required, readings=_readings(readings))
+
+
+def _readings(pairs: tuple[str, ...]):
+    from statsync.emulator.readings import Readings
+
+    chosen = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        chosen[name.strip()] = value.strip()
+    try:
+        return Readings(**chosen)
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter(str(exc).replace("__init__() ", ""), param_hint="--reading") from None
+
+
+@main.command()
+@config_option
+@with_target("The throw-away project to probe: a named target from statsync.yaml (or `local`, the emulator, as a "
+             "stand-in).")
+@click.option("--i-understand-this-writes", "allow_writes", is_flag=True,
+              help="Probe even though the project holds objects the probe did not create.")
+@click.option("--out", default="probe-results", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the fixtures (one JSON file a question) and report.md.")
+@click.option("--only", "only", multiple=True, metavar="QUESTION", help="Only this question (repeatable).")
+@click.option("--report-from", "report_from", type=click.Path(exists=True, file_okay=False),
+              help="Write no requests: report on the fixtures in this directory instead.")
+@reports_errors
+def probe(config, connection, allow_writes, out, only, report_from) -> None:
+    """Settle what Statsig's documentation leaves unproven, against a throw-away project.
+
+    For each question the emulator answers by assumption (the ⚠ unproven rows of
+    README's fidelity table), the probe creates objects whose ids start with
+    `statsync_probe_`, makes the requests that answer it, and deletes what it
+    created. SAFETY: it writes, so it refuses a project holding any object in the
+    kinds it writes (gates, dynamic configs, segments, experiments) that it did not
+    create, unless given --i-understand-this-writes. It writes one redacted fixture
+    a question (no key, no person's name or email) and a report setting each answer
+    beside the emulator's reading. Exit codes: 0 every answer agrees, 1 a question
+    disagrees or is unsettled, or the probe could not run.
+    """
+    from statsync import probe as probing
+    from statsync.targets import open_target
+
+    if report_from:
+        findings = [probing.Finding.load(path) for path in sorted(Path(report_from).glob("*.json"))]
+        if not findings:
+            raise StatsyncError(f"{report_from}: no probe fixtures (*.json)")
+        left: list[str] = []
+    else:
+        project = load_project((), config)
+
+        async def run():
+            async with open_target(project, connection) as (name, client):
+                source = f"statsync probe against {name}"
+                return await probing.run(client, source, allow_writes, tuple(only))
+        findings, left = asyncio.run(run())
+        written = probing.write(findings, Path(out))
+        click.echo(f"Wrote {len(written)} fixture(s) to {out}/.", err=True)
+    table, disagree = probing.report(findings)
+    if not report_from:
+        (Path(out) / "report.md").write_text(table)
+    click.echo(table, nl=False)
+    for path in left:
+        fail(f"could not delete {path}: delete it by hand")
+    unsettled = sum(1 for finding in findings if finding.answer.startswith("unsettled"))
+    click.echo(f"{len(findings) - disagree - unsettled} agree, {disagree} disagree, {unsettled} unsettled.", err=True)
+    if disagree or unsettled or left:
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,7 @@ class ConsoleClient:
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry  # told of every retry and wait, so a slow API is never silence
         self.learned: dict[str, str] = {}  # request shapes that worked this run (see `shapes`)
+        self.last_status: int | None = None  # of the last answer (`statsync probe` records it)
         self._rng = random.Random(seed)
         self._key = api_key  # kept only to redact it from what statsync prints
         headers = {"STATSIG-API-KEY": api_key, "STATSIG-API-VERSION": API_VERSION}
@@ -56,6 +57,10 @@ class ConsoleClient:
         self._http = httpx.AsyncClient(base_url=self.base_url + API_PREFIX, headers=headers,
                                        transport=transport, timeout=timeout)
         self._reads = asyncio.Semaphore(READ_CONCURRENCY)
+
+    def redacted(self, text: str) -> str:
+        """`text` with this client's key masked (for what statsync writes down)."""
+        return redact(text, self._key)
 
     async def __aenter__(self) -> "ConsoleClient":
         return self
@@ -101,6 +106,7 @@ class ConsoleClient:
                 uncertain = uncertain or method != "GET"
             else:
                 payload = _json(response)
+                self.last_status = response.status_code
                 if response.status_code < 400:
                     return _answer(method, path, response, payload)
                 failure = _api_error(method, path, response, payload, self._key)

@@ -77,7 +77,7 @@ class Emulator:
                  check_responses: bool = False, faults: Faults | None = None, rate_limit: RateLimit | None = None,
                  reviews_required: bool = False, readings: Readings | None = None):
         self.store = Store(state, seed=seed)
-        self.readings = readings or Readings()  # answers to what the docs leave unproven
+        self.readings = self.store.readings = readings or Readings()  # what the docs leave unproven
         # Project-level review setting: with x-respect-review-settings, changes to
         # existing objects become pending reviews instead of being applied.
         self.reviews_required = reviews_required
@@ -183,6 +183,8 @@ class Emulator:
             status, payload = 400, {"status": 400, "message": str(exc)}
         if self.check_responses:
             status, payload = self._checked(request.method, template, status, payload)
+        if status < 400:  # after the spec check: the other readings are answers the spec's schema may not allow
+            payload = self.readings.answer(payload, request.method, template)
         return self._respond(request, started, status, payload, fault)
 
     def _respond(self, request: Request, started: float, status: int, payload: Any, fault: str,

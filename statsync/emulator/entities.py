@@ -19,6 +19,7 @@ import json5
 
 from statsync import spec
 from statsync.emulator.store import Store
+from statsync.emulator.readings import TODAY
 
 VERSIONS_KEPT = 50
 API_USER = {"id": "emulatorConsoleApiKey00", "name": "CONSOLE API", "email": None}
@@ -53,10 +54,17 @@ def _rule_id(base_id: str, pass_percentage: float) -> str:
     return f"{base_id}:{pass_percentage:.2f}:1"
 
 
-def _conditions(conditions: list[dict]) -> list[dict]:
+def _reading(store: Store, name: str) -> str:
+    return getattr(store.readings or TODAY, name)
+
+
+def _conditions(store: Store, conditions: list[dict]) -> list[dict]:
     out = []
     for condition in conditions:
         condition = dict(condition)
+        if condition.get("type") == "environment_tier" and not condition.get("operator") \
+                and _reading(store, "environment_tier_operator") == "any":
+            condition["operator"] = "any"
         # Statsig echoes a scalar environment_tier target as a list (DIGEST §19.2).
         if condition.get("type") == "environment_tier" and isinstance(condition.get("targetValue"), str):
             condition["targetValue"] = [condition["targetValue"]]
@@ -85,7 +93,7 @@ def _rules(store: Store, incoming: list[dict], existing: list[dict], dynamic_con
         built = {
             "name": rule["name"],
             "passPercentage": percentage,
-            "conditions": _conditions(rule.get("conditions", [])),
+            "conditions": _conditions(store, rule.get("conditions", [])),
             "environments": rule.get("environments"),
             "id": _rule_id(base_id, percentage),
             "baseID": base_id,
@@ -335,7 +343,9 @@ def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> 
     # answers false, so only a change of it moves the status. PATCHing true on a launched
     # gate un-launches it (⚠ unproven: the reading hardest on a client; `statsync probe`).
     switched = previous is None or obj["isEnabled"] != previous.get("isEnabled")
-    if status != "Archived" and switched:
+    if status == "Launched" and switched and _reading(store, "launched_gate_enable") == "stays_launched":
+        obj["isEnabled"] = False  # the other reading: the launch stands
+    elif status != "Archived" and switched:
         status = "In Progress" if obj["isEnabled"] else "Disabled"
     obj["status"] = status
 

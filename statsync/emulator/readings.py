@@ -16,7 +16,7 @@ class Question:
     name: str  # the Readings field
     question: str
     today: str  # the emulator's default reading
-    other: str  # the answer the other evidence shows
+    other: str  # the answer the other evidence allows
     evidence: str
 
 
@@ -24,6 +24,17 @@ QUESTIONS = (
     Question("segment_rules_body", "POST /segments/{id}/conditional body", "array", "object",
              "spec `SegmentRulesDto` and legacy-docs: a bare array; TF-code `internal/segment_client.go` sends "
              "{\"rules\": [...]} (untested)"),
+    Question("experiment_override_key", "GET /experiments/{id}/overrides items name the gate or segment by",
+             "id", "name", "POST takes `id` (spec `ExperimentOverridesDto`); the spec's and legacy-docs' GET "
+                           "examples answer `name`"),
+    Question("dynamic_config_status", "a dynamic config's `status` in answers", "present", "absent",
+             "the spec's DynamicConfigDto declares it; no dynamic config example in the spec carries it"),
+    Question("launched_gate_enable", "PATCH {isEnabled: true} on a launched gate", "unlaunches", "stays_launched",
+             "no artefact: the spec's launch example answers isEnabled false (so true is not the launch's value)"),
+    Question("environment_tier_operator", "an environment_tier condition sent without `operator`", "as_sent",
+             "any", "legacy-docs `docs/console-api/rules.mdx` writes none; the SDK payload stores `any`"),
+    Question("builtins_listed", "userID and stableID in GET /unit_id_types", "unlisted", "listed",
+             "migrations `src/statsig.ts` special-cases userID"),
 )
 
 
@@ -31,6 +42,16 @@ QUESTIONS = (
 class Readings:
     # "array": a bare list of rules; "object": {"rules": [...]}; the other shape is a 400
     segment_rules_body: str = "array"
+    # "name": the GET answers an override's gate or segment as `name` where POST took `id`
+    experiment_override_key: str = "id"
+    # "absent": answers leave a dynamic config's status out (isEnabled still says it)
+    dynamic_config_status: str = "present"
+    # "stays_launched": a launched gate keeps its launch (and isEnabled false) when PATCHed true
+    launched_gate_enable: str = "unlaunches"
+    # "any": a tier condition without an operator is stored with "any"
+    environment_tier_operator: str = "as_sent"
+    # "listed": the built-in unit ID types come first in the list
+    builtins_listed: str = "unlisted"
 
     def __post_init__(self) -> None:
         for question in QUESTIONS:
@@ -38,5 +59,26 @@ class Readings:
             if value not in (question.today, question.other):
                 raise ValueError(f"{question.name} is {question.today!r} or {question.other!r}, not {value!r}")
 
+    def answer(self, payload: dict, method: str, template: str) -> dict:
+        """An answer as a server with these readings would give it (a copy when changed)."""
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if self.dynamic_config_status == "absent" and template.startswith("/dynamic_configs") and data is not None:
+            strip = (lambda obj: {k: v for k, v in obj.items() if k != "status"} if isinstance(obj, dict) else obj)
+            payload = {**payload, "data": [strip(obj) for obj in data] if isinstance(data, list) else strip(data)}
+        if self.experiment_override_key == "name" and template == "/experiments/{id}/overrides" \
+                and isinstance(data, dict):
+            items = [{("name" if key == "id" else key): value for key, value in item.items()}
+                     for item in data.get("overrides") or []]
+            payload = {**payload, "data": {**data, "overrides": items}}
+        if self.builtins_listed == "listed" and method == "GET" and template == "/unit_id_types" \
+                and isinstance(data, list) and (payload.get("pagination") or {}).get("pageNumber", 1) == 1:
+            builtins = [{"name": name, "description": ""} for name in ("userID", "stableID")]
+            pagination = dict(payload.get("pagination") or {})
+            if isinstance(pagination.get("totalItems"), int):
+                pagination["totalItems"] += len(builtins)
+            payload = {**payload, "data": builtins + data, "pagination": pagination}
+        return payload
 
+
+TODAY = Readings()
 assert {field.name for field in fields(Readings)} == {question.name for question in QUESTIONS}

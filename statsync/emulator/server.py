@@ -22,10 +22,12 @@ class _QuietDrops(logging.Filter):
 
 
 def serve(host: str, port: int, state: str | None, api_key: str | None = None, seed: int | None = None,
-          faults: Faults | None = None, rate_limit: RateLimit | None = None, reviews_required: bool = False) -> None:
+          faults: Faults | None = None, rate_limit: RateLimit | None = None, reviews_required: bool = False,
+          readings=None) -> None:
     try:
         emulator = Emulator(state=Path(state) if state else None, api_key=api_key, seed=seed,
-                            faults=faults, rate_limit=rate_limit, reviews_required=reviews_required)
+                            faults=faults, rate_limit=rate_limit, reviews_required=reviews_required,
+                            readings=readings)
     except ValueError as exc:
         from statsync.errors import StatsyncError
 

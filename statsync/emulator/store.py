@@ -31,6 +31,7 @@ class Store:
         self.lock = threading.RLock()
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
         self._random = random.Random(seed)
+        self.readings: Any = None  # the emulator's Readings, for behaviour they switch
         self._last_time = 0
         if path is not None and path.exists():
             self.load(path)
