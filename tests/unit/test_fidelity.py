@@ -242,3 +242,91 @@ def test_a_dynamic_config_answered_without_status_reads_it_from_is_enabled(emula
     plan, outcomes = plan_apply(emulator, repo)
     assert [step.action for step in plan.steps] == ["enable"] and all(o.ok for o in outcomes)
     assert emulator.store.get("dynamic_configs", "quiet")["isEnabled"] is True
+
+
+EVERY_FIELD = """\
+kind: tag
+id: test-tag-a
+description: for the experiment
+---
+kind: target_app
+id: checkout_web
+---
+kind: gate
+id: targeting_gate
+---
+kind: experiment
+id: full_experiment
+name: Full experiment
+description: Every field of the Fully Update Experiment body a user writes
+idType: userID
+secondaryIDType: stableID
+hypothesis: Move some metrics
+status: setup
+allocation: 12.3
+allocationDuration: 7
+analysisEndTime: "2027-01-31"
+analyticsType: bayesian
+assignmentSourceExperimentName: warehouse_experiment
+assignmentSourceFilters: [{column: country, condition: in, values: [CA, MX]}]
+assignmentSourceName: warehouse_source
+benjaminiHochbergPerMetric: true
+benjaminiHochbergPerVariant: false
+benjaminiPrimaryMetricsOnly: true
+bonferroniCorrection: true
+bonferroniCorrectionPerMetric: false
+cohortWaitUntilEndToInclude: true
+cohortedAnalysisDuration: 7
+cohortedMetricsMatureAfterEnd: true
+controlGroupID: Control
+defaultConfidenceInterval: "80"
+duration: 10
+fixedAnalysisDuration: 14
+identifierMappingMode: firstTouchOneToMany
+identityResolutionSource: identity_source
+isAnalysisOnly: false
+isSidecar: false
+links: [{title: Design doc, url: "https://example.com/design"}]
+manualQualityScores:
+  - {criteriaName: HYPOTHESIS_LENGTH, status: PASSED, criteriaDescription: long enough, score: 1, weight: 0.5}
+otherMetrics: [{name: revenue, type: sum, direction: increase, hypothesizedValue: 2.5}]
+primaryMetrics: [{name: d1_retention_rate, type: user, direction: increase}]
+primaryMetricTags: [core_metrics]
+secondaryMetrics: [{name: dau, type: user}, {name: new_dau, type: user}]
+secondaryMetricTags: []
+scheduledReloadHour: 3
+scheduledReloadType: incremental
+sequentialTesting: true
+stratifiedSampling: {status: success, metric: {name: dau, startDate: "2026-11-01", endDate: "2026-11-30"}}
+tags: [test-tag-a]
+targetApps: [checkout_web]
+targetExposures: 5000
+targetingGateID: targeting_gate
+team: growth
+teamID: team_growth
+groups:
+  - {name: Test A, size: 33.3, parameterValues: {a_string: test_a, a_bool: true}, description: first}
+  - {name: Test B, size: 33.3, parameterValues: {a_string: test_b}, disabled: false}
+  - {name: Control, size: 33.4, parameterValues: {a_string: control}}
+"""
+
+
+def test_an_experiment_using_every_field_a_user_writes_applies_and_plans_empty(emulator, tmp_path):
+    """#12: every field of ExperimentFullUpdateDto but the audit ones (creatorID,
+    creatorEmail) and the decision's (decisionReason, launchedGroupID: a decision is a
+    lifecycle move), shaped like TF-test `tests/test_resources/experiment_full.tf`."""
+    from statsync import spec
+
+    written = {line.split(":", 1)[0] for line in EVERY_FIELD.split("kind: experiment", 1)[1].splitlines()
+               if line and not line.startswith((" ", "-"))}
+    body = set(spec.component("ExperimentFullUpdateDto")["properties"])
+    assert body - written == {"creatorID", "creatorEmail", "decisionReason", "launchedGroupID"}
+    repo = write(tmp_path, EVERY_FIELD)
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes), [(o.step.address, o.error) for o in outcomes]
+    live = emulator.store.get("experiments", "full_experiment")
+    control = next(group["id"] for group in live["groups"] if group["name"] == "Control")
+    assert live["controlGroupID"] == control and live["analyticsType"] == "bayesian"
+    assert live["primaryMetricTags"] == []  # expanded by Statsig, not stored (EVIDENCE.md finding 3)
+    again, _ = plan_apply(emulator, repo, apply=False)
+    assert not again.steps, [(s.address, [c.path for c in s.changes]) for s in again.steps]
