@@ -145,7 +145,7 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
 
     try:
         if check_conflicts and (step.live is not None or step.expect_status is not None):
-            current = await client.get(kind.path(step.id))
+            current = await shapes.get(client, kind, step.id)
             if current is None:
                 if step.action == "delete":
                     return outcome("applied")  # already gone: the goal is met
@@ -168,7 +168,8 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             if request.group_field:
                 current = current or await client.get(kind.path(step.id))
                 body = with_group_ids(body, request.group_field, current or {})
-            answer = await shapes.send(client, kind, request.method, request.path, body, created_at=created_at)
+            answer = await shapes.send(client, kind, request.method, request.path, body, created_at=created_at,
+                                       object_id=step.id)
             if creates and isinstance(answer.get("data"), dict):
                 current = answer["data"]  # the new object, with the ids Statsig gave its groups
             pending = pending or _review_pending(answer)
@@ -183,7 +184,7 @@ async def _reached(step: Step, client: ConsoleClient, kind) -> bool:
     """Lifecycle moves are not idempotent: a retried start answers 400 when the first
     one went through. The object's status says whether it did."""
     try:
-        current = await client.get(kind.path(step.id))
+        current = await shapes.get(client, kind, step.id)
     except StatsyncError:
         return False
     return current is not None and answered_status(kind, current) == step.changes[-1].after

@@ -26,7 +26,8 @@ from statsync.errors import StatsyncError
 
 PREFIX = "statsync_probe_"
 # what the probe creates, and so what must hold nothing else
-WRITES = ("/gates", "/dynamic_configs", "/segments", "/experiments")
+WRITES = ("/gates", "/dynamic_configs", "/segments", "/experiments", "/target_app")
+NAMED = ("/target_app",)  # kinds whose objects are addressed by name (and perhaps by id)
 # answer fields that name a person: never written to a fixture
 PERSONAL = ("creatorID", "creatorName", "creatorEmail", "lastModifierID", "lastModifierName", "lastModifierEmail",
             "owner", "reviewers", "allowedReviewers")
@@ -71,7 +72,7 @@ class Session:
     def __init__(self, client: ConsoleClient, run_id: str):
         self.client, self.run_id = client, run_id
         self.exchanges: list[Exchange] = []
-        self.created: list[str] = []  # paths, deleted newest first
+        self.created: list[list[str]] = []  # each object's paths (name, id), deleted newest first
 
     def name(self, what: str) -> str:
         return f"{PREFIX}{self.run_id}_{what}"
@@ -91,18 +92,24 @@ class Session:
         status, data = await self.send("POST", collection, body)
         if status >= 400 or not isinstance(data, dict):
             raise StatsyncError(f"POST {collection}: {status} {data.get('message') if isinstance(data, dict) else ''}")
-        self.created.append(f"{collection}/{data.get('id', body.get('id'))}")
+        names = [body.get("name")] if collection in NAMED else []
+        self.created.append([f"{collection}/{key}" for key in (*names, data.get("id", body.get("id"))) if key])
         return data
 
     async def cleanup(self) -> list[str]:
         """Delete what this run created, newest first; what could not be deleted."""
         left = []
-        for path in reversed(self.created):
-            try:
-                await self.client.request("DELETE", path)
-            except StatsyncError as exc:
-                if getattr(exc, "status", None) != 404:
-                    left.append(f"{path}: {exc}")
+        for paths in reversed(self.created):
+            errors = []
+            for path in paths:  # by name, else by id: whichever the server takes
+                try:
+                    await self.client.request("DELETE", path)
+                    break
+                except StatsyncError as exc:
+                    errors.append(f"{path}: {exc}")
+            else:
+                if not all(" 404 " in error for error in errors):
+                    left.append("; ".join(errors))
         return left
 
 
@@ -179,6 +186,15 @@ async def environment_tier_operator(session: Session) -> str:
     return "any" if conditions[0].get("operator") == "any" else "as_sent"
 
 
+async def target_app_path(session: Session) -> str:
+    name = session.name("app")
+    app = await session.create("/target_app", {"name": name, "description": "statsync probe"})
+    if (await session.send("GET", f"/target_app/{name}"))[0] < 400:
+        return "name"
+    status, _ = await session.send("GET", f"/target_app/{app.get('id')}")
+    return "id" if status < 400 else f"unsettled: neither the name nor the id found it ({status})"
+
+
 async def builtins_listed(session: Session) -> str:
     _, data = await session.send("GET", "/unit_id_types?page=1&limit=100")
     names = {item.get("name") for item in data or [] if isinstance(item, dict)} if isinstance(data, list) else set()
@@ -191,6 +207,7 @@ PROBES: dict[str, Callable[[Session], Awaitable[str]]] = {
     "dynamic_config_status": dynamic_config_status,
     "launched_gate_enable": launched_gate_enable,
     "environment_tier_operator": environment_tier_operator,
+    "target_app_path": target_app_path,
     "builtins_listed": builtins_listed,
 }
 assert set(PROBES) == {question.name for question in QUESTIONS}
@@ -202,8 +219,14 @@ async def foreign_objects(client: ConsoleClient) -> list[str]:
     """Objects in the kinds the probe writes that a probe did not create."""
     found = []
     for collection in WRITES:
-        for obj in await client.list(collection):
-            object_id = str(obj.get("id") or obj.get("name"))
+        try:
+            listed = await client.list(collection)
+        except ApiError as exc:
+            if exc.status >= 500:
+                raise
+            continue  # a kind this project cannot use (target apps are Enterprise): nothing of it to harm
+        for obj in listed:
+            object_id = str(obj.get("name") if collection in NAMED else obj.get("id") or obj.get("name"))
             if not object_id.startswith(PREFIX) and not object_id.startswith("statsig::"):
                 found.append(f"{collection.strip('/')}/{object_id}")
     return found

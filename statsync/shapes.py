@@ -1,10 +1,16 @@
-"""Request bodies Statsig's own artefacts disagree on.
+"""Requests Statsig's own artefacts disagree on.
 
 A kind may name an endpoint whose body has two documented shapes (a segment's
 `/conditional`: the spec's bare array of rules, the Terraform provider's
 `{"rules": [...]}`). The spec's shape is sent first; a 400 is tried once more in the
 other shape, and the shape that worked is remembered for the rest of the run, so each
-later request costs one attempt. `statsync probe` settles which one Statsig takes.
+later request costs one attempt.
+
+A kind addressed by name may also be addressed by its server id (a target app: the
+spec's path parameter is `{id}`, its example shows an opaque id beside the name; only
+tags and unit ID types are proven by name, TF-test). When the name is refused (404),
+the object's id is looked up in the list and the request sent there; from then on the
+run addresses that kind by id. `statsync probe` settles both.
 """
 from __future__ import annotations
 
@@ -16,7 +22,54 @@ from statsync.kinds import Kind
 
 
 async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: Any,
-               created_at: str | None = None) -> dict:
+               created_at: str | None = None, object_id: str | None = None) -> dict:
+    """Send a step's request; `object_id` (the YAML id) lets a name-addressed path fall back."""
+    if object_id is not None and kind.addressed_by_id_too and path.startswith(kind.path(object_id)) \
+            and not created_at:
+        if client.learned.get(f"{kind.name}:path") == "id":
+            path = await _by_id(client, kind, object_id, path) or path
+        else:
+            try:
+                return await _send_shape(client, kind, method, path, body, created_at)
+            except ApiError as exc:
+                moved = await _by_id(client, kind, object_id, path) if exc.status == 404 else None
+                if moved is None or moved == path:
+                    raise
+                client.learned[f"{kind.name}:path"] = "id"
+                path = moved
+    return await _send_shape(client, kind, method, path, body, created_at)
+
+
+async def get(client: ConsoleClient, kind: Kind, object_id: str) -> dict | None:
+    """The object at its name, or, where the name is refused, at its server id."""
+    if kind.addressed_by_id_too and client.learned.get(f"{kind.name}:path") == "id":
+        path = await _by_id(client, kind, object_id, kind.path(object_id))
+        return await client.get(path) if path else None
+    found = await client.get(kind.path(object_id))
+    if found is None and kind.addressed_by_id_too:
+        path = await _by_id(client, kind, object_id, kind.path(object_id))
+        found = await client.get(path) if path and path != kind.path(object_id) else None
+        if found is not None:
+            client.learned[f"{kind.name}:path"] = "id"
+    return found
+
+
+async def _by_id(client: ConsoleClient, kind: Kind, object_id: str, path: str) -> str | None:
+    """`path` with the object's name swapped for its server id (None when not listed);
+    the ids of the whole list are kept for the run, so later requests cost nothing."""
+    key = f"{kind.name}:id:{object_id}"
+    if key not in client.learned:
+        for obj in await client.list(kind.collection):
+            if obj.get(kind.identity) is not None and obj.get("id"):
+                client.learned[f"{kind.name}:id:{obj[kind.identity]}"] = str(obj["id"])
+    server_id = client.learned.get(key)
+    if not server_id:
+        return None
+    return kind.path(str(server_id)) + path[len(kind.path(object_id)):]
+
+
+async def _send_shape(client: ConsoleClient, kind: Kind, method: str, path: str, body: Any,
+                      created_at: str | None) -> dict:
     suffix = next((suffix for suffix in kind.body_alternates if path.endswith(suffix)), None)
     if suffix is None:
         return await client.request(method, path, body, created_at=created_at)

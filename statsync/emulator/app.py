@@ -241,9 +241,10 @@ class Emulator:
                 return 200, self._page(request, entity)
             obj = entity.create(store, _declared(body, "POST", f"/{entity.collection}"), actor=_actor(request))
             return entity.create_status, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
-        obj = store.get(entity.collection, object_id)
+        obj = self._addressed(entity, object_id)
         if obj is None:
             raise ApiError(404)
+        object_id = obj.get("_key", obj.get("id"))
         if action in ("id_list", "id_list/reset"):
             return self._id_list(request, entity, obj, action, body)
         if action == "overrides":
@@ -359,6 +360,19 @@ class Emulator:
         if method == "POST":
             return action in FIELD_ENDPOINTS.get(collection, ())
         return action in ACTIONS.get(collection, {})
+
+    def _addressed(self, entity: Entity, object_id: str) -> dict | None:
+        """The object a path names. Tags and target apps are addressed by name, and by the
+        server id the spec's `{id}` parameter suggests; with the reading
+        `target_app_path=id`, a target app's name is refused (EVIDENCE.md, unproven)."""
+        by_key = self.store.get(entity.collection, object_id)
+        if entity.collection not in ("tags", "target_app"):
+            return by_key
+        by_id = next((obj for obj in self.store.collection(entity.collection).values()
+                      if obj.get("id") == object_id), None)
+        if entity.collection == "target_app" and self.readings.target_app_path == "id":
+            return by_id
+        return by_key or by_id
 
     def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:
         objects = list(self.store.collection(entity.collection).values()) if items is None else items

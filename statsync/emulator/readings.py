@@ -33,6 +33,9 @@ QUESTIONS = (
              "no artefact: the spec's launch example answers isEnabled false (so true is not the launch's value)"),
     Question("environment_tier_operator", "an environment_tier condition sent without `operator`", "as_sent",
              "any", "legacy-docs `docs/console-api/rules.mdx` writes none; the SDK payload stores `any`"),
+    Question("target_app_path", "a target app's path parameter", "name", "id",
+             "the spec names it `{id}` and its example shows an opaque id beside the name; only tags and unit "
+             "ID types are proven by name (TF-test)"),
     Question("builtins_listed", "userID and stableID in GET /unit_id_types", "unlisted", "listed",
              "migrations `src/statsig.ts` special-cases userID"),
 )
@@ -50,6 +53,8 @@ class Readings:
     launched_gate_enable: str = "unlaunches"
     # "any": a tier condition without an operator is stored with "any"
     environment_tier_operator: str = "as_sent"
+    # "id": a target app is found by its server id only; its name in a path is a 404
+    target_app_path: str = "name"
     # "listed": the built-in unit ID types come first in the list
     builtins_listed: str = "unlisted"
 

@@ -209,6 +209,9 @@ class Kind:
     # Endpoint suffix → the key another documented body shape wraps the body in; tried
     # once on a 400 (see `shapes`).
     body_alternates: dict[str, str] = field(default_factory=dict)
+    # A name-addressed kind whose path may take the server id instead: used when the
+    # name is refused (see `shapes`).
+    addressed_by_id_too: bool = False
     # Statsig derives the id from the name ("A Layer" → "a_layer") and takes no id on
     # create: statsync sends the YAML id as the name.
     id_from_name: bool = False

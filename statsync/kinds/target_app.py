@@ -21,6 +21,9 @@ KIND = Kind(
     name_defaults_to_id=False,
     always_sent=("description",),  # required on create
     write_only=("description",),
+    # the spec's path parameter is `{id}` and its example shows an opaque id beside the
+    # name; only tags and unit ID types are proven by name (TF-test): EVIDENCE.md, unproven
+    addressed_by_id_too=True,
     server_fields=("id",),
     unmanaged={name: "membership is kept on the other side, in each object's targetApps (one owner for one fact)"
                for name in ("gates", "experiments", "dynamicConfigs")},

@@ -61,3 +61,27 @@ def test_import_writes_target_apps_without_the_unreadable_description(emulator, 
     assert result.unrepresentable == [] and result.not_round_tripping == []
     assert (tmp_path / "imported" / "target_apps" / "iOS app.yaml").read_text() == \
         "# yaml-language-server: $schema=../schemas/target_app.json\nkind: target_app\nid: iOS app\n"
+
+
+@pytest.mark.parametrize("reading", ["name", "id"])
+def test_a_target_app_whose_name_is_refused_in_paths_is_pruned_by_its_id(tmp_path, reading):
+    """The spec's path parameter is `{id}` (EVIDENCE.md, unproven): where the name is a
+    404, statsync finds the id in the list, and keeps to it for the rest of the run."""
+    from statsync.emulator.app import Emulator
+    from statsync.emulator.readings import Readings
+    from tests.conftest import plan_apply, write
+
+    emulator = Emulator(seed=7, check_responses=True, readings=Readings(target_app_path=reading))
+    server_id = emulator.console_create("target_app", {"name": "old_web", "description": ""})["id"]
+    repo = write(tmp_path, "kind: gate\nid: kept\n")
+    plan, outcomes = plan_apply(emulator, repo, prune=True)
+    assert [step.object_address for step in plan.steps if step.action == "delete"] == ["target_app.old_web"]
+    assert all(outcome.ok for outcome in outcomes), [(o.step.address, o.error) for o in outcomes]
+    assert emulator.store.collection("target_app") == {}
+    sent = [(r.method, r.path.removeprefix("/console/v1"), r.status) for r in emulator.log
+            if r.path.startswith("/console/v1/target_app/")]
+    if reading == "id":  # the conflict check's read is refused once; the delete then goes by id at once
+        assert sent == [("GET", "/target_app/old_web", 404), ("GET", f"/target_app/{server_id}", 200),
+                        ("DELETE", f"/target_app/{server_id}", 200)]
+    else:
+        assert sent == [("GET", "/target_app/old_web", 200), ("DELETE", "/target_app/old_web", 200)]
