@@ -152,6 +152,10 @@ def kind_schema(kind_name: str) -> dict[str, Any]:
                 "description": f"The {keyed.key} this item had live, for the apply that renames it: statsync "
                                f"sends the live item's ids with the new {keyed.key}, so it keeps its identity "
                                f"(a rule keeps its salt and its users stay in their buckets). Not sent to Statsig."}
+    if (kind.identity == "name" or kind.id_from_name) and "name" not in properties:
+        # a file copied from the console or the Terraform provider may say it: harmless when it is the id
+        properties["name"] = {"type": "string", "description": f"The {kind.title[0].lower() + kind.title[1:]}'s id is its name: "
+                                                               f"optional, and when given it must equal `id`."}
     properties["statsync"] = STATSYNC_BLOCK
     schema = {"type": "object", "properties": properties, "required": ["kind", "id"]}
     for dotted in kind.hidden:

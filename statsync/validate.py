@@ -155,6 +155,12 @@ def _shape_problems(document: Document) -> list[Problem]:
 
 def _semantic_problems(obj: DesiredObject) -> list[Problem]:
     problems = []
+    if (obj.kind.identity == "name" or obj.kind.id_from_name) and "name" in obj.body \
+            and "name" not in obj.kind.fields and obj.body["name"] != obj.id:
+        title = obj.kind.title[0].lower() + obj.kind.title[1:]  # "unit ID type"
+        problems.append(Problem(obj.mark(("name",)), f"a {title}'s id is its name: "
+                                f"{obj.body['name']!r} is not the id {obj.id!r} (write the name as `id`, or leave "
+                                f"`name` out)", "name"))
     if obj.id in obj.kind.builtins:
         return [Problem(obj.mark(("id",)), f"{obj.id!r} is built into every Statsig project; it needs no file "
                                            f"and statsync does not manage it", "id")]

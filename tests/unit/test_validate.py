@@ -157,3 +157,21 @@ def test_unit_id_conditions_name_a_unit_id_type_that_exists():
     assert problems(GATE + rule.format("companyID") + "---\nkind: unit_id_type\nid: companyID\n") == []
     assert problems(GATE + rule.format("companyID")) == [
         "f.yaml:4:73: rules[0].conditions[0].customID: unit_id_type 'companyID' does not exist in the repository"]
+
+
+@pytest.mark.parametrize("kind, object_id", [("tag", "team-a"), ("unit_id_type", "companyID"),
+                                             ("layer", "checkout_layer"), ("holdout", "checkout_holdout")])
+def test_name_on_a_kind_whose_id_is_its_name_is_accepted_only_when_it_is_the_id(emulator, tmp_path, cli, kind,
+                                                                                  object_id):
+    """#12 item 2: a file from the console or Terraform may say `name`; the id is the name."""
+    from tests.conftest import plan_apply, write
+
+    extra = "description: x\n" if kind == "tag" else ""
+    repo = write(tmp_path, f"kind: {kind}\nid: {object_id}\nname: {object_id}\n{extra}")
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes) and not plan_apply(emulator, repo, apply=False)[0].steps
+    (repo / "objects.yaml").write_text(f"kind: {kind}\nid: {object_id}\nname: Something else\n{extra}")
+    result = cli("validate", str(repo))
+    assert result.exit_code == 1
+    assert f"objects.yaml:3:7: name: a {kind.replace('_', ' ').replace('unit id', 'unit ID')}'s id is its name: " \
+           f"'Something else' is not the id {object_id!r}" in result.output
