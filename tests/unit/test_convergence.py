@@ -79,7 +79,12 @@ def _rules(json_values: bool):
                       max_size=2, unique_by=lambda v: v["name"])} if json_values else {})})
     if json_values:
         rule = st.tuples(rule, _json_or_json5("returnValue", "returnValueJson5")).map(lambda p: {**p[0], **p[1]})
-    return st.lists(rule, max_size=3).map(lambda rules: [{"name": f"Rule {i}", **r} for i, r in enumerate(rules)])
+    # a rule may be a rename of the live "Rule i" (previousName): its ids go with it, or, where
+    # no such rule is live, it is created; either way the next plan is empty
+    named = st.sampled_from([lambda i: {"name": f"Rule {i}"},
+                             lambda i: {"name": f"Renamed {i}", "previousName": f"Rule {i}"}])
+    return st.lists(st.tuples(rule, named), max_size=3).map(
+        lambda rules: [{**name(i), **r} for i, (r, name) in enumerate(rules)])
 
 
 def _groups():
@@ -180,6 +185,11 @@ def _converges(emulator, repo: Path) -> None:
     assert not mutations, mutations
 
 
+def _rule_salts(emulator) -> dict:
+    return {(collection, object_id, rule["name"]): rule["baseID"] for collection in ("gates", "dynamic_configs")
+            for object_id, obj in emulator.store.collection(collection).items() for rule in obj.get("rules") or []}
+
+
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -204,8 +214,19 @@ def test_any_repository_applied_over_other_values_plans_empty(first, second):
     emulator = Emulator(seed=7, check_responses=True)
     with tempfile.TemporaryDirectory() as root:
         _converges(emulator, _write(Path(root), first))
+        salts = _rule_salts(emulator)
+        created = {object_id: obj.get("createdTime") for collection in ("gates", "dynamic_configs")
+                   for object_id, obj in emulator.store.collection(collection).items()}
         try:
             _converges(emulator, _write(Path(root), second))
+            # a rule renamed with previousName keeps the live rule's salt (its users' buckets)
+            for (collection, object_id, old), salt in salts.items():
+                renamed = [rule["name"] for doc in second if doc["id"] == object_id and collection.startswith(
+                    doc["kind"]) for rule in doc.get("rules") or [] if rule.get("previousName") == old
+                    and (collection, object_id, rule["name"]) not in salts]
+                recreated = (emulator.store.get(collection, object_id) or {}).get("createdTime") != created[object_id]
+                for name in renamed if not recreated else []:  # a replace (isTemplate changed) starts afresh
+                    assert _rule_salts(emulator)[(collection, object_id, name)] == salt, (object_id, old, name)
         except InvalidConfig as refused:
             # what Statsig forbids is refused at plan time, before anything is sent
             # (editing a running experiment's groups, a decision before the start…)
