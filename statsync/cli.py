@@ -398,7 +398,8 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
             async with progress.running():
                 outcomes = await apply_plan(result, client, apply_options)
             summary, before = progress.summary(outcomes, client, reads), client.request_count
-            overwritten = await _verified(project, client, name, options, outcomes, journal)
+            overwritten = [o.raced for o in outcomes if o.raced]
+            overwritten += await _verified(project, client, name, options, outcomes, journal)
         finally:
             journal.close()
         reads = client.request_count - before

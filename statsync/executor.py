@@ -33,6 +33,9 @@ class Outcome:
     error: str = ""
     duration: float = 0.0
     requests: int = 0
+    # applied, but another writer wrote between this step's check and its write (the
+    # answer's version skipped one): their change may be lost, so the run fails, naming it
+    raced: str = ""
 
     @property
     def ok(self) -> bool:
@@ -42,7 +45,7 @@ class Outcome:
         step = self.step
         return {"type": "step", "address": step.address, "action": step.action, "kind": step.kind, "id": step.id,
                 "requests": [f"{r.method} {r.path}" for r in step.requests], "outcome": self.status,
-                "error": self.error, "duration": round(self.duration, 3)}
+                "error": self.error, "duration": round(self.duration, 3), **({"raced": self.raced} if self.raced else {})}
 
 
 OnOutcome = Callable[[Outcome], None]
@@ -140,9 +143,12 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
     sent_before = client.request_count
     kind = all_kinds()[step.kind]
 
-    def outcome(status: str, error: str = "") -> Outcome:
-        return Outcome(step, status, error, time.monotonic() - started, client.request_count - sent_before)
+    raced = ""
 
+    def outcome(status: str, error: str = "") -> Outcome:
+        return Outcome(step, status, error, time.monotonic() - started, client.request_count - sent_before, raced)
+
+    expected = None  # the version read just before writing: each write of ours adds exactly one
     try:
         if check_conflicts and (step.live is not None or step.expect_status is not None):
             current = await shapes.get(client, kind, step.id)
@@ -160,6 +166,7 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             # an earlier step of this run changed the version itself; the status check covers lifecycle steps
             if step.live is not None and not touched and not step.live.matches(current, kind, step.id):
                 return outcome("conflict", conflict_message(step, current))
+            expected = current.get("version") if isinstance(current.get("version"), int) else None
         pending, current = False, None
         for request in step.requests:
             creates = step.action in ("create", "replace") and request.path == kind.path() and request.method == "POST"
@@ -173,11 +180,30 @@ async def _run_step(step: Step, client: ConsoleClient, check_conflicts: bool, to
             if creates and isinstance(answer.get("data"), dict):
                 current = answer["data"]  # the new object, with the ids Statsig gave its groups
             pending = pending or _review_pending(answer)
+            if request.path == kind.path(step.id) and request.method in ("PATCH", "POST") and not pending:
+                expected, raced = _versioned(step, answer, expected, raced)
+            else:
+                expected = None  # an endpoint of its own may or may not count a version: no claim
     except StatsyncError as exc:
         if step.is_lifecycle and await _reached(step, client, kind):
             return outcome("applied")  # an attempt whose answer was lost had already moved it
         return outcome("failed", str(exc))
     return outcome("pending_review" if pending else "applied")
+
+
+def _versioned(step: Step, answer: dict, expected: int | None, raced: str) -> tuple[int | None, str]:
+    """The version after this write, and a note when it is more than one past the version
+    read just before: someone wrote in between, and this write may have undone it. The
+    emulator counts one version a write ⚠ unproven for Statsig (`statsync probe` asks)."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or expected is None:
+        return None, raced
+    if version > expected + 1 and not raced:
+        raced = (f"{step.object_address}: another writer changed it between this run's check and its write "
+                 f"(version {expected} → {version}, one write expected); their change may be overwritten — "
+                 f"see the object's history in the console")
+    return version, raced
 
 
 async def _reached(step: Step, client: ConsoleClient, kind) -> bool:

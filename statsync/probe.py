@@ -195,6 +195,17 @@ async def target_app_path(session: Session) -> str:
     return "id" if status < 400 else f"unsettled: neither the name nor the id found it ({status})"
 
 
+async def version_per_write(session: Session) -> str:
+    gate = await session.create("/gates", {"id": session.name("versioned"), "name": session.name("versioned")})
+    path = f"/gates/{gate.get('id')}"
+    _, before = await session.send("GET", path)
+    status, after = await session.send("PATCH", path, {"description": "statsync probe: one write"})
+    if status >= 400 or not isinstance(after, dict) or not isinstance(after.get("version"), int) \
+            or not isinstance((before or {}).get("version"), int):
+        return f"unsettled: no version to compare ({status})"
+    return "one" if after["version"] == before["version"] + 1 else "more"
+
+
 async def builtins_listed(session: Session) -> str:
     _, data = await session.send("GET", "/unit_id_types?page=1&limit=100")
     names = {item.get("name") for item in data or [] if isinstance(item, dict)} if isinstance(data, list) else set()
@@ -208,6 +219,7 @@ PROBES: dict[str, Callable[[Session], Awaitable[str]]] = {
     "launched_gate_enable": launched_gate_enable,
     "environment_tier_operator": environment_tier_operator,
     "target_app_path": target_app_path,
+    "version_per_write": version_per_write,
     "builtins_listed": builtins_listed,
 }
 assert set(PROBES) == {question.name for question in QUESTIONS}

@@ -39,8 +39,9 @@ def _audit(store: Store, obj: dict, actor: dict, created: bool) -> None:
     if created:
         obj.update(createdTime=now, creatorID=actor["id"], creatorName=actor["name"], creatorEmail=actor["email"],
                    version=0)
+    step = 2 if _reading(store, "version_per_write") == "more" and not created else 1
     obj.update(lastModifiedTime=now, lastModifierID=actor["id"], lastModifierName=actor["name"],
-               lastModifierEmail=actor["email"], version=obj.get("version", 0) + 1)
+               lastModifierEmail=actor["email"], version=obj.get("version", 0) + step)
     # every version is kept, for GET /<kind>/{id}/versions (newest first)
     snapshot = {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
     obj["_versions"] = [snapshot, *obj.get("_versions", [])][:VERSIONS_KEPT]

@@ -36,6 +36,9 @@ QUESTIONS = (
     Question("target_app_path", "a target app's path parameter", "name", "id",
              "the spec names it `{id}` and its example shows an opaque id beside the name; only tags and unit "
              "ID types are proven by name (TF-test)"),
+    Question("version_per_write", "how far one PATCH moves an object's `version`", "one", "more",
+             "no artefact; statsync reports a write whose answer is more than one version past the one it read as "
+             "another writer's"),
     Question("builtins_listed", "userID and stableID in GET /unit_id_types", "unlisted", "listed",
              "migrations `src/statsig.ts` special-cases userID"),
 )
@@ -55,6 +58,8 @@ class Readings:
     environment_tier_operator: str = "as_sent"
     # "id": a target app is found by its server id only; its name in a path is a 404
     target_app_path: str = "name"
+    # "more": each write moves `version` by two (as if the server counted something else too)
+    version_per_write: str = "one"
     # "listed": the built-in unit ID types come first in the list
     builtins_listed: str = "unlisted"
 

@@ -1,6 +1,7 @@
 """#13: a pull request's files cannot read the machine (the hostile cases, one line each)."""
 import os
 
+import httpx
 import pytest
 
 from statsync.errors import InvalidConfig
@@ -379,6 +380,45 @@ def test_a_write_after_ours_is_found_by_the_verification_read_naming_the_editor(
             return await verify_applied(project, client, "t", options, outcomes)
     assert run(go()) == ["gate.raced_gate: changed by Grace Hopper after this apply wrote it, version 2: "
                          "description; not overwritten — plan again to see their change"]
+
+
+def test_a_write_between_our_check_and_our_write_is_reported_not_silently_lost(emulator, tmp_path):
+    """The check-then-write window is one round trip: a console edit landing in it is
+    overwritten by our PATCH (the verification read then sees the file's value and cannot
+    tell). The PATCH's answer can: its version is two past the one just read."""
+    from statsync.config import load_project
+    from statsync.workflow import apply_plan, make_plan
+    from tests.conftest import client_for, run, write
+
+    repo = write(tmp_path, "kind: gate\nid: raced_gate\ndescription: ours\n")
+    emulator.console_create("gates", {"id": "raced_gate", "description": "before"})
+    project = load_project((str(repo),))
+    inner = emulator.app
+
+    async def between(scope, receive, send):  # a console edit lands just before our PATCH is handled
+        if scope.get("method") == "PATCH" and scope.get("path") == "/console/v1/gates/raced_gate":
+            emulator.console_edit("gates", "raced_gate", {"description": "theirs"}, name="Grace Hopper")
+        await inner(scope, receive, send)
+
+    async def go():
+        async with client_for(emulator) as client:
+            client._http._transport = httpx.ASGITransport(app=between)
+            return await apply_plan(await make_plan(project, client, "t"), client)
+    [outcome] = run(go())
+    assert outcome.status == "applied" and outcome.raced == (
+        "gate.raced_gate: another writer changed it between this run's check and its write (version 1 → 3, one "
+        "write expected); their change may be overwritten — see the object's history in the console")
+    assert outcome.record()["raced"] == outcome.raced  # journaled
+
+
+def test_an_apply_alone_is_not_called_a_race(emulator, tmp_path):
+    from tests.conftest import plan_apply, write
+
+    emulator.console_create("gates", {"id": "calm", "description": "before"})
+    repo = write(tmp_path, "kind: gate\nid: calm\ndescription: ours\nstatus: Launched\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    assert [step.action for step in plan.steps] == ["update", "launch"]
+    assert all(outcome.ok and not outcome.raced for outcome in outcomes)
 
 
 def test_a_second_apply_to_the_same_target_from_this_machine_is_refused(examples):
