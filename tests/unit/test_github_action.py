@@ -168,6 +168,40 @@ def test_action_yml_passes_every_input_to_the_script_and_examples_parse():
     assert hook["entry"] == "statsync validate" and hook["language"] == "python"
 
 
+def test_the_job_holding_the_key_installs_only_hash_pinned_code_and_examples_pin_by_commit():
+    """#13 item 9: GitHub's hardening guide, applied to the Action and the examples."""
+    import re
+    import tomllib
+
+    import yaml
+
+    from tests.conftest import REPO
+
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    installs = [line.strip() for step in action["runs"]["steps"] for line in str(step.get("run", "")).splitlines()
+                if "pip install" in line]
+    assert installs == [
+        'python -m pip install --quiet --require-hashes --no-deps -r "${{ github.action_path }}/action-requirements.txt"',
+        'python -m pip install --quiet --no-deps --no-build-isolation "${{ github.action_path }}"']
+    lock = (REPO / "action-requirements.txt").read_text()
+    pinned = dict(re.findall(r"^([a-z0-9-]+)==(\S+) \\$", lock, re.MULTILINE))
+    requirements = re.findall(r"^[a-z0-9-]+==\S+ \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", lock, re.MULTILINE)
+    assert len(requirements) == len(pinned) and "setuptools" in pinned  # every one hashed; the build backend too
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=\[ ]", spec, 1)[0].lower().replace("_", "-") for spec in declared}
+    assert names <= set(pinned), names - set(pinned)
+    files = [REPO / "action.yml", *sorted((REPO / "examples" / "github").glob("*.yml"))]
+    uses = [(path.name, use) for path in files for use in re.findall(r"uses: (\S+)", path.read_text())]
+    unpinned = [(name, use) for name, use in uses
+                if not use.startswith(("statsync/statsync@", "./")) and not re.search(r"@[0-9a-f]{40}$", use)]
+    assert uses and unpinned == []
+    workflows = {path.stem: yaml.safe_load(path.read_text()) for path in files[1:]}
+    for name in ("statsync-plan", "statsync-drift"):  # they run before review: a read-only key
+        assert "STATSIG_CONSOLE_READ_ONLY_KEY" in str(workflows[name]) and "STATSIG_CONSOLE_API_KEY" not in str(
+            workflows[name])
+    assert workflows["statsync-apply"]["jobs"]["apply"]["environment"] == "statsig-production"
+
+
 def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspace):
     repo, env, outputs = workspace
     github = FakeGitHub()
