@@ -405,6 +405,8 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         reads = client.request_count - before
         verified = f" Verified with {reads} read request(s)." if reads else ""
         click.echo(summary + verified + f" Journal: {journal.path}")
+        if journal.failed:
+            overwritten.append(journal.failed)
         for line in overwritten:
             click.echo(f"error: {line}", err=True)
         return EXIT_OK if all(outcome.ok for outcome in outcomes) and not overwritten else EXIT_ERROR

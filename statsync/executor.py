@@ -82,6 +82,9 @@ class _Stop:
     def reason(self) -> str:
         if self.tripped:
             return self.tripped
+        if self.options.journal is not None and self.options.journal.failed:
+            # without its record a step's outcome could be lost: a full disk stops the run
+            return f"not started: {self.options.journal.failed}"
         if self.options.deadline is not None and time.monotonic() >= self.options.deadline:
             return "not started: the run's deadline (--deadline) passed"
         return ""
@@ -102,17 +105,22 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
     async def run(step: Step) -> Outcome:
         async with limit:
             if stop.reason():  # decided when the step would start, not when it was queued
-                return Outcome(step, "skipped", stop.reason())
+                outcome = Outcome(step, "skipped", stop.reason())
+                journal(outcome)
+                return outcome
             outcome = await _run_step(step, client, options.check_conflicts, step.object_address in touched)
             stop.record(outcome)  # at once, so the next step in line sees it
             if outcome.status == "applied":
                 touched.update((step.object_address, *step.touches))
+            journal(outcome)  # before the next step in line may start: a full disk stops it
             return outcome
+
+    def journal(outcome: Outcome) -> None:
+        if options.journal:
+            options.journal.write(outcome.record())
 
     def finish(outcome: Outcome) -> None:
         outcomes[outcome.step.address] = outcome
-        if options.journal:
-            options.journal.write(outcome.record())
         if options.on_outcome:
             options.on_outcome(outcome)
 
@@ -121,7 +129,9 @@ async def execute(plan: Plan, client: ConsoleClient, options: ApplyOptions | Non
             del waiting[address]
             failed = [dep for dep in steps[address].depends_on if dep in outcomes and not outcomes[dep].ok]
             if failed:
-                finish(Outcome(steps[address], "skipped", f"depends on {', '.join(failed)}, which did not apply"))
+                skipped = Outcome(steps[address], "skipped", f"depends on {', '.join(failed)}, which did not apply")
+                journal(skipped)
+                finish(skipped)
             else:
                 running[asyncio.create_task(run(steps[address]))] = address
         if not running:

@@ -2,7 +2,9 @@
 
 Each record is flushed and fsynced as soon as the step ends, so even a run
 killed halfway leaves an exact account of what it did. It never holds the API
-key: requests are recorded as method and path only.
+key: requests are recorded as method and path only. A record that cannot be written
+(a full disk) is cut back off, so the file holds whole lines only, and `failed` says
+why: the executor then starts no further step, and the run fails naming it.
 """
 from __future__ import annotations
 
@@ -19,14 +21,28 @@ class Journal:
         directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         self.path = directory / f"{stamp}.ndjson"
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = open(self.path, "ab")
+        self.failed = ""  # why a record could not be written, once one could not
         self.write({"type": "start", "target": target})
 
     def write(self, record: dict[str, Any]) -> None:
-        record = {"time": round(time.time(), 3), **record}
-        self._file.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.failed:
+            return
+        line = (json.dumps({"time": round(time.time(), 3), **record}, sort_keys=True, default=str) + "\n").encode()
+        start = self._file.tell()
+        try:
+            self._file.write(line)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            self.failed = f"cannot write the journal {self.path}: {exc.strerror or exc}"
+            try:  # no half line: what is there stays readable, record by record
+                self._file.truncate(start)
+            except OSError:
+                pass
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:  # the buffer's last flush, on a full disk
+            self.failed = self.failed or f"cannot write the journal {self.path}: {exc.strerror or exc}"

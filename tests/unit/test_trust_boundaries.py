@@ -486,3 +486,43 @@ def test_the_circuit_breaker_stops_starting_steps_after_repeated_unreachable_fai
     outcomes = asyncio.run(go())
     assert [o.status for o in outcomes] == ["failed"] * 3 + ["skipped"] * 5
     assert outcomes[-1].error == "not started: the Console API could not be reached for 3 steps in a row"
+
+
+def test_a_full_disk_stops_the_run_with_whole_journal_lines_and_one_line_saying_so(emulator, tmp_path):
+    """#13: disk full mid-apply was a traceback and a truncated journal line."""
+    import errno
+    import json
+
+    from statsync.config import load_project
+    from statsync.executor import ApplyOptions
+    from statsync.journal import Journal
+    from statsync.workflow import apply_plan, make_plan
+    from tests.conftest import client_for, run, write
+
+    repo = write(tmp_path, "".join(f"---\nkind: gate\nid: gate_{n}\n" for n in range(6)))
+    journal = Journal(tmp_path / "journal", "t")
+    real, writes = journal._file, []
+
+    class FillsUp:  # the disk fills during the third step's record, part of it already written
+        def write(self, data):
+            writes.append(data)
+            if len(writes) == 3:
+                real.write(data[: len(data) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real.write(data)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+    journal._file = FillsUp()
+
+    async def go():
+        async with client_for(emulator) as client:
+            plan = await make_plan(load_project((str(repo),)), client, "t")
+            return await apply_plan(plan, client, ApplyOptions(parallelism=1, journal=journal))
+    outcomes = run(go())
+    journal.close()
+    assert journal.failed == f"cannot write the journal {journal.path}: No space left on device"
+    assert [o.status for o in outcomes] == ["applied"] * 3 + ["skipped"] * 3
+    assert outcomes[-1].error == f"not started: {journal.failed}"
+    lines = journal.path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["start", "step", "step"]  # whole lines only
