@@ -20,6 +20,8 @@ import hashlib
 import json
 from typing import Any, Iterable
 
+import json5
+
 from statsync.conditions import operator_of
 
 # Console condition type → (DCS type, DCS field). Evidence: eval_proj_dcs.json
@@ -150,13 +152,26 @@ class Compiler:
 
     def dynamic_config(self, object_id: str, body: dict) -> None:
         id_type = body.get("idType") or "userID"
-        default = body.get("defaultValue") or {}
-        rules = [self._rule(object_id, object_id, rule, rule.get("idType") or id_type, rule.get("returnValue") or {})
-                 for rule in body.get("rules") or []]
+        default = _value(body, "defaultValue", "defaultValueJson5")
+        rules = [self._rule(object_id, object_id, rule, rule.get("idType") or id_type,
+                            _value(rule, "returnValue", "returnValueJson5")) for rule in body.get("rules") or []]
         enabled = body.get("isEnabled", True) and body.get("status") != "Disabled"
         self.configs[object_id] = {"type": "dynamic_config", "entity": "dynamic_config",
                                    "salt": object_id, "enabled": enabled, "defaultValue": default,
                                    "idType": id_type, "rules": rules if enabled else DISABLED_RULES}
+
+
+def _value(holder: dict, plain: str, twin: str) -> Any:
+    """A config value written as JSON or as its JSON5 text twin (the file may say either;
+    found by serving the emulator's payload to Statsig's SDK next to this one)."""
+    if holder.get(plain) is not None:
+        return holder[plain]
+    if isinstance(holder.get(twin), str) and holder[twin].strip():
+        try:
+            return json5.loads(holder[twin])
+        except ValueError:
+            raise Unsupported(f"{twin} is not valid JSON5") from None
+    return {}
 
 
 def compile_condition(condition: dict) -> dict[str, Any]:

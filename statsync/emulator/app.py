@@ -28,6 +28,7 @@ from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
 from statsync.emulator.readings import Readings
+from statsync.emulator.sdk_config import sdk_config
 from statsync.emulator.store import Store
 
 VERSIONED = ("gates", "dynamic_configs")  # the kinds with a versions endpoint (DIGEST §18.6)
@@ -130,7 +131,20 @@ class Emulator:
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
         routes.append(Route(f"{API_PREFIX}/environments", self._endpoint, methods=["GET", "POST"]))
+        for version in ("v1", "v2"):  # what server SDKs download: the project compiled (sdk_config)
+            routes.append(Route(f"/{version}/download_config_specs/{{key:str}}", self._sdk_config, methods=["GET"]))
         return Starlette(routes=routes)
+
+    async def _sdk_config(self, request: Request) -> Response:
+        """`GET /v2/download_config_specs/<server key>.json`: a server SDK's view of the project."""
+        started = time.time()
+        key = request.path_params["key"].removesuffix(".json")
+        if not key.startswith("secret-"):  # a server secret key, as Statsig's CDN wants
+            return self._respond(request, started, 401, {"status": 401, "message": "A server secret key is required."},
+                                 "")
+        with self.store.lock:
+            payload = sdk_config(self.store)
+        return self._respond(request, started, 200, payload, "")
 
     def _fixed(self, action: str):
         """The endpoint of a route whose sub-path is fixed (`/{id}/overrides`, `/{id}/id_list/reset`)."""

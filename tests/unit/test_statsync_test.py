@@ -303,3 +303,28 @@ def test_explain_prints_the_path_through_the_rules_from_statsigs_evaluator():
         "  rollouts it can reach: Everyone else rolls out to 10 %; Canada and Mexico rolls out to 25 %"]
     result = CliRunner().invoke(main, ["explain", "gate", "new_checkout", str(EXAMPLES), "--user", "[1]"])
     assert result.exit_code == 1 and result.output.strip() == "error: --user must be a JSON object (a StatsigUser)"
+
+
+JSON5_CONFIG = """
+kind: dynamic_config
+id: copy
+defaultValueJson5: "{title: 'Checkout', /* default */}"
+rules:
+  - name: Canada
+    passPercentage: 100
+    conditions: [{type: country, operator: any, targetValue: [CA]}]
+    returnValueJson5: "{title: 'Passer à la caisse'}"
+---
+kind: test
+id: t
+subject: dynamic_config copy
+cases:
+  - {name: canada, user: {userID: u1, country: CA}, expect: {value: {title: Passer à la caisse}, rule: Canada}}
+  - {name: elsewhere, user: {userID: u2, country: FR}, expect: {value: {title: Checkout}}}
+"""
+
+
+def test_config_values_written_as_json5_are_what_the_test_sees():
+    """Found by serving the emulator's payload to Statsig's SDK beside `statsync test`'s:
+    a value kept as its JSON5 twin compiled to {}."""
+    assert outcomes(JSON5_CONFIG) == {"canada": "", "elsewhere": ""}
