@@ -7,8 +7,9 @@ table). Evaluation is not ours: `statsync.evaluate` hands this payload to Statsi
 own evaluator (statsig-python-core). So this module is the one place a fidelity bug in
 `statsync test` can live.
 
-This slice compiles gates, segments and dynamic configs. Experiments, layers and
-holdouts are not compiled yet: a test whose subject needs them is reported as such.
+This slice compiles gates, segments, dynamic configs, holdouts and experiments outside
+a shared layer. Layers, and experiments sharing a layer's slots, are not compiled yet: a
+test whose subject needs them is reported as such.
 
 Salts are statsync's own (the Console API exposes none), so a partial rollout's outcome
 for one user is not knowable; `statsync.testing` reports its exact probability instead,
@@ -65,11 +66,19 @@ class Compiler:
         self.rule_names: dict[str, tuple[str, str]] = {}  # rule id → (spec name, Console rule name)
         self.partial: dict[str, float] = {}  # rule id → pass percentage strictly between 0 and 100
         self.unsupported: dict[str, str] = {}  # spec name → why it could not be compiled
+        self.experiments: dict[str, dict] = {}
+        # Where a unit's bucket decides (an experiment's allocation, its groups): choice id →
+        # options (label, exact share, {rule id: matches}); `statsync.testing` weighs each
+        self.bucketed: dict[str, list[tuple[str, float, dict[str, bool]]]] = {}
+        self.labels: dict[str, str] = {}  # rule id → readable name, for rules no Console rule names
+        self.holdouts: dict[tuple[str, str], list[str]] = {}  # (kind, member id) → holdout specs
+        self.holdout_rules: set[str] = set()  # the rule of each holdout spec (a test may assume it misses)
 
     def payload(self, time_ms: int = 0) -> dict[str, Any]:
         return {"has_updates": True, "time": time_ms, "response_format": "dcs-v2",
-                "feature_gates": self.gates, "dynamic_configs": self.configs, "layer_configs": {},
-                "layers": {}, "experiment_to_layer": {}, "condition_map": self.conditions, "id_lists": {}}
+                "feature_gates": self.gates, "dynamic_configs": {**self.configs, **self.experiments},
+                "layer_configs": {}, "layers": {}, "experiment_to_layer": {}, "condition_map": self.conditions,
+                "id_lists": {}}
 
     # --- conditions ------------------------------------------------------------
     def _condition(self, condition: dict) -> str:
@@ -95,6 +104,14 @@ class Compiler:
         return {"name": rid, "id": rid, "salt": rid, "passPercentage": percentage, "conditions": conditions,
                 "returnValue": return_value, "idType": id_type}
 
+    def _bucket(self, salt: str, id_type: str, operator: str, target: Any) -> str:
+        """A `user_bucket` condition (no Console condition has one): the unit's slot of 1,000."""
+        compiled = {"type": "user_bucket", "operator": operator, "targetValue": target,
+                    "additionalValues": {"salt": salt}, "idType": id_type}
+        key = _digest(json.dumps(compiled, sort_keys=True))[:12]
+        self.conditions.setdefault(key, compiled)
+        return key
+
     def _override_rules(self, subject: str, overrides: dict, id_type: str, passing: Any, failing: Any) -> list[dict]:
         """Overrides first: `pass:all:id_override` / `fail:all:id_override` (test_environment_tier)."""
         rules = []
@@ -119,6 +136,7 @@ class Compiler:
         status = body.get("status")
         enabled = body.get("isEnabled", True) and status != "Disabled"
         rules = self._override_rules(object_id, body.get("overrides") or {}, id_type, True, False)
+        rules += self._held_out("gate", object_id, False)
         if status == "Launched":
             # launched: everyone passes, the rules are kept but not evaluated (⚠ inferred: EVIDENCE.md)
             rules.append({"name": "launched", "id": "launched", "salt": "launched", "passPercentage": 100,
@@ -149,6 +167,104 @@ class Compiler:
             raise Unsupported(f"segment {object_id}: type {body.get('type')!r} is not compiled yet")
         self.gates[name] = {"type": "feature_gate", "entity": "segment", "salt": name,
                             "enabled": True, "defaultValue": False, "idType": id_type, "rules": rules}
+
+    def _held_out(self, kind: str, object_id: str, default: Any) -> list[dict]:
+        """A holdout's members first check it: held out, they get the default
+        (SEMANTICS compile table; layer_holdout in test_exp_with_layers_targeting_and_holdout)."""
+        rules = []
+        for holdout in self.holdouts.get((kind, object_id), []):
+            rid = f"holdout:{holdout}"
+            self.labels[rid] = f"holdout {holdout}"
+            rules.append({"name": rid, "id": rid, "salt": "", "passPercentage": 100, "returnValue": default,
+                          "conditions": [self._condition({"type": "passes_gate", "targetValue": holdout})],
+                          "idType": "userID"})
+        return rules
+
+    def holdout(self, object_id: str, body: dict) -> None:
+        """A holdout is a gate of its own: one public rule at its percentage (global_holdout)."""
+        percentage = body.get("passPercentage", 0)
+        rid = rule_id(object_id, "holdout")
+        self.labels[rid] = f"holdout {object_id}"
+        self.holdout_rules.add(rid)
+        if 0 < percentage < 100:
+            self.partial[rid] = percentage
+        self.gates[object_id] = {"type": "feature_gate", "entity": "holdout", "salt": object_id,
+                                 "enabled": body.get("isEnabled", True), "defaultValue": False,
+                                 "idType": body.get("idType") or "userID",
+                                 "rules": [{"name": rid, "id": rid, "salt": rid, "passPercentage": percentage,
+                                            "conditions": [self._condition({"type": "public"})],
+                                            "returnValue": True, "idType": body.get("idType") or "userID"}]}
+
+    def experiment(self, object_id: str, body: dict, layer_defaults: dict | None = None) -> None:
+        """Overrides, holdouts, the status, then (running) the allocation, the targeting gate
+        and one bucketed rule a group (test_experiment_no_targeting, test_decision_made,
+        not_started_exp_in_layer_no_holdout). Buckets use statsync's salts, so the rules
+        are there for the evaluator's path; `bucketed` says the exact share of each."""
+        id_type = body.get("idType") or "userID"
+        default = dict(layer_defaults or {})
+        groups = body.get("groups") or [{"name": "Control", "size": 50, "parameterValues": {}},
+                                         {"name": "Test", "size": 50, "parameterValues": {}}]
+        values = {group.get("name"): {**default, **(group.get("parameterValues") or {})} for group in groups}
+        status = body.get("status") or "setup"
+        rules = []
+
+        def fixed(name: str, condition: dict | str, value: Any, group: str | None = None, label: str = "") -> dict:
+            key = condition if isinstance(condition, str) else self._condition(condition)
+            rule = {"name": name, "id": name, "salt": "", "passPercentage": 100, "returnValue": value,
+                    "conditions": [key], "idType": id_type}
+            self.labels[name] = label or name
+            return {**rule, "groupName": group} if group else rule
+        overrides = body.get("overrides") or {}
+        for item in overrides.get("userIDOverrides") or []:
+            group, unit = item.get("groupID"), item.get("unitType") or id_type
+            condition = ({"type": "user_id", "operator": "any", "targetValue": list(item.get("ids") or [])}
+                         if unit == "userID" else {"type": "unit_id", "customID": unit, "operator": "any",
+                                                   "targetValue": list(item.get("ids") or [])})
+            rules.append(fixed(f"{group}:{unit}:id_override", condition, values.get(group, default), group,
+                               f"override → {group}"))
+        for item in overrides.get("overrides") or []:
+            group, target = item.get("groupID"), item.get("id")
+            condition = {"type": "passes_segment" if item.get("type") == "segment" else "passes_gate",
+                         "targetValue": target}
+            rules.append(fixed(f"{group}:{item.get('type')}:{target}:override", condition,
+                               values.get(group, default), group, f"override → {group}"))
+        rules += self._held_out("experiment", object_id, default)
+        public = {"type": "public"}
+        if status == "setup":
+            rules.append(fixed("prestart", public, default))
+        elif status in ("decision_made", "archived") and body.get("launchedGroupID") in values:
+            group = body["launchedGroupID"]
+            rules.append(fixed("launchedGroup", public, values[group], group))
+        elif status != "active":  # abandoned (or archived undecided): everyone gets the default
+            rules.append(fixed("abandoned", public, default))
+        else:
+            salt = f"{object_id}:experiment"  # statsync's own salts: SDKs still spread units by them
+            slots = max(0, min(1000, round(float(body.get("allocation", 100)) * 10)))
+            if slots < 1000:  # units in the other slots are not in the experiment
+                outside = self._bucket(f"{object_id}:layer", id_type, "none", {str(s): True for s in range(slots)})
+                rid = f"{object_id}#layerAssignment"
+                rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
+                self.bucketed[f"{object_id}:allocation"] = [
+                    ("in the experiment", slots / 1000, {rid: False}), ("not allocated", 1 - slots / 1000, {rid: True})]
+            if body.get("targetingGateID"):
+                rules.append(fixed("targetingGate", {"type": "fails_gate", "targetValue": body["targetingGateID"]},
+                                   default))
+            options, below = [], 0
+            for group in groups:
+                top = min(1000, below + round(float(group.get("size", 0)) * 10))
+                rid = rule_id(object_id, f"group {group.get('name')}")
+                self.labels[rid] = f"group {group.get('name')}"
+                rules.append({"name": rid, "id": rid, "salt": rid, "passPercentage": 100, "groupName": group.get("name"),
+                              "isExperimentGroup": True, "returnValue": values[group.get("name")], "idType": id_type,
+                              "conditions": [self._bucket(salt, id_type, "lt", top)]})
+                options.append((group.get("name"), (top - below) / 1000, rid))
+                below = top
+            group_ids = [rid for _, _, rid in options]
+            self.bucketed[f"{object_id}:groups"] = [
+                (name, share, {other: other == rid for other in group_ids}) for name, share, rid in options if share]
+        self.experiments[object_id] = {"type": "dynamic_config", "entity": "experiment", "salt": object_id,
+                                       "enabled": True, "defaultValue": default, "idType": id_type, "rules": rules,
+                                       "isActive": status == "active", "hasSharedParams": bool(layer_defaults)}
 
     def dynamic_config(self, object_id: str, body: dict) -> None:
         id_type = body.get("idType") or "userID"
@@ -232,11 +348,42 @@ def _milliseconds(value: Any) -> Any:
 def compile_objects(objects: Iterable) -> Compiler:
     """Every compilable object of a repository (DesiredObjects) into one payload."""
     compiler = Compiler()
+    objects = list(objects)
+    _holdout_members(compiler, objects)
+    layers = {obj.id: obj.body for obj in objects if obj.kind.name == "layer"}
+    sharing: dict[str, list[str]] = {}
     for obj in objects:
-        if obj.kind.name in ("gate", "segment", "dynamic_config"):
-            try:
+        if obj.kind.name == "experiment" and obj.body.get("layerID") in layers:
+            sharing.setdefault(obj.body["layerID"], []).append(obj.id)
+    for obj in objects:
+        if obj.kind.name not in ("gate", "segment", "dynamic_config", "holdout", "experiment"):
+            continue
+        try:
+            if obj.kind.name == "experiment":
+                layer = obj.body.get("layerID")
+                if layer in layers and len(sharing[layer]) > 1:
+                    raise Unsupported(f"experiments sharing layer {layer} ({', '.join(sorted(sharing[layer]))}) "
+                                      f"split its slots, which is not compiled yet")
+                defaults = {p.get("name"): p.get("defaultValue") for p in layers.get(layer, {}).get("parameters") or []}
+                compiler.experiment(obj.id, obj.body, defaults if layer in layers else None)
+            else:
                 getattr(compiler, obj.kind.name)(obj.id, obj.body)
-            except Unsupported as exc:  # only the tests that reach it are affected
-                name = f"segment:{obj.id}" if obj.kind.name == "segment" else obj.id
-                compiler.unsupported[name] = f"{obj.kind.name} {obj.id}: {exc}"
+        except Unsupported as exc:  # only the tests that reach it are affected
+            name = f"segment:{obj.id}" if obj.kind.name == "segment" else obj.id
+            compiler.unsupported[name] = f"{obj.kind.name} {obj.id}: {exc}"
     return compiler
+
+
+def _holdout_members(compiler: Compiler, objects: list) -> None:
+    """Which gates and experiments each enabled holdout holds back: its lists, and for a
+    global one every gate and experiment with its unit ID type (DIGEST §7.3)."""
+    for holdout in (obj for obj in objects if obj.kind.name == "holdout" and obj.body.get("isEnabled", True)):
+        unit = holdout.body.get("idType") or "userID"
+        for obj in objects:
+            listed = obj.id in (holdout.body.get({"gate": "gateIDs", "experiment": "experimentIDs"}.get(
+                obj.kind.name, "")) or []) or (obj.kind.name == "experiment" and obj.body.get("layerID") in (
+                    holdout.body.get("layerIDs") or []))  # a layer's holdout holds its experiments
+            global_member = holdout.body.get("isGlobal") and obj.kind.name in ("gate", "experiment") \
+                and (obj.body.get("idType") or "userID") == unit
+            if obj.kind.name in ("gate", "experiment") and (listed or global_member):
+                compiler.holdouts.setdefault((obj.kind.name, obj.id), []).append(holdout.id)

@@ -23,7 +23,7 @@ def explain(objects: list, kind: str, object_id: str, user: dict[str, Any],
     try:
         outcome = runner.outcome(test, test.cases[0])
         base = runner.base
-        specs = {**base.gates, **base.configs}
+        specs = {**base.gates, **base.configs, **base.experiments}
         if spec_name not in specs:
             raise Unsupported(f"{kind} {object_id} is not in the repository")
         payload = base.payload()
@@ -39,7 +39,7 @@ def explain(objects: list, kind: str, object_id: str, user: dict[str, Any],
             holds = {key: evaluator.gate(user, f"probe~{key}").value for key in probes}
         lines = [f"{kind} {object_id} for {json.dumps(user)} in {environment}:"]
         for rule in specs[spec_name]["rules"]:
-            name = base.rule_names.get(rule["id"], (None, "overrides"))[1]
+            name = runner.rule_label(rule["id"])
             matched = all(holds[key] for key in rule["conditions"])
             share = base.partial.get(rule["id"])
             rollout = f"{share:g} %" if share is not None else f"{rule['passPercentage']:g} %"
@@ -55,7 +55,7 @@ def explain(objects: list, kind: str, object_id: str, user: dict[str, Any],
                 break
         possible = sorted(outcome.possible.items(), key=lambda item: -item[1])
         lines.append("  → " + "; ".join(f"{value} with probability {p:g} (rule {rule!r})" if p < 1
-                                        else f"{value} (rule {rule!r})" for (value, rule), p in possible))
+                                        else f"{value} (rule {rule!r})" for (value, rule, _), p in possible))
         if outcome.partial:
             lines.append("  rollouts it can reach: " + "; ".join(outcome.partial))
         return lines

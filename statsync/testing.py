@@ -24,14 +24,16 @@ from typing import Any
 
 import jsonschema
 
-from statsync.compile import Unsupported, compile_objects
+from statsync.compile import Unsupported, compile_condition, compile_objects
 from statsync.errors import InvalidConfig, Mark, Problem
 from statsync.evaluate import Evaluator
 from statsync.loader import Document
 
 TEST_KIND = "test"
-SUBJECT_KINDS = ("gate", "segment", "dynamic_config")  # compiled in this slice
+SUBJECT_KINDS = ("gate", "segment", "dynamic_config", "experiment")  # compiled in this slice
 MAX_PARTIAL_RULES = 8  # 2^8 evaluations a case at most
+MAX_VARIANTS = 256  # partial rules and bucketed choices together
+NEVER = "__statsync_never__"  # a gate no payload has: passing it is never true
 DEFAULT_ENVIRONMENT = "production"
 
 
@@ -51,12 +53,21 @@ def test_schema() -> dict[str, Any]:
         "pass": {"oneOf": [{"type": "boolean"}, probability],
                  "description": "A gate's or segment's outcome: true, false, or {probability: p} for a rollout."},
         "rule": {"type": "string", "description": "The rule that decides (its name), `default` or `overrides`."},
-        "value": {"type": "object", "description": "A dynamic config's whole value."},
-        "value_includes": {"type": "object", "description": "Keys the dynamic config's value must hold."},
+        "value": {"type": "object", "description": "A dynamic config's or experiment's whole value."},
+        "value_includes": {"type": "object", "description": "Keys the value must hold."},
+        "group": {"oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": {
+            "type": "number", "minimum": 0, "maximum": 1}}],
+            "description": "An experiment's group: its name when certain, or {Control: 0.5, Test: 0.5}."},
+        "in_experiment": {"oneOf": [{"type": "boolean"}, probability],
+                          "description": "Whether the unit is in the experiment (in one of its groups)."},
     }}
+    assume = {"type": "object", "additionalProperties": False, "properties": {
+        "holdouts": {"enum": ["excluded", "weighed"],
+                     "description": "excluded: the unit is in no holdout (a certainty where the path is); "
+                                    "weighed (default): each holdout counts with its exact share."}}}
     case = {"type": "object", "required": ["user", "expect"], "additionalProperties": False, "properties": {
         "name": {"type": "string"}, "user": user, "environment": {"type": "string"}, "at": {"type": "string"},
-        "expect": expect}}
+        "assume": assume, "expect": expect}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "statsync test",
@@ -64,11 +75,13 @@ def test_schema() -> dict[str, Any]:
         "type": "object", "required": ["kind", "id", "subject", "cases"], "additionalProperties": False,
         "properties": {
             "kind": {"const": TEST_KIND}, "id": {"type": "string", "minLength": 1},
-            "subject": {"type": "string", "pattern": r"^(gate|segment|dynamic_config) [^ ]+$",
-                        "description": "What is tested: `gate <id>`, `segment <id>` or `dynamic_config <id>`."},
+            "subject": {"type": "string", "pattern": r"^(gate|segment|dynamic_config|experiment) [^ ]+$",
+                        "description": "What is tested: `gate <id>`, `segment <id>`, `dynamic_config <id>` or "
+                                       "`experiment <id>`."},
             "environment": {"type": "string", "description": "Environment tier (default production)."},
             "at": {"type": "string", "format": "date-time",
                    "description": "The clock for time conditions (default 2026-01-01T00:00:00Z; never now)."},
+            "assume": assume,
             "cases": {"type": "array", "minItems": 1, "items": case},
         },
     }
@@ -86,6 +99,7 @@ class Test:
     document: Document
     environment: str = DEFAULT_ENVIRONMENT
     at: str = DEFAULT_AT
+    assume: dict = field(default_factory=dict)
 
     @property
     def spec_name(self) -> str:
@@ -105,22 +119,34 @@ class CaseResult:
 class Outcome:
     """A case's result: each possible (value, rule) and its probability."""
 
-    possible: dict[tuple[str, str], float] = field(default_factory=dict)  # (value json, rule) → probability
+    # (value json, rule, experiment group or "") → probability
+    possible: dict[tuple[str, str, str], float] = field(default_factory=dict)
     partial: list[str] = field(default_factory=list)  # "<rule> rolls out to 30 %" on the path
 
     @property
     def certain(self) -> bool:
-        return len({value for value, _ in self.possible}) == 1
+        return len({value for value, _, _ in self.possible}) == 1
 
     def probability(self, value: Any) -> float:
         text = json.dumps(value, sort_keys=True)
-        return sum(p for (v, _), p in self.possible.items() if v == text)
+        return sum(p for (v, _, _), p in self.possible.items() if v == text)
 
     def value(self) -> Any:
         return json.loads(next(iter(self.possible))[0])
 
+    def values(self) -> list[Any]:
+        """Every value the case can get (with a probability above 0)."""
+        return [json.loads(value) for value in {value for (value, _, _), p in self.possible.items() if p > 0}]
+
     def rules(self) -> set[str]:
-        return {rule for _, rule in self.possible}
+        return {rule for _, rule, _ in self.possible}
+
+    def groups(self) -> dict[str, float]:
+        """Experiment group → probability ("" for not in the experiment)."""
+        out: dict[str, float] = {}
+        for (_, _, group), p in self.possible.items():
+            out[group] = out.get(group, 0.0) + p
+        return out
 
 
 def load_tests(documents: list[Document], objects: list) -> list[Test]:
@@ -145,7 +171,8 @@ def load_tests(documents: list[Document], objects: list) -> list[Test]:
                                     "subject"))
             continue
         tests.append(Test(data["id"], kind, object_id, data["cases"], document,
-                          data.get("environment", DEFAULT_ENVIRONMENT), data.get("at", DEFAULT_AT)))
+                          data.get("environment", DEFAULT_ENVIRONMENT), data.get("at", DEFAULT_AT),
+                          data.get("assume") or {}))
     if problems:
         raise InvalidConfig(problems)
     return tests
@@ -174,6 +201,11 @@ class Runner:
     def __init__(self, objects: list, tests: list[Test]):
         self.base = compile_objects(objects)
         self._payload = self.base.payload()
+        # what a rule a bucket decides is forced to (conditions in the shape the SDK parses, or it drops the payload)
+        for key, condition in (("__always__", {"type": "public"}), ("__never__", {"type": "passes_gate",
+                                                                                    "targetValue": NEVER})):
+            self._payload["condition_map"][key] = {k: v for k, v in compile_condition(condition).items()
+                                                   if v is not None}
         self._variants: set[tuple[frozenset[str], tuple]] = set()
         for test in tests:
             try:
@@ -181,9 +213,31 @@ class Runner:
             except Unsupported:
                 continue  # its cases say why
             if len(partials) <= MAX_PARTIAL_RULES:
-                for choice in itertools.product((True, False), repeat=len(partials)):
-                    self._add_variant(names, dict(zip(partials, choice)))
+                for forced, _ in self._combinations(names, partials):
+                    self._add_variant(names, forced)
         self._evaluators: dict[tuple, Evaluator] = {}
+
+    def _combinations(self, names: frozenset[str], partials: list[str], excluded: bool = False):
+        """Every way the subject's path can go where a bucket decides, with its exact weight:
+        each partial rule passing or not, each bucketed choice (an experiment's allocation,
+        its group) one of its options. Forced rule ids map to True/False; a bucketed rule's
+        id is marked `match:`."""
+        choices = [[({rule: False}, 1.0)] if excluded and rule in self.base.holdout_rules else
+                   [({rule: True}, bucket_share(self.base.partial[rule])),
+                    ({rule: False}, 1 - bucket_share(self.base.partial[rule]))] for rule in partials]
+        rules_of = {rule["id"] for group in ("feature_gates", "dynamic_configs") for name in names
+                    for rule in self._payload[group].get(name, {}).get("rules", [])}
+        for options in self.base.bucketed.values():
+            if any(set(matches) & rules_of for _, _, matches in options):
+                choices.append([({f"match:{rule}": hit for rule, hit in matches.items()}, share)
+                                for _, share, matches in options])
+        for combination in itertools.product(*choices):
+            forced, weight = {}, 1.0
+            for part, share in combination:
+                forced.update(part)
+                weight *= share
+            if weight > 0:
+                yield forced, weight
 
     def close(self) -> None:
         for evaluator in self._evaluators.values():
@@ -214,6 +268,8 @@ class Runner:
                 for rule in spec["rules"]:
                     if rule["id"] in forced:
                         rule["passPercentage"] = 100 if forced[rule["id"]] else 0
+                    if f"match:{rule['id']}" in forced:  # a bucket decides this rule: forced to match or not
+                        rule["conditions"] = ["__always__" if forced[f"match:{rule['id']}"] else "__never__"]
                     keys = []
                     for key in rule["conditions"]:
                         condition = conditions[key]
@@ -228,7 +284,7 @@ class Runner:
     def reachable(self, spec_name: str) -> tuple[frozenset[str], list[str]]:
         """The specs the subject can evaluate (itself, and every gate or segment its conditions
         name, transitively), and the partial rules among them."""
-        specs = {**self.base.gates, **self.base.configs}
+        specs = {**self.base.gates, **self.base.configs, **self.base.experiments}
         seen, queue, partial = set(), [spec_name], []
         while queue:
             name = queue.pop()
@@ -253,26 +309,33 @@ class Runner:
         if len(partials) > MAX_PARTIAL_RULES:
             raise Unsupported(f"{len(partials)} partial rollouts lie on this path; statsync weighs at most "
                               f"{MAX_PARTIAL_RULES}")
-        result = Outcome(partial=[f"{self._rule_name(r)} rolls out to {self.base.partial[r]:g} %" for r in partials])
-        for choice in itertools.product((True, False), repeat=len(partials)):
-            forced = dict(zip(partials, choice))
-            weight = 1.0
-            for rule, passes in forced.items():
-                share = bucket_share(self.base.partial[rule])
-                weight *= share if passes else 1 - share
-            if weight == 0:
-                continue
-            evaluator = self._evaluator(environment, at_ms)
+        excluded = {**test.assume, **(case.get("assume") or {})}.get("holdouts") == "excluded"
+        combinations = list(self._combinations(names, partials, excluded))
+        if len(combinations) > MAX_VARIANTS:
+            raise Unsupported(f"{len(combinations)} ways through this path; statsync weighs at most {MAX_VARIANTS}")
+        result = Outcome(partial=[f"{self.rule_label(r)} rolls out to {self.base.partial[r]:g} %" for r in partials
+                                  if not (excluded and r in self.base.holdout_rules)])
+        evaluator = self._evaluator(environment, at_ms)
+        for forced, weight in combinations:
             name = test.spec_name + (_suffix(forced) if forced else "")
-            answer = (evaluator.config(case["user"], name) if test.subject_kind == "dynamic_config"
-                      else evaluator.gate(case["user"], name))
-            key = (json.dumps(answer.value, sort_keys=True), self._rule_name(answer.rule_id))
+            group = ""
+            if test.subject_kind == "experiment":
+                answer, group = evaluator.experiment(case["user"], name)
+                group = group or ""
+            elif test.subject_kind == "dynamic_config":
+                answer = evaluator.config(case["user"], name)
+            else:
+                answer = evaluator.gate(case["user"], name)
+            key = (json.dumps(answer.value, sort_keys=True), self.rule_label(answer.rule_id), group)
             result.possible[key] = result.possible.get(key, 0.0) + weight
         return result
 
-    def _rule_name(self, rule_id: str) -> str:
+    def rule_label(self, rule_id: str) -> str:
+        """What a rule is called in output: its Console name, or what statsync's compile made it."""
         if rule_id in self.base.rule_names:
             return self.base.rule_names[rule_id][1]
+        if rule_id in self.base.labels:
+            return self.base.labels[rule_id]
         return {"pass:all:id_override": "overrides", "fail:all:id_override": "overrides"}.get(rule_id, rule_id)
 
     def rule_coverage(self, tests: list[Test], reached: dict[str, set[str]]) -> tuple[list[str], int]:
@@ -308,17 +371,41 @@ def check(test: Test, case: dict, outcome: Outcome) -> str:
             return f"expected pass: {str(wanted).lower()}, got {str(outcome.value()).lower()}{why}"
     if "rule" in expect and rules != [expect["rule"]]:
         return f"expected rule {expect['rule']!r} to decide, {decided}"
+    groups = {name: p for name, p in outcome.groups().items() if p > 0}
+    shown = ", ".join(f"{name or '(not in the experiment)'}: {p:g}" for name, p in sorted(groups.items()))
+    if "group" in expect:
+        wanted = expect["group"]
+        if isinstance(wanted, str) and list(groups) != [wanted]:  # certain: the only group it can be
+            return f"expected group {wanted!r}, got {shown}{why}"
+        if isinstance(wanted, dict) and not _same_distribution(groups, wanted):
+            return f"expected groups {json.dumps(wanted)}, got {shown}{why}"
+    if "in_experiment" in expect:
+        wanted, chance = expect["in_experiment"], 1 - groups.get("", 0.0)
+        if isinstance(wanted, dict):
+            if not math.isclose(chance, wanted["probability"], abs_tol=1e-9):
+                return f"expected in the experiment with probability {wanted['probability']:g}, got {chance:g}{why}"
+        elif not math.isclose(chance, 0, abs_tol=1e-9) and not math.isclose(chance, 1, abs_tol=1e-9):
+            return f"expected in_experiment: {str(wanted).lower()}, but it is with probability {chance:g}{why}"
+        elif (chance > 0.5) is not wanted:
+            return f"expected in_experiment: {str(wanted).lower()}, got {str(chance > 0.5).lower()}{why}"
     for name in ("value", "value_includes"):
         if name not in expect:
             continue
-        if not outcome.certain:
-            return f"expected a {name.replace('_', ' ')}, but the value depends on a rollout{why}"
-        value = outcome.value()
         wanted = expect[name]
-        got = value if name == "value" else {k: value.get(k) for k in wanted}
+        # what the expectation looks at, in every way the path can go: it holds only if they agree
+        seen = {json.dumps(value if name == "value" else {k: value.get(k) for k in wanted}, sort_keys=True)
+                for value in outcome.values()}
+        if len(seen) > 1:
+            return f"expected a {name.replace('_', ' ')}, but the value depends on a rollout{why}"
+        got = json.loads(next(iter(seen)))
         if json.dumps(got, sort_keys=True) != json.dumps(wanted, sort_keys=True):
             return f"expected {name} {json.dumps(wanted)}, got {json.dumps(got)}{why}"
     return ""
+
+
+def _same_distribution(got: dict[str, float], wanted: dict[str, float]) -> bool:
+    names = set(got) | set(wanted)
+    return all(math.isclose(got.get(name, 0.0), wanted.get(name, 0.0), abs_tol=1e-9) for name in names)
 
 
 def run_tests(tests: list[Test], objects: list) -> tuple[list[CaseResult], list[str], int]:
@@ -344,7 +431,7 @@ def run_tests(tests: list[Test], objects: list) -> tuple[list[CaseResult], list[
 
 
 def _suffix(forced: dict[str, bool]) -> str:
-    """A variant's name suffix: which partial rules are forced which way."""
+    """A variant's name suffix: which partial rules (and bucketed rules) are forced which way."""
     text = ",".join(f"{rule}={int(passes)}" for rule, passes in sorted(forced.items()))
     return "~" + hashlib.sha256(text.encode()).hexdigest()[:12]
 

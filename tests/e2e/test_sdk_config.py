@@ -1,5 +1,6 @@
 """#15 item 6: the emulator serves SDK config, so an app's Statsig SDK runs against the
-repository's flags — and evaluates exactly what `statsync test` evaluates."""
+repository's flags — and evaluates exactly what `statsync test` evaluates (gates, configs,
+holdouts and experiments: 1,000 generated users)."""
 import random
 
 import httpx
@@ -52,7 +53,8 @@ def test_an_sdk_pointed_at_the_emulator_evaluates_what_statsync_test_does(served
     compiled = compile_objects(objects)
     gates = [name for name in compiled.gates if not name.startswith("segment:")]
     configs = list(compiled.configs)
-    assert gates and configs
+    experiments = list(compiled.experiments)
+    assert gates and configs and experiments
     sdk, statsig = served_sdk(served.url)
     try:
         with Evaluator(compiled.payload(), "production") as local:
@@ -66,18 +68,24 @@ def test_an_sdk_pointed_at_the_emulator_evaluates_what_statsync_test_does(served
                     assert dict(statsig.get_dynamic_config(user, config).value or {}) == \
                         local.config(fields, config).value, (config, fields)
                     checked += 1
+                for experiment in experiments:  # same salts both sides: the same group for the same user
+                    served = statsig.get_experiment(user, experiment)
+                    ours, group = local.experiment(fields, experiment)
+                    assert (dict(served.value or {}), served.group_name) == (ours.value, group), (experiment, fields)
+                    checked += 1
     finally:
         statsig.shutdown().wait()
-    assert checked == 1000 * (len(gates) + len(configs))
+    assert checked == 1000 * (len(gates) + len(configs) + len(experiments))
 
 
 def test_a_change_applied_to_the_emulator_is_what_the_sdk_sees_next(served, examples):
     env = {"STATSIG_CONSOLE_API_KEY": KEY}
     assert statsync("apply", str(examples), "--api-url", served.url, "--auto-approve", env=env).returncode == 0
     before = httpx.get(f"{served.url}/v2/download_config_specs/secret-any.json").json()
-    gate = next(name for name, spec in before["feature_gates"].items() if spec.get("entity") == "feature_gate")
-    path = next(examples.rglob(f"{gate}.yaml"), None) or next(
-        p for p in examples.rglob("*.yaml") if f"id: {gate}\n" in p.read_text())
+    path, gate = next((p, name) for name, spec in sorted(before["feature_gates"].items())
+                      if spec.get("entity") == "feature_gate" and spec["enabled"]
+                      for p in [examples / "gates" / f"{name}.yaml"]
+                      if p.exists() and "isEnabled" not in p.read_text() and "status:" not in p.read_text())
     path.write_text(path.read_text().replace(f"id: {gate}\n", f"id: {gate}\nstatus: Disabled\nisEnabled: false\n", 1))
     assert statsync("apply", str(examples), "--api-url", served.url, "--auto-approve", env=env).returncode == 0
     after = httpx.get(f"{served.url}/v2/download_config_specs/secret-any.json").json()

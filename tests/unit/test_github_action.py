@@ -208,9 +208,9 @@ def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspac
     transport = httpx.MockTransport(github.handler)
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
     [comment] = github.comments.values()
-    assert "#### Targeting tests: 10 passed, 0 failed" in comment["body"]
+    assert "#### Targeting tests: 14 passed, 0 failed" in comment["body"]
     gate = repo / "gates" / "employees.yaml"
     gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
-    assert "#### Targeting tests: 3 passed, 7 failed" in comment["body"]
+    assert "#### Targeting tests: 4 passed, 10 failed" in comment["body"]
     assert "**employees_by_email / case 1**: expected pass: true, got false" in comment["body"]

@@ -5,10 +5,12 @@ Expected outcomes here are derived by hand from Statsig's documented semantics
 payload pin the evaluator dependency.
 """
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from statsync.cli import main
@@ -33,10 +35,18 @@ def outcomes(text: str) -> dict[str, str]:
     return {r.case: r.message for r in results}
 
 
+EXAMPLE_CASES = sum(len(doc["cases"]) for path in (EXAMPLES / "tests").glob("*.yaml")
+                    for doc in yaml.safe_load_all(path.read_text()))
+EXAMPLE_TEST_FILES = len(list((EXAMPLES / "tests").glob("*.yaml")))
+
+
 def test_the_examples_tests_pass_in_one_command():
     result = CliRunner().invoke(main, ["test", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("10 passed, 0 failed (3 test(s)).")
+    assert result.output.startswith(f"{EXAMPLE_CASES} passed, 0 failed ({EXAMPLE_TEST_FILES} test(s)).")
+    subjects = {re.search(r"^subject: (\w+)", path.read_text(), re.MULTILINE).group(1)
+                for path in (EXAMPLES / "tests").glob("*.yaml")}
+    assert subjects == {"gate", "dynamic_config", "experiment"}  # segments: see the unit cases here
 
 
 def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
@@ -48,7 +58,8 @@ def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
     assert result.exit_code == 1
     assert (f"{repo}/tests/employees.yaml:6:5: FAIL employees_by_email / case 1: expected pass: true, got false "
             f"(rule 'default' decided)") in result.output.splitlines()
-    assert "3 passed, 7 failed (3 test(s))." in result.output
+    # employees gates new_checkout, the checkout experiment's targeting gate: those cases fail too
+    assert f"4 passed, {EXAMPLE_CASES - 4} failed ({EXAMPLE_TEST_FILES} test(s))." in result.output
 
 
 ROLLOUT = """
@@ -293,14 +304,17 @@ def test_explain_prints_the_path_through_the_rules_from_statsigs_evaluator():
     assert lines[1:] == [
         "  rule 'overrides' (100 %): no match",
         '    ✗ user_field userID any ["qa-alice", "qa-bob"]',
+        "  rule 'holdout checkout_holdout' (100 %): no match",  # new_checkout is in the 2 % checkout holdout
+        '    ? pass_gate "checkout_holdout" (depends on a rollout)',
         "  rule 'Employees first' (100 %): no match",
         '    ✗ pass_gate "employees"',
         "  rule 'Canada and Mexico' (25 %): MATCH",
         '    ✓ ip_based country any ["CA", "MX"]',
         '    ✓ user_field appVersion version_gte "4.2.0"',
-        "  → false with probability 0.75 (rule 'Canada and Mexico'); true with probability 0.25 (rule 'Canada and "
-        "Mexico')",
-        "  rollouts it can reach: Everyone else rolls out to 10 %; Canada and Mexico rolls out to 25 %"]
+        "  → false with probability 0.735 (rule 'Canada and Mexico'); true with probability 0.245 (rule 'Canada and "
+        "Mexico'); false with probability 0.02 (rule 'holdout checkout_holdout')",
+        "  rollouts it can reach: Everyone else rolls out to 10 %; holdout checkout_holdout rolls out to 2 %; Canada "
+        "and Mexico rolls out to 25 %"]
     result = CliRunner().invoke(main, ["explain", "gate", "new_checkout", str(EXAMPLES), "--user", "[1]"])
     assert result.exit_code == 1 and result.output.strip() == "error: --user must be a JSON object (a StatsigUser)"
 
@@ -328,3 +342,71 @@ def test_config_values_written_as_json5_are_what_the_test_sees():
     """Found by serving the emulator's payload to Statsig's SDK beside `statsync test`'s:
     a value kept as its JSON5 twin compiled to {}."""
     assert outcomes(JSON5_CONFIG) == {"canada": "", "elsewhere": ""}
+
+
+EXPERIMENTS = """
+kind: gate
+id: employees
+rules: [{name: Staff, passPercentage: 100, conditions: [{type: email, operator: str_contains_any, targetValue: ["@example.com"]}]}]
+---
+kind: experiment
+id: button
+status: active
+allocation: 40
+targetingGateID: employees
+groups:
+  - {name: Control, size: 50, parameterValues: {color: blue}}
+  - {name: Green, size: 50, parameterValues: {color: green}}
+overrides:
+  userIDOverrides: [{groupID: Green, ids: [qa-1]}]
+---
+kind: experiment
+id: shipped
+status: decision_made
+launchedGroupID: Test
+groups:
+  - {name: Control, size: 50, parameterValues: {v: 1}}
+  - {name: Test, size: 50, parameterValues: {v: 2}}
+---
+kind: experiment
+id: not_started
+---
+kind: holdout
+id: hold
+passPercentage: 10
+experimentIDs: [button]
+---
+kind: test
+id: t
+subject: experiment button
+cases:
+  - {name: exact shares, user: {userID: u1, email: a@example.com},
+     expect: {group: {Control: 0.18, Green: 0.18, "": 0.64}, in_experiment: {probability: 0.36}}}
+  - {name: stated as certain, user: {userID: u1, email: a@example.com}, expect: {group: Green}}
+  - {name: targeting gate fails, user: {userID: u2, email: a@gmail.com}, expect: {in_experiment: false, value: {}}}
+  - {name: override first, user: {userID: qa-1}, expect: {group: Green, value: {color: green}}}
+---
+kind: test
+id: t2
+subject: experiment shipped
+cases:
+  - {name: shipped, user: {userID: u3}, expect: {group: Test, value: {v: 2}, rule: launchedGroup}}
+---
+kind: test
+id: t3
+subject: experiment not_started
+cases:
+  - {name: setup, user: {userID: u4}, expect: {in_experiment: false, rule: prestart}}
+"""
+
+
+def test_experiments_give_exact_group_shares_and_certainties_where_statsig_is_certain():
+    """Derived by hand from Statsig's documented semantics (SEMANTICS.md): overrides
+    first; a 10 % holdout, then 40 % allocation, then the targeting gate, then two 50 %
+    groups: in the experiment 0.9 × 0.4 = 0.36, each group 0.18; a gate that fails
+    leaves the unit out; a decision ships one group to everyone; setup is default."""
+    assert outcomes(EXPERIMENTS) == {
+        "exact shares": "", "targeting gate fails": "", "override first": "", "shipped": "", "setup": "",
+        "stated as certain": "expected group 'Green', got (not in the experiment): 0.64, Control: 0.18, Green: 0.18 "
+                             "(rules 'group Control', 'group Green', 'holdout hold', 'layerAssignment' may decide; "
+                             "holdout hold rolls out to 10 %)"}
