@@ -7,9 +7,7 @@ table). Evaluation is not ours: `statsync.evaluate` hands this payload to Statsi
 own evaluator (statsig-python-core). So this module is the one place a fidelity bug in
 `statsync test` can live.
 
-This slice compiles gates, segments, dynamic configs, holdouts and experiments outside
-a shared layer. Layers, and experiments sharing a layer's slots, are not compiled yet: a
-test whose subject needs them is reported as such.
+This slice compiles gates, segments, dynamic configs, holdouts, experiments and layers.
 
 Salts are statsync's own (the Console API exposes none), so a partial rollout's outcome
 for one user is not knowable; `statsync.testing` reports its exact probability instead,
@@ -67,6 +65,8 @@ class Compiler:
         self.partial: dict[str, float] = {}  # rule id → pass percentage strictly between 0 and 100
         self.unsupported: dict[str, str] = {}  # spec name → why it could not be compiled
         self.experiments: dict[str, dict] = {}
+        self.layers: dict[str, dict] = {}
+        self.layer_members: dict[str, list[str]] = {}  # layer → its experiments, in slot order
         # Where a unit's bucket decides (an experiment's allocation, its groups): choice id →
         # options (label, exact share, {rule id: matches}); `statsync.testing` weighs each
         self.bucketed: dict[str, list[tuple[str, float, dict[str, bool]]]] = {}
@@ -77,8 +77,9 @@ class Compiler:
     def payload(self, time_ms: int = 0) -> dict[str, Any]:
         return {"has_updates": True, "time": time_ms, "response_format": "dcs-v2",
                 "feature_gates": self.gates, "dynamic_configs": {**self.configs, **self.experiments},
-                "layer_configs": {}, "layers": {}, "experiment_to_layer": {}, "condition_map": self.conditions,
-                "id_lists": {}}
+                "layer_configs": self.layers, "layers": self.layer_members,
+                "experiment_to_layer": {e: layer for layer, members in self.layer_members.items() for e in members},
+                "condition_map": self.conditions, "id_lists": {}}
 
     # --- conditions ------------------------------------------------------------
     def _condition(self, condition: dict) -> str:
@@ -195,7 +196,45 @@ class Compiler:
                                             "conditions": [self._condition({"type": "public"})],
                                             "returnValue": True, "idType": body.get("idType") or "userID"}]}
 
-    def experiment(self, object_id: str, body: dict, layer_defaults: dict | None = None) -> None:
+    def layer(self, object_id: str, body: dict, experiments: list[tuple[str, dict]]) -> None:
+        """A layer gives its units the parameter defaults, or delegates them to the experiment
+        whose slots they are in (`experimentAssignment`, `configDelegate`: test_layer_with_holdout,
+        test_layer_not_in_holdout). Slots are statsync's: each experiment, in id order, takes the
+        next run of its allocation's share of the 1,000; the layer's choice weighs each run."""
+        defaults = {p.get("name"): p.get("defaultValue") for p in body.get("parameters") or []}
+        salt, options, start, rules = f"{object_id}:layer", [], 0, self._held_out("layer", object_id, defaults)
+        id_type = body.get("idType") or "userID"
+        members = []
+        for experiment_id, experiment in experiments:
+            if experiment.get("status") in ("abandoned", "archived"):
+                self.experiment(experiment_id, experiment, defaults)  # no longer takes a share of the layer
+                continue
+            slots = max(0, min(1000 - start, round(float(experiment.get("allocation", 100)) * 10)))
+            region = {str(slot): True for slot in range(start, start + slots)}
+            rid = rule_id(object_id, f"experiment {experiment_id}")
+            self.labels[rid] = f"experiment {experiment_id}"
+            rules.append({"name": rid, "id": rid, "salt": "", "passPercentage": 100, "returnValue": defaults,
+                          "conditions": [self._bucket(salt, id_type, "any", region)], "idType": id_type,
+                          "configDelegate": experiment_id})
+            members.append(experiment_id)
+            options.append((experiment_id, slots, rid, f"{experiment_id}#layerAssignment"))
+            self.experiment(experiment_id, experiment, defaults, (salt, region))
+            start += slots
+        delegations = [rid for _, _, rid, _ in options]
+        assignments = [assigned for _, _, _, assigned in options]
+        self.bucketed[f"{object_id}:slots"] = [
+            (name, slots / 1000, {**{other: other == rid for other in delegations},
+                                  **{other: other != assigned for other in assignments}})
+            for name, slots, rid, assigned in options if slots] + ([
+                ("no experiment", (1000 - start) / 1000, {**{other: False for other in delegations},
+                                                          **{other: True for other in assignments}})]
+                if start < 1000 else [])
+        self.layer_members[object_id] = members
+        self.layers[object_id] = {"type": "dynamic_config", "entity": "layer", "salt": salt, "enabled": True,
+                                  "defaultValue": defaults, "idType": id_type, "rules": rules}
+
+    def experiment(self, object_id: str, body: dict, layer_defaults: dict | None = None,
+                   slots: tuple[str, dict] | None = None) -> None:
         """Overrides, holdouts, the status, then (running) the allocation, the targeting gate
         and one bucketed rule a group (test_experiment_no_targeting, test_decision_made,
         not_started_exp_in_layer_no_holdout). Buckets use statsync's salts, so the rules
@@ -239,13 +278,17 @@ class Compiler:
             rules.append(fixed("abandoned", public, default))
         else:
             salt = f"{object_id}:experiment"  # statsync's own salts: SDKs still spread units by them
-            slots = max(0, min(1000, round(float(body.get("allocation", 100)) * 10)))
-            if slots < 1000:  # units in the other slots are not in the experiment
-                outside = self._bucket(f"{object_id}:layer", id_type, "none", {str(s): True for s in range(slots)})
+            if slots is not None:  # in a layer: its slots there, weighed by the layer's choice
+                outside = self._bucket(slots[0], id_type, "none", slots[1])
+                rid = f"{object_id}#layerAssignment"
+                rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
+            elif (share := max(0, min(1000, round(float(body.get("allocation", 100)) * 10)))) < 1000:
+                # units in the other slots of its own layer are not in the experiment
+                outside = self._bucket(f"{object_id}:layer", id_type, "none", {str(s): True for s in range(share)})
                 rid = f"{object_id}#layerAssignment"
                 rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
                 self.bucketed[f"{object_id}:allocation"] = [
-                    ("in the experiment", slots / 1000, {rid: False}), ("not allocated", 1 - slots / 1000, {rid: True})]
+                    ("in the experiment", share / 1000, {rid: False}), ("not allocated", 1 - share / 1000, {rid: True})]
             if body.get("targetingGateID"):
                 rules.append(fixed("targetingGate", {"type": "fails_gate", "targetValue": body["targetingGateID"]},
                                    default))
@@ -351,21 +394,19 @@ def compile_objects(objects: Iterable) -> Compiler:
     objects = list(objects)
     _holdout_members(compiler, objects)
     layers = {obj.id: obj.body for obj in objects if obj.kind.name == "layer"}
-    sharing: dict[str, list[str]] = {}
-    for obj in objects:
+    in_layer: dict[str, list[tuple[str, dict]]] = {layer: [] for layer in layers}
+    for obj in sorted(objects, key=lambda o: o.id):
         if obj.kind.name == "experiment" and obj.body.get("layerID") in layers:
-            sharing.setdefault(obj.body["layerID"], []).append(obj.id)
+            in_layer[obj.body["layerID"]].append((obj.id, obj.body))
     for obj in objects:
-        if obj.kind.name not in ("gate", "segment", "dynamic_config", "holdout", "experiment"):
+        if obj.kind.name not in ("gate", "segment", "dynamic_config", "holdout", "experiment", "layer"):
             continue
         try:
-            if obj.kind.name == "experiment":
-                layer = obj.body.get("layerID")
-                if layer in layers and len(sharing[layer]) > 1:
-                    raise Unsupported(f"experiments sharing layer {layer} ({', '.join(sorted(sharing[layer]))}) "
-                                      f"split its slots, which is not compiled yet")
-                defaults = {p.get("name"): p.get("defaultValue") for p in layers.get(layer, {}).get("parameters") or []}
-                compiler.experiment(obj.id, obj.body, defaults if layer in layers else None)
+            if obj.kind.name == "layer":
+                compiler.layer(obj.id, obj.body, in_layer[obj.id])  # and the experiments in it
+            elif obj.kind.name == "experiment":
+                if obj.body.get("layerID") not in layers:
+                    compiler.experiment(obj.id, obj.body)
             else:
                 getattr(compiler, obj.kind.name)(obj.id, obj.body)
         except Unsupported as exc:  # only the tests that reach it are affected
@@ -387,3 +428,5 @@ def _holdout_members(compiler: Compiler, objects: list) -> None:
                 and (obj.body.get("idType") or "userID") == unit
             if obj.kind.name in ("gate", "experiment") and (listed or global_member):
                 compiler.holdouts.setdefault((obj.kind.name, obj.id), []).append(holdout.id)
+            if obj.kind.name == "layer" and obj.id in (holdout.body.get("layerIDs") or []):
+                compiler.holdouts.setdefault(("layer", obj.id), []).append(holdout.id)

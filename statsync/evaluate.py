@@ -86,5 +86,6 @@ class Evaluator:
         return Result(dict(experiment.value or {}), experiment.rule_id), experiment.group_name
 
     def layer(self, user_fields: dict[str, Any], name: str) -> tuple[Result, str | None]:
+        """A layer's values and deciding rule, and the group of the experiment it delegated to."""
         layer = self._statsig.get_layer(self.user(user_fields), name)
-        return Result(None, layer.rule_id), layer.group_name
+        return Result(dict(layer.get_value() or {}), layer.rule_id), layer.group_name

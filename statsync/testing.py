@@ -30,7 +30,7 @@ from statsync.evaluate import Evaluator
 from statsync.loader import Document
 
 TEST_KIND = "test"
-SUBJECT_KINDS = ("gate", "segment", "dynamic_config", "experiment")  # compiled in this slice
+SUBJECT_KINDS = ("gate", "segment", "dynamic_config", "experiment", "layer")
 MAX_PARTIAL_RULES = 8  # 2^8 evaluations a case at most
 MAX_VARIANTS = 256  # partial rules and bucketed choices together
 NEVER = "__statsync_never__"  # a gate no payload has: passing it is never true
@@ -75,9 +75,9 @@ def test_schema() -> dict[str, Any]:
         "type": "object", "required": ["kind", "id", "subject", "cases"], "additionalProperties": False,
         "properties": {
             "kind": {"const": TEST_KIND}, "id": {"type": "string", "minLength": 1},
-            "subject": {"type": "string", "pattern": r"^(gate|segment|dynamic_config|experiment) [^ ]+$",
-                        "description": "What is tested: `gate <id>`, `segment <id>`, `dynamic_config <id>` or "
-                                       "`experiment <id>`."},
+            "subject": {"type": "string", "pattern": r"^(gate|segment|dynamic_config|experiment|layer) [^ ]+$",
+                        "description": "What is tested: `gate <id>`, `segment <id>`, `dynamic_config <id>`, "
+                                       "`experiment <id>` or `layer <id>`."},
             "environment": {"type": "string", "description": "Environment tier (default production)."},
             "at": {"type": "string", "format": "date-time",
                    "description": "The clock for time conditions (default 2026-01-01T00:00:00Z; never now)."},
@@ -225,7 +225,7 @@ class Runner:
         choices = [[({rule: False}, 1.0)] if excluded and rule in self.base.holdout_rules else
                    [({rule: True}, bucket_share(self.base.partial[rule])),
                     ({rule: False}, 1 - bucket_share(self.base.partial[rule]))] for rule in partials]
-        rules_of = {rule["id"] for group in ("feature_gates", "dynamic_configs") for name in names
+        rules_of = {rule["id"] for group in ("feature_gates", "dynamic_configs", "layer_configs") for name in names
                     for rule in self._payload[group].get(name, {}).get("rules", [])}
         for options in self.base.bucketed.values():
             if any(set(matches) & rules_of for _, _, matches in options):
@@ -261,7 +261,7 @@ class Runner:
         self._variants.add((names, tuple(sorted(forced.items()))))
         suffix = _suffix(forced)
         conditions = self._payload["condition_map"]
-        for group in ("feature_gates", "dynamic_configs"):
+        for group in ("feature_gates", "dynamic_configs", "layer_configs"):
             for name in [n for n in names if n in self._payload[group]]:
                 original = self._payload[group][name]
                 spec = {**original, "rules": [dict(rule) for rule in original["rules"]]}
@@ -270,6 +270,8 @@ class Runner:
                         rule["passPercentage"] = 100 if forced[rule["id"]] else 0
                     if f"match:{rule['id']}" in forced:  # a bucket decides this rule: forced to match or not
                         rule["conditions"] = ["__always__" if forced[f"match:{rule['id']}"] else "__never__"]
+                    if rule.get("configDelegate") in names:  # a layer delegates to the experiment's variant
+                        rule["configDelegate"] += suffix
                     keys = []
                     for key in rule["conditions"]:
                         condition = conditions[key]
@@ -284,7 +286,7 @@ class Runner:
     def reachable(self, spec_name: str) -> tuple[frozenset[str], list[str]]:
         """The specs the subject can evaluate (itself, and every gate or segment its conditions
         name, transitively), and the partial rules among them."""
-        specs = {**self.base.gates, **self.base.configs, **self.base.experiments}
+        specs = {**self.base.gates, **self.base.configs, **self.base.experiments, **self.base.layers}
         seen, queue, partial = set(), [spec_name], []
         while queue:
             name = queue.pop()
@@ -296,6 +298,8 @@ class Runner:
             for rule in specs[name]["rules"]:
                 if rule["id"] in self.base.partial:
                     partial.append(rule["id"])
+                if rule.get("configDelegate"):
+                    queue.append(rule["configDelegate"])
                 for key in rule["conditions"]:
                     condition = self.base.conditions[key]
                     if condition["type"] in ("pass_gate", "fail_gate"):
@@ -319,8 +323,9 @@ class Runner:
         for forced, weight in combinations:
             name = test.spec_name + (_suffix(forced) if forced else "")
             group = ""
-            if test.subject_kind == "experiment":
-                answer, group = evaluator.experiment(case["user"], name)
+            if test.subject_kind in ("experiment", "layer"):
+                answer, group = (evaluator.experiment if test.subject_kind == "experiment" else evaluator.layer)(
+                    case["user"], name)
                 group = group or ""
             elif test.subject_kind == "dynamic_config":
                 answer = evaluator.config(case["user"], name)

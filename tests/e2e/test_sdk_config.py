@@ -1,6 +1,6 @@
 """#15 item 6: the emulator serves SDK config, so an app's Statsig SDK runs against the
 repository's flags — and evaluates exactly what `statsync test` evaluates (gates, configs,
-holdouts and experiments: 1,000 generated users)."""
+holdouts, experiments and layers: 1,000 generated users)."""
 import random
 
 import httpx
@@ -53,8 +53,8 @@ def test_an_sdk_pointed_at_the_emulator_evaluates_what_statsync_test_does(served
     compiled = compile_objects(objects)
     gates = [name for name in compiled.gates if not name.startswith("segment:")]
     configs = list(compiled.configs)
-    experiments = list(compiled.experiments)
-    assert gates and configs and experiments
+    experiments, layers = list(compiled.experiments), list(compiled.layers)
+    assert gates and configs and experiments and layers
     sdk, statsig = served_sdk(served.url)
     try:
         with Evaluator(compiled.payload(), "production") as local:
@@ -73,9 +73,14 @@ def test_an_sdk_pointed_at_the_emulator_evaluates_what_statsync_test_does(served
                     ours, group = local.experiment(fields, experiment)
                     assert (dict(served.value or {}), served.group_name) == (ours.value, group), (experiment, fields)
                     checked += 1
+                for layer in layers:
+                    served = statsig.get_layer(user, layer)
+                    ours, group = local.layer(fields, layer)
+                    assert (dict(served.get_value() or {}), served.group_name) == (ours.value, group), (layer, fields)
+                    checked += 1
     finally:
         statsig.shutdown().wait()
-    assert checked == 1000 * (len(gates) + len(configs) + len(experiments))
+    assert checked == 1000 * (len(gates) + len(configs) + len(experiments) + len(layers))
 
 
 def test_a_change_applied_to_the_emulator_is_what_the_sdk_sees_next(served, examples):

@@ -1,5 +1,6 @@
 """The GitHub Action's script, with a faked event and a faked GitHub API (no network)."""
 import json
+import re
 import shutil
 
 import httpx
@@ -208,9 +209,9 @@ def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspac
     transport = httpx.MockTransport(github.handler)
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
     [comment] = github.comments.values()
-    assert "#### Targeting tests: 14 passed, 0 failed" in comment["body"]
+    assert "#### Targeting tests: 16 passed, 0 failed" in comment["body"]
     gate = repo / "gates" / "employees.yaml"
     gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
-    assert "#### Targeting tests: 4 passed, 10 failed" in comment["body"]
+    assert re.search(r"#### Targeting tests: \d+ passed, [1-9]\d* failed", comment["body"])  # counts: test_statsync_test
     assert "**employees_by_email / case 1**: expected pass: true, got false" in comment["body"]

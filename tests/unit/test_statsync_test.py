@@ -37,16 +37,16 @@ def outcomes(text: str) -> dict[str, str]:
 
 EXAMPLE_CASES = sum(len(doc["cases"]) for path in (EXAMPLES / "tests").glob("*.yaml")
                     for doc in yaml.safe_load_all(path.read_text()))
-EXAMPLE_TEST_FILES = len(list((EXAMPLES / "tests").glob("*.yaml")))
+EXAMPLE_TEST_FILES = sum(1 for path in (EXAMPLES / "tests").glob("*.yaml") for _ in yaml.safe_load_all(path.read_text()))
 
 
 def test_the_examples_tests_pass_in_one_command():
     result = CliRunner().invoke(main, ["test", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{EXAMPLE_CASES} passed, 0 failed ({EXAMPLE_TEST_FILES} test(s)).")
-    subjects = {re.search(r"^subject: (\w+)", path.read_text(), re.MULTILINE).group(1)
-                for path in (EXAMPLES / "tests").glob("*.yaml")}
-    assert subjects == {"gate", "dynamic_config", "experiment"}  # segments: see the unit cases here
+    subjects = {doc["subject"].split()[0] for path in (EXAMPLES / "tests").glob("*.yaml")
+                for doc in yaml.safe_load_all(path.read_text())}
+    assert subjects == {"gate", "dynamic_config", "experiment", "layer"}  # segments: see the unit cases here
 
 
 def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
@@ -410,3 +410,44 @@ def test_experiments_give_exact_group_shares_and_certainties_where_statsig_is_ce
         "stated as certain": "expected group 'Green', got (not in the experiment): 0.64, Control: 0.18, Green: 0.18 "
                              "(rules 'group Control', 'group Green', 'holdout hold', 'layerAssignment' may decide; "
                              "holdout hold rolls out to 10 %)"}
+
+
+LAYER = """
+kind: layer
+id: checkout
+parameters: [{name: color, type: string, defaultValue: blue}, {name: badge, type: boolean, defaultValue: false}]
+---
+kind: experiment
+id: a_color
+layerID: checkout
+status: active
+allocation: 30
+groups: [{name: Control, size: 50, parameterValues: {}}, {name: Red, size: 50, parameterValues: {color: red}}]
+---
+kind: experiment
+id: b_badge
+layerID: checkout
+status: active
+allocation: 20
+groups: [{name: Plain, size: 50, parameterValues: {}}, {name: Badged, size: 50, parameterValues: {badge: true}}]
+---
+kind: test
+id: t
+subject: layer checkout
+cases:
+  - {name: slots are shared, user: {userID: u1},
+     expect: {group: {Control: 0.15, Red: 0.15, Plain: 0.1, Badged: 0.1, "": 0.5}}}
+---
+kind: test
+id: t2
+subject: experiment b_badge
+cases:
+  - {name: its own slots, user: {userID: u1}, expect: {in_experiment: {probability: 0.2}, group: {Plain: 0.1, Badged: 0.1, "": 0.8}}}
+  - {name: its defaults are the layer's, user: {userID: u1}, expect: {value_includes: {color: blue}}}
+"""
+
+
+def test_experiments_in_one_layer_share_its_slots_exactly():
+    """SEMANTICS.md: a unit is in at most one experiment of a layer (test_layer_not_in_holdout
+    delegates disjoint slots): 30 % and 20 % allocations leave half the layer to defaults."""
+    assert outcomes(LAYER) == {"slots are shared": "", "its own slots": "", "its defaults are the layer's": ""}
