@@ -480,7 +480,8 @@ def schema(out) -> None:
 @main.command("test")
 @paths_argument
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
+              show_default=True, help="junit: JUnit XML for CI test tabs; markdown: for a pull-request comment.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
               help="Also fail when cases reach fewer than PERCENT of the tested objects' rules.")
 @reports_errors
@@ -491,9 +492,8 @@ def test_(paths, config, output_format, min_coverage) -> None:
     case is evaluated by statsig-python-core. A partial rollout on a case's path is an
     exact probability, not a guess. Exit codes: 0 every case holds, 1 any fails or errs.
     """
-    import json as json_module
-
     from statsync.loader import load_paths
+    from statsync.render.tests import FORMATS, report
     from statsync.testing import load_tests, run_tests
     from statsync.validate import check_references, desired_objects
 
@@ -504,23 +504,12 @@ def test_(paths, config, output_format, min_coverage) -> None:
     tests = load_tests(documents, objects)
     results, uncovered, rules = run_tests(tests, objects)
     failed = [r for r in results if not r.ok]
-    coverage = 100.0 * (rules - len(uncovered)) / rules if rules else 100.0
-    if output_format == "json":
-        click.echo(json_module.dumps({
-            "passed": len(results) - len(failed), "failed": len(failed),
-            "cases": [{"test": r.test, "case": r.case, "where": str(r.mark), "ok": r.ok, "message": r.message}
-                      for r in results],
-            "uncovered_rules": uncovered, "rule_coverage": round(coverage, 2)}, indent=2))
-    else:
-        for result in failed:
-            click.echo(f"{result.mark}: FAIL {result.test} / {result.case}: {result.message}")
-        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({len(tests)} test(s)).")
-        if uncovered:
-            click.echo(f"Rule coverage {coverage:.0f}%; rules no case reached ({len(uncovered)}): "
-                       + "; ".join(uncovered))
+    data = report(results, uncovered, rules, len(tests))
+    coverage = data["rule_coverage"]
+    click.echo(FORMATS[output_format](data), nl=False)
     from statsync.errors import Problem
 
-    if output_format == "text":  # json stays parseable
+    if output_format == "text":  # the other formats stay parseable
         _annotate([Problem(r.mark, f"{r.test} / {r.case}: {r.message}") for r in failed])
     short = min_coverage is not None and coverage < min_coverage
     if short:

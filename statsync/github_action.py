@@ -194,12 +194,9 @@ def _targeting_tests(inputs: Inputs, env: Mapping[str, str]) -> tuple[str, bool]
         return "", result.returncode != 0
     if not report["cases"]:
         return "", False
-    lines = ["", f"#### Targeting tests: {report['passed']} passed, {report['failed']} failed", ""]
-    lines += [f"- :x: `{case['where']}` **{case['test']} / {case['case']}**: {case['message']}"
-              for case in report["cases"] if not case["ok"]]
-    if report["uncovered_rules"]:
-        lines += ["", f"Rules no case reached: {', '.join(f'`{r}`' for r in report['uncovered_rules'])}"]
-    return "\n".join(lines) + "\n", report["failed"] > 0
+    from statsync.render.tests import markdown
+
+    return "\n" + markdown(report), report["failed"] > 0
 
 
 def _refuse_unreviewed(env: Mapping[str, str], inputs: Inputs, transport: httpx.BaseTransport | None) -> int:

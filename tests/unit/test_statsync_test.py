@@ -451,3 +451,26 @@ def test_experiments_in_one_layer_share_its_slots_exactly():
     """SEMANTICS.md: a unit is in at most one experiment of a layer (test_layer_not_in_holdout
     delegates disjoint slots): 30 % and 20 % allocations leave half the layer to defaults."""
     assert outcomes(LAYER) == {"slots are shared": "", "its own slots": "", "its defaults are the layer's": ""}
+
+
+def test_junit_and_markdown_say_what_text_says(tmp_path):
+    """#15 item 4: CI test tabs read JUnit XML; the pull-request comment is Markdown."""
+    import xml.etree.ElementTree as ET
+
+    repo = tmp_path / "configs"
+    shutil.copytree(EXAMPLES, repo, ignore=shutil.ignore_patterns(".statsync"))
+    gate = repo / "gates" / "employees.yaml"
+    gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
+    junit = CliRunner().invoke(main, ["test", str(repo), "--format", "junit"])
+    assert junit.exit_code == 1
+    suite = ET.fromstring(junit.output).find("testsuite")
+    failures = [case for case in suite.iter("testcase") if case.find("failure") is not None]
+    assert int(suite.get("tests")) == EXAMPLE_CASES and int(suite.get("failures")) == len(failures) > 0
+    [first] = [case for case in failures if case.get("name") == "case 1" and case.get("classname") == "employees_by_email"]
+    assert (first.get("file"), first.get("line")) == (f"{repo}/tests/employees.yaml", "6")
+    assert first.find("failure").get("message") == "expected pass: true, got false (rule 'default' decided)"
+    markdown = CliRunner().invoke(main, ["test", str(repo), "--format", "markdown"])
+    assert markdown.output.startswith(f"#### Targeting tests: {EXAMPLE_CASES - len(failures)} passed, "
+                                      f"{len(failures)} failed")
+    assert f"- :x: `{repo}/tests/employees.yaml:6:5` **employees_by_email / case 1**: expected pass: true" \
+        in markdown.output
