@@ -207,6 +207,7 @@ class Runner:
             self._payload["condition_map"][key] = {k: v for k, v in compile_condition(condition).items()
                                                    if v is not None}
         self._variants: set[tuple[frozenset[str], tuple]] = set()
+        self._reached: dict[str, tuple[frozenset[str], list[str]]] = {}
         for test in tests:
             try:
                 names, partials = self.reachable(test.spec_name)
@@ -216,6 +217,7 @@ class Runner:
                 for forced, _ in self._combinations(names, partials):
                     self._add_variant(names, forced)
         self._evaluators: dict[tuple, Evaluator] = {}
+        self._paths: dict[tuple[str, bool], list] = {}  # (spec, holdouts excluded) → its weighted variants
 
     def _combinations(self, names: frozenset[str], partials: list[str], excluded: bool = False):
         """Every way the subject's path can go where a bucket decides, with its exact weight:
@@ -286,6 +288,11 @@ class Runner:
     def reachable(self, spec_name: str) -> tuple[frozenset[str], list[str]]:
         """The specs the subject can evaluate (itself, and every gate or segment its conditions
         name, transitively), and the partial rules among them."""
+        if spec_name not in self._reached:
+            self._reached[spec_name] = self._reach(spec_name)
+        return self._reached[spec_name]
+
+    def _reach(self, spec_name: str) -> tuple[frozenset[str], list[str]]:
         specs = {**self.base.gates, **self.base.configs, **self.base.experiments, **self.base.layers}
         seen, queue, partial = set(), [spec_name], []
         while queue:
@@ -314,7 +321,10 @@ class Runner:
             raise Unsupported(f"{len(partials)} partial rollouts lie on this path; statsync weighs at most "
                               f"{MAX_PARTIAL_RULES}")
         excluded = {**test.assume, **(case.get("assume") or {})}.get("holdouts") == "excluded"
-        combinations = list(self._combinations(names, partials, excluded))
+        key = (test.spec_name, excluded)
+        if key not in self._paths:  # the same for every case of the subject
+            self._paths[key] = list(self._combinations(names, partials, excluded))
+        combinations = self._paths[key]
         if len(combinations) > MAX_VARIANTS:
             raise Unsupported(f"{len(combinations)} ways through this path; statsync weighs at most {MAX_VARIANTS}")
         result = Outcome(partial=[f"{self.rule_label(r)} rolls out to {self.base.partial[r]:g} %" for r in partials
