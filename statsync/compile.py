@@ -244,6 +244,8 @@ class Compiler:
         groups = body.get("groups") or [{"name": "Control", "size": 50, "parameterValues": {}},
                                          {"name": "Test", "size": 50, "parameterValues": {}}]
         values = {group.get("name"): {**default, **(group.get("parameterValues") or {})} for group in groups}
+        # files name groups; a live object (the emulator's SDK config) names them by id
+        named = {group.get("id"): group.get("name") for group in groups if group.get("id")}
         status = body.get("status") or "setup"
         rules = []
 
@@ -255,14 +257,14 @@ class Compiler:
             return {**rule, "groupName": group} if group else rule
         overrides = body.get("overrides") or {}
         for item in overrides.get("userIDOverrides") or []:
-            group, unit = item.get("groupID"), item.get("unitType") or id_type
+            group, unit = named.get(item.get("groupID"), item.get("groupID")), item.get("unitType") or id_type
             condition = ({"type": "user_id", "operator": "any", "targetValue": list(item.get("ids") or [])}
                          if unit == "userID" else {"type": "unit_id", "customID": unit, "operator": "any",
                                                    "targetValue": list(item.get("ids") or [])})
             rules.append(fixed(f"{group}:{unit}:id_override", condition, values.get(group, default), group,
                                f"override → {group}"))
         for item in overrides.get("overrides") or []:
-            group, target = item.get("groupID"), item.get("id")
+            group, target = named.get(item.get("groupID"), item.get("groupID")), item.get("id")
             condition = {"type": "passes_segment" if item.get("type") == "segment" else "passes_gate",
                          "targetValue": target}
             rules.append(fixed(f"{group}:{item.get('type')}:{target}:override", condition,
@@ -271,8 +273,9 @@ class Compiler:
         public = {"type": "public"}
         if status == "setup":
             rules.append(fixed("prestart", public, default))
-        elif status in ("decision_made", "archived") and body.get("launchedGroupID") in values:
-            group = body["launchedGroupID"]
+        elif status in ("decision_made", "archived") and named.get(body.get("launchedGroupID"),
+                                                                   body.get("launchedGroupID")) in values:
+            group = named.get(body["launchedGroupID"], body["launchedGroupID"])
             rules.append(fixed("launchedGroup", public, values[group], group))
         elif status != "active":  # abandoned (or archived undecided): everyone gets the default
             rules.append(fixed("abandoned", public, default))

@@ -474,3 +474,25 @@ def test_junit_and_markdown_say_what_text_says(tmp_path):
                                       f"{len(failures)} failed")
     assert f"- :x: `{repo}/tests/employees.yaml:6:5` **employees_by_email / case 1**: expected pass: true" \
         in markdown.output
+
+
+def test_an_experiment_compiles_alike_from_its_file_and_from_the_live_object():
+    """The emulator's SDK config compiles live objects, whose groups, overrides and shipped
+    group name groups by id; the file names them: both must give the same payload."""
+    from types import SimpleNamespace
+
+    from statsync.compile import compile_objects
+    from statsync.kinds import get as kind
+
+    def experiment(launched, override_group, groups):
+        body = {"status": "decision_made", "launchedGroupID": launched, "groups": groups,
+                "overrides": {"userIDOverrides": [{"groupID": override_group, "ids": ["qa"]}]}}
+        return compile_objects([SimpleNamespace(kind=kind("experiment"), id="e", body=body)]).experiments["e"]
+    groups = [{"name": "Control", "size": 50, "parameterValues": {"v": 1}},
+              {"name": "Test", "size": 50, "parameterValues": {"v": 2}}]
+    live = [{**group, "id": f"g{n}"} for n, group in enumerate(groups)]
+    from_file = experiment("Test", "Control", groups)
+    from_live = experiment("g1", "g0", live)
+    assert from_live["rules"] == from_file["rules"]
+    assert [(r["name"], r.get("groupName"), r["returnValue"]) for r in from_file["rules"]] == [
+        ("Control:userID:id_override", "Control", {"v": 1}), ("launchedGroup", "Test", {"v": 2})]
