@@ -716,6 +716,10 @@ def probe(config, connection, allow_writes, out, only, report_from) -> None:
     from statsync import probe as probing
     from statsync.targets import open_target
 
+    unknown = sorted(set(only) - set(probing.PROBES))
+    if unknown:  # a typo must not become "0 agree, 0 disagree" and exit 0
+        raise click.BadParameter(f"no such question: {', '.join(unknown)} (questions: {', '.join(probing.PROBES)})",
+                                 param_hint="--only")
     if report_from:
         findings = [probing.Finding.load(path) for path in sorted(Path(report_from).glob("*.json"))]
         if not findings:

@@ -101,3 +101,8 @@ def test_the_cli_documents_the_safety_rule_runs_on_local_and_reports_disagreemen
     result = cli("probe", "--report-from", "found")
     assert result.exit_code == 1
     assert "| PATCH {isEnabled: true} on a launched gate | unlaunches | stays_launched | **disagree** |" in result.output
+
+
+def test_an_unknown_question_is_refused_not_an_empty_success(cli):
+    result = cli("probe", "--target", "local", "--only", "segment_rule_body")
+    assert result.exit_code == 1 and "no such question: segment_rule_body" in result.output
