@@ -281,17 +281,16 @@ class Compiler:
             rules.append(fixed("abandoned", public, default))
         else:
             salt = f"{object_id}:experiment"  # statsync's own salts: SDKs still spread units by them
-            if slots is not None:  # in a layer: its slots there, weighed by the layer's choice
-                outside = self._bucket(slots[0], id_type, "none", slots[1])
-                rid = f"{object_id}#layerAssignment"
-                rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
-            elif (share := max(0, min(1000, round(float(body.get("allocation", 100)) * 10)))) < 1000:
-                # units in the other slots of its own layer are not in the experiment
-                outside = self._bucket(f"{object_id}:layer", id_type, "none", {str(s): True for s in range(share)})
-                rid = f"{object_id}#layerAssignment"
-                rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
+            rid = f"{object_id}#layerAssignment"
+            share = max(0, min(1000, round(float(body.get("allocation", 100)) * 10)))
+            if slots is None and share < 1000:
+                # alone in its own layer: the first `share` slots; the rest are not in the experiment
+                slots = (f"{object_id}:layer", {str(slot): True for slot in range(share)})
                 self.bucketed[f"{object_id}:allocation"] = [
                     ("in the experiment", share / 1000, {rid: False}), ("not allocated", 1 - share / 1000, {rid: True})]
+            if slots is not None:  # (in a named layer, its slots there are weighed by the layer's choice)
+                outside = self._bucket(slots[0], id_type, "none", slots[1])
+                rules.append({**fixed(rid, outside, default, label="layerAssignment"), "name": "layerAssignment"})
             if body.get("targetingGateID"):
                 rules.append(fixed("targetingGate", {"type": "fails_gate", "targetValue": body["targetingGateID"]},
                                    default))

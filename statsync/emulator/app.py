@@ -211,7 +211,10 @@ class Emulator:
         return _Dropped()
 
     def _record(self, request: Request, started: float, status: int, fault: str) -> None:
-        record = RequestRecord(request.method, request.url.path, status, started, time.time() - started, fault)
+        path = request.url.path
+        if "/download_config_specs/" in path:  # the path carries an SDK secret key: never logged
+            path = path.rsplit("/", 1)[0] + "/<key>"
+        record = RequestRecord(request.method, path, status, started, time.time() - started, fault)
         self.log.append(record)
         if self.on_request is not None:
             self.on_request(record)

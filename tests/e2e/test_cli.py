@@ -65,15 +65,20 @@ def test_connection_problems_are_one_line_errors(examples, env, args, expected):
     assert len(lines) == 1 and lines[0].startswith(expected.format(port=port)), result.stderr
 
 
-def test_a_rejected_key_is_a_one_line_error_that_does_not_echo_the_key(tmp_path, examples):
+def plan_against_served(tmp_path, examples, secret: str, *emulator_flags: str):
+    """`statsync plan` of the examples against a served emulator started with `emulator_flags`."""
     from tests.e2e.served import ServedEmulator
 
-    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--api-key", "console-the-right-one")
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", *emulator_flags)
     try:
-        secret = "console-wrong-but-secret-123"
-        result = statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
+        return statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
     finally:
         served.stop()
+
+
+def test_a_rejected_key_is_a_one_line_error_that_does_not_echo_the_key(tmp_path, examples):
+    secret = "console-wrong-but-secret-123"
+    result = plan_against_served(tmp_path, examples, secret, "--api-key", "console-the-right-one")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -201,14 +206,8 @@ def test_a_silent_server_fails_within_the_timeout_with_one_line(examples):
 
 
 def test_retries_are_shown_on_stderr_without_the_key(tmp_path, examples):
-    from tests.e2e.served import ServedEmulator
-
-    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--fault", "GET /gates 1 503")
-    try:
-        secret = "console-retries-secret-0123456789"
-        result = statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
-    finally:
-        served.stop()
+    secret = "console-retries-secret-0123456789"
+    result = plan_against_served(tmp_path, examples, secret, "--fault", "GET /gates 1 503")
     assert result.returncode == 0, result.stderr
     assert "note: retrying GET /gates in " in result.stderr and "(attempt 2): 503" in result.stderr
     assert secret not in result.stdout + result.stderr
