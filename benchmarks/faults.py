@@ -52,7 +52,7 @@ def faulty_creates(work: Path, seed: int, creates: int) -> dict:
     served = Served(work / f"seed{seed}.json", work / f"seed{seed}.log", "--seed", str(seed),
                     "--error-rate", "0.3", "--drop-rate", "0.1")
     try:
-        first = cli("apply", str(repo), "--api-url", served.url, "--auto-approve")
+        first = cli("apply", str(repo), "--api-url", served.url, "--auto-approve", "--allow-creates", str(creates))
         rerun = cli("apply", str(repo), "--api-url", served.url, "--auto-approve")
         after = cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode")
         faults = sum(1 for _, _, _, status in served.requests() if status.startswith("5") or status == "0")
@@ -73,7 +73,8 @@ def killed_apply(work: Path, trial: int) -> dict:
     served = Served(work / f"kill{trial}.json", work / f"kill{trial}.log", "--latency-ms", "40")
     try:
         run = subprocess.Popen([sys.executable, "-m", "statsync", "apply", str(repo), "--api-url", served.url,
-                                "--auto-approve"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+                                "--auto-approve", "--allow-creates", "80"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=ENV)
         target = 10 + (trial * 7) % 60  # killed at a different point each time
         deadline = time.monotonic() + 60
         while served.log.read_text().count("POST /console/v1/gates 201") < target and time.monotonic() < deadline:

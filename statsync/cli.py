@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +22,7 @@ from statsync.kinds import all_kinds
 from statsync.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def use_color(stream=None) -> bool:
@@ -51,15 +54,28 @@ class StatsyncGroup(click.Group):
             sys.exit(EXIT_ERROR)
         except click.exceptions.Abort:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # the reader went away: nothing more can be said on stdout; don't let Python complain at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_ERROR)
 
     def parse_args(self, ctx, args):
-        # --no-color is accepted anywhere on the line; use_color reads it from argv
-        return super().parse_args(ctx, [a for a in args if a != _NO_COLOR_FLAG])
+        # --no-color and -v/--verbose/--debug are accepted anywhere on the line (before `--`);
+        # use_color reads --no-color from argv, verbose() reads the context
+        end = args.index("--") if "--" in args else len(args)
+        ctx.meta[_VERBOSE] = any(a in _VERBOSE_FLAGS for a in args[:end])
+        kept = [a for i, a in enumerate(args) if i >= end or (a != _NO_COLOR_FLAG and a not in _VERBOSE_FLAGS)]
+        return super().parse_args(ctx, kept)
+
+
+_VERBOSE, _VERBOSE_FLAGS = "statsync.verbose", ("-v", "--verbose", "--debug")
+
+
+def verbose() -> bool:
+    """-v/--verbose/--debug: every HTTP request on stderr (never the key), and what was passed over."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(_VERBOSE))
 
 
 def fail(message: str) -> None:
@@ -90,7 +106,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
     return wrapper
 
 
@@ -130,6 +146,11 @@ def _note(message: str) -> None:
     click.echo(f"note: {message}", err=True)
 
 
+def _trace(message: str) -> None:
+    """One line per HTTP request under -v (the client redacts the key before it gets here)."""
+    click.echo(f"http: {message}", err=True)
+
+
 def with_target(help_target: str = "Named target from statsync.yaml, or `local` for the embedded emulator.",
                 help_url: str = "Console API base URL, instead of a target (default: STATSIG_API_URL, else "
                                  "https://statsigapi.net). The key is read from STATSIG_CONSOLE_API_KEY."):
@@ -140,7 +161,8 @@ def with_target(help_target: str = "Named target from statsync.yaml, or `local` 
         def wrapper(*args, target, api_url, timeout, allow_hosts, **kwargs):
             from statsync.targets import Connection
 
-            return command(*args, connection=Connection(target, api_url, timeout, tuple(allow_hosts), _note), **kwargs)
+            connection = Connection(target, api_url, timeout, tuple(allow_hosts), _note, _trace if verbose() else None)
+            return command(*args, connection=connection, **kwargs)
         for option in reversed([
             click.option("--target", "-t", help=help_target),
             click.option("--api-url", help=help_url),
@@ -212,11 +234,12 @@ def _validate(paths, config, connection, json_output: bool = False) -> None:
             async with open_target(project, connection) as (_, client):
                 return await validate_online(project, client)
         objects = asyncio.run(run())
-    from statsync.loader import load_paths
     from statsync.testing import load_tests
 
-    tests = load_tests(load_paths(project.paths), objects)
+    tests = load_tests(project.documents(), objects)
     _report_skipped(project)
+    if not objects and not tests:
+        click.echo(f"warning: no statsync objects found in {', '.join(map(str, project.paths))}", err=True)
     if json_output:
         click.echo(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
         return
@@ -302,6 +325,13 @@ def _report_skipped(project) -> None:
     for skipped in skipped_files(project.paths, all_kinds()):
         addresses = ", ".join(f"{kind}.{object_id}" for kind, object_id in skipped.objects)
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}; not managed: {addresses}", err=True)
+    if project.passed_over:
+        count = len(project.passed_over)
+        click.echo(f"note: passed over {count} YAML file(s) that are not statsync's (no statsync `kind`)"
+                   + ("" if verbose() else "; -v lists them"), err=True)
+        if verbose():
+            for path in project.passed_over:
+                click.echo(f"note:   {path}", err=True)
 
 
 def _write(path: str, text: str) -> None:
@@ -328,6 +358,9 @@ def _write(path: str, text: str) -> None:
               help="Allow a plan that deletes exactly N objects, past safety.max_deletes.")
 @click.option("--allow-replace", is_flag=True,
               help="Allow deleting and re-creating objects Statsig cannot update (a segment's description, say).")
+@click.option("--allow-creates", type=click.IntRange(min=0), metavar="N",
+              help="Allow a first apply (none of the repository's objects live yet) that creates exactly N objects, "
+                   "past safety.max_first_creates.")
 @click.option("--parallelism", type=click.IntRange(1, 32), help="Independent steps applied at once (default 4).")
 @click.option("--deadline", default="30m", show_default=True, metavar="DURATION",
               help="No step starts after this long (90s, 30m, 2h); what was not done is reported and journaled.")
@@ -335,7 +368,7 @@ def _write(path: str, text: str) -> None:
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
 @reports_errors
 def apply(paths, config, connection, prune, only, plan_file, auto_approve, force, allow_deletes, allow_replace,
-          parallelism, deadline, respect_review_settings) -> None:
+          allow_creates, parallelism, deadline, respect_review_settings) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
     Steps run in dependency order, paced to Statsig's rate limits, with retries.
@@ -385,21 +418,26 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
         if not result.has_changes:
             return EXIT_OK
-        check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace)
+        check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace,
+                     allow_creates=allow_creates)
         if saved is None and not auto_approve and not _confirmed(name):
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         journal = open_journal(project, name)
         progress = Progress(len(result.steps), client.pacer, color=color)
         reads = client.request_count
+        interrupted = asyncio.Event()
         try:
             apply_options = ApplyOptions(parallelism=parallelism or project.parallelism, journal=journal,
-                                         on_outcome=progress.step_done, deadline=started + run_seconds)
+                                         on_outcome=progress.step_done, deadline=started + run_seconds,
+                                         interrupted=interrupted)
             async with progress.running():
-                outcomes = await apply_plan(result, client, apply_options)
+                with _finish_on_interrupt(interrupted):
+                    outcomes = await apply_plan(result, client, apply_options)
             summary, before = progress.summary(outcomes, client, reads), client.request_count
             overwritten = [o.raced for o in outcomes if o.raced]
-            overwritten += await _verified(project, client, name, options, outcomes, journal)
+            if not interrupted.is_set():
+                overwritten += await _verified(project, client, name, options, outcomes, journal)
         finally:
             journal.close()
         reads = client.request_count - before
@@ -409,9 +447,40 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
             overwritten.append(journal.failed)
         for line in overwritten:
             click.echo(f"error: {line}", err=True)
+        if interrupted.is_set():
+            left = [o.step.address for o in outcomes if o.status == "skipped"]
+            click.echo(f"Interrupted: {sum(o.ok for o in outcomes)} step(s) applied, {len(left)} not started "
+                       f"(plan again to see what is left).", err=True)
+            return EXIT_INTERRUPTED
         return EXIT_OK if all(outcome.ok for outcome in outcomes) and not overwritten else EXIT_ERROR
 
     sys.exit(asyncio.run(run()))
+
+
+@contextlib.contextmanager
+def _finish_on_interrupt(interrupted: asyncio.Event):
+    """The first Ctrl-C lets the requests in flight finish and starts nothing more (the
+    journal and the summary then say what was and was not applied); a second stops at once."""
+    loop = asyncio.get_running_loop()
+
+    def first() -> None:
+        interrupted.set()
+        click.echo("\ninterrupted: finishing the steps in flight, starting no more (Ctrl-C again to stop at once)",
+                   err=True)
+        loop.add_signal_handler(signal.SIGINT, second)
+
+    def second() -> None:
+        raise KeyboardInterrupt
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 @main.command()
@@ -492,13 +561,12 @@ def test_(paths, config, output_format, min_coverage) -> None:
     case is evaluated by statsig-python-core. A partial rollout on a case's path is an
     exact probability, not a guess. Exit codes: 0 every case holds, 1 any fails or errs.
     """
-    from statsync.loader import load_paths
     from statsync.render.tests import FORMATS, report
     from statsync.testing import load_tests, run_tests
     from statsync.validate import check_references, desired_objects
 
     project = load_project(paths, config)
-    documents = load_paths(project.paths)
+    documents = project.documents()
     objects = desired_objects(documents)
     check_references(objects)
     tests = load_tests(documents, objects)
@@ -631,6 +699,8 @@ def _confirmed(target: str) -> bool:
 @click.option("--state", type=click.Path(dir_okay=False),
               help="JSON file the project is loaded from and saved to on exit (default: in memory).")
 @click.option("--api-key", help="Accept only this key (default: any key starting with 'console-').")
+@click.option("--project-id", help="The project's id, as GET /console/v1/project answers it (default: made once and "
+                                   "kept in --state).")
 @click.option("--seed", type=int, help="Seed for generated ids and random faults, for reproducible runs.")
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0, help="Added latency per request.")
 @click.option("--jitter-ms", type=click.FloatRange(min=0), default=0, help="Random ± spread on the latency.")
@@ -651,7 +721,7 @@ def _confirmed(target: str) -> bool:
               help="Answer an unproven question the other way, e.g. segment_rules_body=object (see "
                    "`statsync probe --help`). Repeatable.")
 @reports_errors
-def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate, drop_rate, scripted,
+def emulator(host, port, state, api_key, project_id, seed, latency_ms, jitter_ms, error_rate, drop_rate, scripted,
              rate_limit, requests_per_10s, mutations_per_15m, reviews_required, readings) -> None:
     """Serve the Statsig Console API emulator over HTTP.
 
@@ -671,8 +741,8 @@ def emulator(host, port, state, api_key, seed, latency_ms, jitter_ms, error_rate
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--fault") from None
     limit = RateLimit(requests=requests_per_10s, mutations=mutations_per_15m) if rate_limit else None
-    serve(host=host, port=port, state=state, api_key=api_key, seed=seed, faults=faults, rate_limit=limit,
-          reviews_required=reviews_required, readings=_readings(readings))
+    serve(host=host, port=port, state=state, api_key=api_key, project_id=project_id, seed=seed, faults=faults,
+          rate_limit=limit, reviews_required=reviews_required, readings=_readings(readings))
 
 
 def _readings(pairs: tuple[str, ...]):

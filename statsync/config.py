@@ -8,14 +8,16 @@ from typing import Any
 from statsync import spec
 from statsync.api.pacing import Limits
 from statsync.errors import InvalidConfig, Problem, StatsyncError
-from statsync.loader import CONFIG_FILE, load_file
+from statsync.loader import CONFIG_FILE, Document, OnlyOurs, load_file, load_paths
 from statsync.schemas import config_schema
 
 DEFAULT_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
 # A plan deleting more than max_deletes objects, or changing more than
 # max_changed_percent of the managed live objects (once there are at least
 # min_managed of them), is refused unless forced.
-SAFETY_DEFAULTS = {"max_deletes": 5, "max_changed_percent": 30, "min_managed": 10}
+# A first apply (none of the repository's objects live) creating more than
+# max_first_creates objects asks for --allow-creates N: it may be the wrong project.
+SAFETY_DEFAULTS = {"max_deletes": 5, "max_changed_percent": 30, "min_managed": 10, "max_first_creates": 20}
 LOCAL_TARGET = "local"
 
 
@@ -24,6 +26,7 @@ class TargetConfig:
     name: str
     api_url: str
     api_key_env: str = DEFAULT_KEY_ENV
+    project_id: str | None = None  # the project this target must be: checked before any read or write
 
 
 @dataclass
@@ -33,6 +36,21 @@ class Project:
     config_file: Path | None = None
     targets: dict[str, TargetConfig] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    paths_declared: bool = False  # the paths are statsync.yaml's `paths:`, not PATH arguments or the default
+    # YAML files found in directories that are not statsync's (see loader.OnlyOurs)
+    passed_over: list[Path] = field(default_factory=list)
+
+    def documents(self) -> list[Document]:
+        """Every statsync document in the project's paths, read afresh (files change between
+        a plan and the next). Where the paths are statsync.yaml's `paths:`, every YAML file
+        there must be statsync's; otherwise other YAML (docker-compose, manifests) is passed
+        over and listed in `passed_over`."""
+        from statsync.kinds import all_kinds
+
+        only_ours = None if self.paths_declared else OnlyOurs(frozenset([*all_kinds(), "test"]))
+        documents = load_paths(self.paths, only_ours)
+        self.passed_over = only_ours.passed_over if only_ours else []
+        return documents
 
     @property
     def state_dir(self) -> Path:
@@ -83,9 +101,10 @@ def load_project(paths: tuple[str, ...] = (), config: str | None = None) -> Proj
         object_paths = [base / p for p in settings["paths"]]
     else:
         object_paths = [base]
-    targets = {name: TargetConfig(name, t["api_url"], t.get("api_key_env", DEFAULT_KEY_ENV))
+    targets = {name: TargetConfig(name, t["api_url"], t.get("api_key_env", DEFAULT_KEY_ENV), t.get("project_id"))
                for name, t in settings.get("targets", {}).items()}
-    return Project(root=base, paths=object_paths, config_file=config_path, targets=targets, settings=settings)
+    return Project(root=base, paths=object_paths, config_file=config_path, targets=targets, settings=settings,
+                   paths_declared=not given and "paths" in settings)
 
 
 def _discover(given: list[Path]) -> Path | None:

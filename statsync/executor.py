@@ -60,6 +60,7 @@ class ApplyOptions:
     deadline: float | None = None  # time.monotonic() after which no step starts
     # steps failing in a row because the API could not be reached, after which none starts
     breaker: int = 3
+    interrupted: asyncio.Event | None = None  # set on Ctrl-C: steps in flight finish, no other starts
 
 
 class _Stop:
@@ -82,6 +83,8 @@ class _Stop:
     def reason(self) -> str:
         if self.tripped:
             return self.tripped
+        if self.options.interrupted is not None and self.options.interrupted.is_set():
+            return "not started: interrupted (Ctrl-C)"
         if self.options.journal is not None and self.options.journal.failed:
             # without its record a step's outcome could be lost: a full disk stops the run
             return f"not started: {self.options.journal.failed}"

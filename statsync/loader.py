@@ -290,15 +290,59 @@ def _consider(file: Path, reason: str, kinds: set[str], out: list[Skipped]) -> N
         out.append(Skipped(file, reason, objects))
 
 
-def load_paths(paths: Iterable[Path]) -> list[Document]:
-    """Every document under `paths`; all files' problems are collected before raising."""
+@dataclass
+class OnlyOurs:
+    """Pass over YAML files that are not statsync's — docker-compose files, Kubernetes
+    manifests, Helm templates — when statsync.yaml does not say where objects live, so
+    `statsync validate .` works in any repository. A file is statsync's when one of its
+    documents names a statsync kind, or nearly does (`kind: gat` is a typo to report,
+    not a stranger to ignore); a file that is not even YAML is statsync's only when a
+    line of it says so. Files named one by one are always checked."""
+
+    kinds: frozenset[str]
+    passed_over: list[Path] = field(default_factory=list)
+
+    def names_ours(self, kind: Any) -> bool:
+        if not isinstance(kind, str):
+            return False
+        import difflib
+
+        return kind in self.kinds or bool(difflib.get_close_matches(kind, self.kinds, n=1, cutoff=0.75))
+
+    def ours(self, documents: list[Document]) -> bool:
+        return any(isinstance(d.data, dict) and self.names_ours(d.data.get("kind")) for d in documents)
+
+    def ours_text(self, path: Path) -> bool:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return True  # the read error is ours to report
+        return any(self.names_ours(match.group(1).strip("\"'"))
+                   for match in re.finditer(r"^kind:[ \t]*(\S+)", text, re.MULTILINE))
+
+
+def load_paths(paths: Iterable[Path], only_ours: OnlyOurs | None = None) -> list[Document]:
+    """Every document under `paths`; all files' problems are collected before raising.
+    With `only_ours`, files found in directories that are not statsync's are passed over
+    (and listed in it)."""
+    paths = list(paths)
+    named = {path for path in paths if not path.is_dir()}
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in find_files(paths):
+        judge = only_ours if only_ours is not None and path not in named else None
         try:
-            documents.extend(load_file(path))
+            loaded = load_file(path)
         except InvalidConfig as exc:
+            if judge is not None and not judge.ours_text(path):
+                judge.passed_over.append(path)
+                continue
             problems.extend(exc.problems)
+            continue
+        if judge is not None and loaded and not judge.ours(loaded):
+            judge.passed_over.append(path)
+            continue
+        documents.extend(loaded)
     if problems:
         raise InvalidConfig(problems)
     return documents

@@ -36,6 +36,9 @@ class Plan:
     target: str
     steps: list[Step]
     unchanged: int = 0
+    # the repository's objects (singletons aside) that exist live: none means a first apply,
+    # or a key for the wrong project (check_safety's max_first_creates)
+    found_live: int = 0
     unmanaged: list[str] = field(default_factory=list)  # live objects neither managed nor pruned
     kept: list[Kept] = field(default_factory=list)
     ignored_elsewhere: int = 0  # ignored differences on objects that are otherwise in sync
@@ -97,10 +100,11 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                options: PlanOptions = PlanOptions(), spared: dict[str, str] | None = None) -> Plan:
     """`spared`: addresses pruning must keep, and why (objects in files the loader skipped)."""
     steps: list[Step] = []
-    unchanged, ignored_elsewhere, held = 0, 0, []
+    unchanged, ignored_elsewhere, held, found_live = 0, 0, [], 0
     refusals: list[Problem] = []
     for obj in _in_kind_order(desired):
         current = live.get(obj.kind.name, {}).get(obj.id)
+        found_live += current is not None and not obj.kind.singleton
         if current is None:
             step, ignored = create_step(obj), 0
         else:
@@ -133,7 +137,8 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                                           f"replaced to change {', '.join(sorted({c.field for c in step.changes}))}"))
     if refusals:
         raise InvalidConfig(refusals)
-    plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere, held=held)
+    plan = Plan(target=target, steps=steps, unchanged=unchanged, ignored_elsewhere=ignored_elsewhere, held=held,
+                found_live=found_live)
     _plan_deletes(plan, desired, live, options, spared or {})
     _link_dependencies(plan, {o.key: o for o in desired}, live)
     if options.only:
@@ -337,8 +342,10 @@ def obj_protected(desired: list[DesiredObject], step: Step) -> bool:
 
 
 def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_deletes: int | None = None,
-                 allow_replace: bool = False) -> None:
-    """Refuse plans that delete or change more than the project allows (octoDNS-style)."""
+                 allow_replace: bool = False, allow_creates: int | None = None) -> None:
+    """Refuse plans that delete or change more than the project allows (octoDNS-style),
+    and a first apply of many creates: where none of the repository's objects exists
+    live, the key may well be for another project."""
     replaces = [step.address for step in plan.steps if step.action == "replace"]
     if replaces and not allow_replace:
         raise StatsyncError(f"refusing to replace {', '.join(replaces)}: Statsig cannot update "
@@ -352,6 +359,15 @@ def check_safety(plan: Plan, safety: dict[str, Any], force: bool = False, allow_
     if deletes > safety["max_deletes"] and allow_deletes != deletes:
         raise StatsyncError(f"refusing to delete {deletes} objects (safety.max_deletes is {safety['max_deletes']}); "
                             f"check the plan, then pass --allow-deletes {deletes} or --force")
+    creates = plan.count("create")
+    if allow_creates is not None and allow_creates != creates:
+        raise StatsyncError(f"--allow-creates {allow_creates} does not match the plan, which creates {creates}")
+    first_creates = safety.get("max_first_creates")  # absent: no such check
+    if first_creates is not None and not plan.found_live and creates > first_creates and allow_creates != creates:
+        raise StatsyncError(f"refusing to create {creates} objects in a project where none of the repository's "
+                            f"objects exist yet (safety.max_first_creates is {first_creates}): is "
+                            f"this the right project? Check the target (or pin it with project_id), then pass "
+                            f"--allow-creates {creates} or --force")
     managed = plan.managed_live
     # deletes acknowledged one by one with --allow-deletes no longer count here
     changed = plan.count("update") + (deletes if allow_deletes is None else 0)

@@ -179,6 +179,10 @@ def config_schema() -> dict[str, Any]:
             "api_key_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
                             "description": "Environment variable holding this target's Console API key "
                                            "(default STATSIG_CONSOLE_API_KEY)."},
+            "project_id": {"type": "string", "minLength": 1,
+                           "description": "The Statsig project this target must be (the `id` GET /console/v1/project "
+                                          "answers): a key for another project is refused before anything is read "
+                                          "or written."},
         },
         "required": ["api_url"],
     }
@@ -247,6 +251,10 @@ def config_schema() -> dict[str, Any]:
                     "max_changed_percent": {"type": "number", "minimum": 0, "maximum": 100},
                     "min_managed": {"type": "integer", "minimum": 0,
                                     "description": "The percentage rule applies from this many managed objects."},
+                    "max_first_creates": {"type": "integer", "minimum": 0,
+                                          "description": "Where none of the repository's objects exists live yet "
+                                                         "(a first apply, or the wrong project), creating more than "
+                                                         "this many asks for --allow-creates N (default 20)."},
                 },
             },
         },

@@ -33,6 +33,7 @@ class Connection:
     timeout: float = DEFAULT_TIMEOUT
     allow_hosts: tuple[str, ...] = ()
     on_retry: Callable[[str], None] | None = None
+    on_trace: Callable[[str], None] | None = None  # -v: told of every request, key redacted
 
 
 @asynccontextmanager
@@ -54,7 +55,8 @@ async def open_target(project: Project, connection: Connection, respect_review_s
         transport = httpx.ASGITransport(app=emulator.app)
         try:
             async with ConsoleClient("http://local.statsync", LOCAL_KEY, transport=transport,
-                                     respect_review_settings=respect_review_settings) as client:
+                                     respect_review_settings=respect_review_settings,
+                                     on_trace=connection.on_trace) as client:
                 yield LOCAL_TARGET, client
         finally:
             emulator.save()
@@ -67,12 +69,12 @@ async def open_target(project: Project, connection: Connection, respect_review_s
         if api_url:
             raise StatsyncError(f"--api-url and --target {target} both say where to send the key; give one")
         config = project.targets[target]
-        url, key_env, name = config.api_url, config.api_key_env, target
+        url, key_env, name, pinned = config.api_url, config.api_key_env, target, config.project_id
         secrets.check_key_env(key_env, f"{where}: targets.{target}")
         chosen_by = f"{where}: targets.{target}.api_url"
     else:
         url = api_url or os.environ.get("STATSIG_API_URL") or DEFAULT_API_URL
-        key_env, name = DEFAULT_KEY_ENV, url
+        key_env, name, pinned = DEFAULT_KEY_ENV, url, None
         chosen_by = "--api-url" if api_url else "STATSIG_API_URL" if os.environ.get("STATSIG_API_URL") else "default"
     secrets.check_destination(url, chosen_by, secrets.allowed_hosts(connection.allow_hosts))
     key = os.environ.get(key_env, "").strip()
@@ -84,13 +86,25 @@ async def open_target(project: Project, connection: Connection, respect_review_s
     # server that never answers is retried a few times and then reported, not waited on
     retry = RetryPolicy(budget_seconds=timeout)
     async with ConsoleClient(url, key, limits=project.limits, clock=time.time, timeout=min(timeout, ATTEMPT_TIMEOUT),
-                             retry=retry, on_retry=connection.on_retry, respect_review_settings=respect_review_settings) as client:
+                             retry=retry, on_retry=connection.on_retry, on_trace=connection.on_trace,
+                             respect_review_settings=respect_review_settings) as client:
         budget = _budget_file(project, url)
         client.pacer.remember(_read_json(budget))
         try:
+            if pinned is not None:
+                await _check_project(client, pinned, name, key_env)
             yield name, client
         finally:
             _write_json(budget, client.pacer.sent_times())
+
+
+async def _check_project(client: ConsoleClient, pinned: str, target: str, key_env: str) -> None:
+    """One request before any other: is the key's project the one the target pins?"""
+    answer = await client.request("GET", "/project")
+    found = answer.get("data", {}).get("id") if isinstance(answer.get("data"), dict) else None
+    if found != pinned:
+        raise StatsyncError(f"target {target} is project {pinned!r}, but the key in {key_env} is for project "
+                            f"{found!r}; nothing was read or written")
 
 
 def _budget_file(project: Project, url: str) -> Path:

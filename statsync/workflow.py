@@ -20,7 +20,7 @@ from statsync.validate import DesiredObject, check_references, desired_objects
 
 def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObject]:
     """Every object in the project's files, validated offline (refs must be in the repo)."""
-    objects = desired_objects(load_paths(project.paths))
+    objects = desired_objects(project.documents())
     if check_refs:
         check_references(objects)
     return objects
@@ -29,12 +29,25 @@ def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObjec
 async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -> LiveObjects:
     """Live objects of the given kinds (default: every kind): one paged list read per kind."""
     kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
-    pages = await asyncio.gather(*(_read_kind(client, kind) for kind in kinds))
+    pages = await _all(_read_kind(client, kind) for kind in kinds)
     # objects Statsig owns itself (implicit layers, userID) are neither managed nor unmanaged: they are not
     # ours, and a list answering them must not make pruning delete them
     return {kind.name: {obj[kind.identity]: _with_status(kind, obj) for obj in objects
                         if not kind.is_implicit(obj[kind.identity]) and obj[kind.identity] not in kind.builtins}
             for kind, objects in zip(kinds, pages)}
+
+
+async def _all(awaitables) -> list:
+    """asyncio.gather that cancels the rest when one fails: a rejected key ends the run at
+    once, instead of leaving sibling reads to fail (and retry, noisily) on a closed client."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _with_status(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +154,7 @@ async def _read_own(client: ConsoleClient, targets: list[tuple[Kind, dict, set[s
             if name in names:
                 reads.append(client.get(path + sub.endpoint))
                 places.append((current, name))
-    for (current, name), value in zip(places, await asyncio.gather(*reads)):
+    for (current, name), value in zip(places, await _all(reads)):
         current[name] = value if value is not None else {}
 
 

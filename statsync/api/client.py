@@ -37,13 +37,15 @@ class ConsoleClient:
     def __init__(self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, limits: Limits | None = None, retry: RetryPolicy | None = None,
                  respect_review_settings: bool = False, seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, on_retry: Callable[[str], None] | None = None):
+                 clock: Callable[[], float] = time.monotonic, on_retry: Callable[[str], None] | None = None,
+                 on_trace: Callable[[str], None] | None = None):
         self.base_url = base_url.rstrip("/")
         self.requests: Counter[str] = Counter()  # "GET /gates" → count, every attempt included
         self.retries = 0
         self.pacer = Pacer(limits, clock=clock)  # limits None: no pacing (the local emulator has none)
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry  # told of every retry and wait, so a slow API is never silence
+        self.on_trace = on_trace  # told of every attempt and its answer (-v); the key never reaches it
         self.learned: dict[str, str] = {}  # request shapes that worked this run (see `shapes`)
         self.last_status: int | None = None  # of the last answer (`statsync probe` records it)
         self._rng = random.Random(seed)
@@ -93,8 +95,7 @@ class ConsoleClient:
             delay: float | None = None
             refused = False
             try:
-                async with self.pacer.slot(method):
-                    response = await self._http.request(method, path, json=body, params=params)
+                response = await self._send(method, path, body, params)
             except httpx.ConnectError as exc:
                 failure: Exception = ConnectionFailed(self.base_url, redact(_reason(exc), self._key))
                 refused = True
@@ -135,6 +136,26 @@ class ConsoleClient:
                 self.on_retry(f"retrying {method} {path} in {delay:.1f} s (attempt {attempt + 1}): "
                               f"{_short(failure)}")
             await asyncio.sleep(delay)
+
+    async def _send(self, method: str, path: str, body: Any, params: dict | None) -> httpx.Response:
+        """One attempt, paced; under -v one trace line for it (the path and status, never a header)."""
+        async with self.pacer.slot(method):
+            sent = time.monotonic()
+            try:
+                response = await self._http.request(method, path, json=body, params=params)
+            except httpx.TransportError as exc:
+                self._trace(method, path, params, sent, type(exc).__name__)
+                raise
+        self._trace(method, path, params, sent, str(response.status_code))
+        return response
+
+    def _trace(self, method: str, path: str, params: dict | None, sent: float, outcome: str) -> None:
+        if self.on_trace is None:
+            return
+        query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+        took = (time.monotonic() - sent) * 1000
+        self.on_trace(redact(f"{method} {self.base_url}{API_PREFIX}{path}{query} → {outcome} in {took:.0f} ms",
+                             self._key))
 
     async def _find(self, path: str) -> dict | None:
         """Does the object a create was making exist? None when it does not, or when

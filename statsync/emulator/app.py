@@ -131,6 +131,7 @@ class Emulator:
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
         routes.append(Route(f"{API_PREFIX}/environments", self._endpoint, methods=["GET", "POST"]))
+        routes.append(Route(f"{API_PREFIX}/project", self._endpoint, methods=["GET"]))
         for version in ("v1", "v2"):  # what server SDKs download: the project compiled (sdk_config)
             routes.append(Route(f"/{version}/download_config_specs/{{key:str}}", self._sdk_config, methods=["GET"]))
         return Starlette(routes=routes)
@@ -185,6 +186,9 @@ class Emulator:
             with self.store.lock:
                 if collection == "environments":
                     status, payload = self._environments(request, body)
+                elif collection == "project":  # the spec's ExternalProjectDto is the id alone
+                    status, payload = 200, {"message": "Project Info Retrieved Successfully",
+                                            "data": {"id": self.store.project()}}
                 elif self._needs_review(request, collection, object_id):
                     status, payload = self._submit_review(ENTITIES[collection], object_id, action, body)
                 else:

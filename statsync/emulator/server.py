@@ -21,7 +21,8 @@ class _QuietDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
-def serve(host: str, port: int, state: str | None, api_key: str | None = None, seed: int | None = None,
+def serve(host: str, port: int, state: str | None, api_key: str | None = None, project_id: str | None = None,
+          seed: int | None = None,
           faults: Faults | None = None, rate_limit: RateLimit | None = None, reviews_required: bool = False,
           readings=None) -> None:
     try:
@@ -32,6 +33,8 @@ def serve(host: str, port: int, state: str | None, api_key: str | None = None, s
         from statsync.errors import StatsyncError
 
         raise StatsyncError(str(exc)) from None
+    if project_id:
+        emulator.store.project_id = project_id
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it

@@ -33,8 +33,15 @@ class Store:
         self._random = random.Random(seed)
         self.readings: Any = None  # the emulator's Readings, for behaviour they switch
         self._last_time = 0
+        self.project_id: str | None = None  # GET /project's `id`; made on first use, kept in the state
         if path is not None and path.exists():
             self.load(path)
+
+    def project(self) -> str:
+        """The project's id, as `GET /console/v1/project` answers it (ExternalProjectDto)."""
+        if self.project_id is None:
+            self.project_id = self.new_id()
+        return self.project_id
 
     # --- identity and time -------------------------------------------------
     def new_id(self, length: int = 22) -> str:
@@ -71,6 +78,7 @@ class Store:
             name: {_key(obj): obj for obj in objects} for name, objects in state.get("collections", {}).items()
         }
         self._last_time = state.get("last_time", 0)
+        self.project_id = state.get("project_id")
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically: a crash mid-save never leaves a half-written state file."""
@@ -81,6 +89,7 @@ class Store:
             state = {
                 "format": STATE_FORMAT,
                 "last_time": self._last_time,
+                **({"project_id": self.project_id} if self.project_id else {}),
                 "collections": {name: list(objects.values()) for name, objects in self.collections.items()},
             }
             # key order is kept as the API received it, as Statsig keeps it

@@ -56,7 +56,7 @@ def test_300_objects_converge_under_5xx_429_and_drops(tmp_path):
                               "--requests-per-10s", "200", "--mutations-per-15m", "5000", *scripted)
     try:
         url = ["--api-url", emulator.url]
-        first = statsync("apply", str(project), *url, "--auto-approve", env=ENV, timeout=600)
+        first = statsync("apply", str(project), *url, "--auto-approve", "--allow-creates", "300", env=ENV, timeout=600)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr
         assert re.search(r"Apply finished: 300 applied \(\d+ API requests, \d+ retried, after \d+ read\(s\) to plan\)",
                          first.stdout)
@@ -86,7 +86,8 @@ def test_an_apply_killed_halfway_converges_when_run_again(tmp_path):
     try:
         env = {**os.environ, **ENV, "NO_COLOR": "1"}
         run = subprocess.Popen([sys.executable, "-m", "statsync", "apply", str(project), "--api-url", emulator.url,
-                                "--auto-approve"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                                "--auto-approve", "--allow-creates", "80"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 60
         while emulator.output.count("POST /console/v1/gates 201") < 25 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -236,3 +236,99 @@ def test_failing_targeting_cases_are_annotated_in_github_actions(examples):
     assert result.returncode == 1
     assert (f"::error file={examples}/tests/employees.yaml,line=6,col=5::employees_by_email / case 1: expected pass: "
             f"true, got false (rule 'default' decided)") in result.stdout.splitlines()
+
+
+def test_verbose_traces_every_request_and_retry_and_never_the_key(tmp_path, examples):
+    from tests.e2e.served import ServedEmulator
+
+    secret = "console-verbose-secret-0123456789"
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--fault", "GET /gates 1 503")
+    try:
+        loud = statsync("plan", str(examples), "-v", "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
+        quiet = statsync("plan", str(examples), "--api-url", served.url, env={"STATSIG_CONSOLE_API_KEY": secret})
+    finally:
+        served.stop()
+    assert quiet.returncode == 0 and "http:" not in quiet.stderr
+    assert loud.returncode == 0, loud.stderr
+    traced = [line for line in loud.stderr.splitlines() if line.startswith("http: ")]
+    # one line per attempt: the retried read shows twice, its 503 then its 200
+    assert f"http: GET {served.url}/console/v1/gates?page=1&limit=100 → 200 in" in loud.stderr
+    assert any(line.startswith(f"http: GET {served.url}/console/v1/gates") and "→ 503" in line for line in traced)
+    assert "note: retrying GET /gates" in loud.stderr
+    assert len(traced) >= 10  # every kind's read
+    assert secret not in loud.stdout + loud.stderr
+
+
+def test_other_yaml_in_the_repository_is_passed_over_unless_paths_are_declared(examples):
+    (examples / "docker-compose.yml").write_text('version: "3"\nservices:\n  web:\n    image: nginx\n')
+    (examples / "k8s").mkdir()
+    (examples / "k8s" / "service.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+    (examples / "k8s" / "chart.yaml").write_text("{{ if .Values.enabled }}\nkind: Deployment\n{{ end }}\n")
+    ok = statsync("validate", str(examples))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == f"{EXAMPLE_OBJECTS} object(s) valid, {EXAMPLE_TESTS} test(s)."
+    assert "passed over 3 YAML file(s) that are not statsync's" in ok.stderr
+    listed = statsync("validate", str(examples), "-v")
+    assert f"note:   {examples}/k8s/service.yaml" in listed.stderr.splitlines()
+    plan = statsync("plan", str(examples), "--target", "local")
+    assert plan.returncode == 0 and f"{EXAMPLE_CREATES} to create" in plan.stdout
+    # a near-miss of a statsync kind, or a statsync file that is not YAML, is still reported
+    (examples / "broken.yaml").write_text("kind: gate\nid: [\n")
+    broken = statsync("validate", str(examples))
+    assert broken.returncode == 1 and f"{examples}/broken.yaml:3:1: invalid YAML" in broken.stderr
+    (examples / "broken.yaml").unlink()
+    (examples / "typo.yaml").write_text("kind: gat\nid: typo\n")
+    typo = statsync("validate", str(examples))
+    assert typo.returncode == 1
+    assert f"{examples}/typo.yaml:1:7: kind: unknown kind 'gat' (did you mean 'gate'?)" in typo.stderr
+    assert "docker-compose" not in typo.stderr + broken.stderr
+    # where statsync.yaml declares `paths:`, every YAML file there must be statsync's
+    (examples / "typo.yaml").unlink()
+    (examples / "gates" / "values.yaml").write_text("replicas: 3\n")
+    declared = statsync("validate", cwd=examples)
+    assert declared.returncode == 1 and "gates/values.yaml:1:1: missing `kind`" in declared.stderr
+
+
+def test_a_directory_without_statsync_objects_says_so(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    result = statsync("validate", str(tmp_path))
+    assert result.returncode == 0
+    assert f"warning: no statsync objects found in {tmp_path}" in result.stderr
+
+
+def test_ctrl_c_during_apply_finishes_the_steps_in_flight_and_says_what_is_left(tmp_path, examples):
+    import os
+    import signal
+    from tests.e2e.served import ServedEmulator
+
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--latency-ms", "300")
+    try:
+        env = {**os.environ, **KEY, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+        env.pop("GITHUB_ACTIONS", None)
+        apply = subprocess.Popen([sys.executable, "-m", "statsync", "apply", str(examples), "--api-url", served.url,
+                                  "--auto-approve", "--parallelism", "2"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        lines = []
+        for line in apply.stdout:  # the progress: interrupt once two steps are done
+            lines.append(line)
+            if line.startswith("[2/"):
+                apply.send_signal(signal.SIGINT)
+                break
+        rest, stderr = apply.communicate(timeout=60)
+        output = "".join(lines) + rest
+        assert apply.returncode == 130, stderr
+        assert "interrupted: finishing the steps in flight, starting no more" in stderr
+        applied = [line.split()[-1] for line in output.splitlines() if " applied create " in line]
+        not_started = [line for line in output.splitlines() if "] skipped " in line]
+        assert len(applied) >= 2 and any("not started: interrupted (Ctrl-C)" in line for line in not_started)
+        assert f"Interrupted: {len(applied)} step(s) applied, {len(not_started)} not started" in stderr
+        # the journal closed with a summary; what was applied is live, the rest plans as creates
+        [journal] = (examples / ".statsync" / "journal").glob("*.ndjson")
+        summary = json.loads(journal.read_text().splitlines()[-1])
+        assert summary["type"] == "summary" and summary["applied"] == len(applied)
+        plan = statsync("plan", str(examples), "--api-url", served.url, "--format", "json", env=KEY)
+        left = {step["address"] for step in json.loads(plan.stdout)["steps"]}
+        assert not left & set(applied)
+        assert len(applied) + len({a.split(":")[0] for a in left}) >= EXAMPLE_CREATES
+    finally:
+        served.stop()

@@ -131,3 +131,57 @@ def test_review_mode_reports_pending_reviews(tmp_path, examples):
         assert json.loads(journal.splitlines()[-1])["pending_review"] == 1
     finally:
         emulator.stop()
+
+
+def _generated_gates(repo, count):
+    (repo / "gates").mkdir(parents=True, exist_ok=True)
+    (repo / "gates" / "many.yaml").write_text("".join(
+        f"---\nkind: gate\nid: generated_{i}\ndescription: Gate {i}.\n" for i in range(count)))
+
+
+def test_a_first_apply_of_many_creates_asks_which_project(tmp_path):
+    """A valid key for the wrong (empty) project must not quietly receive 25 creates."""
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log")
+    try:
+        repo = tmp_path / "repo"
+        _generated_gates(repo, 25)
+        refused = statsync("apply", str(repo), "--api-url", served.url, "--auto-approve", env=ENV)
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines()[-1] == (
+            "error: refusing to create 25 objects in a project where none of the repository's objects exist yet "
+            "(safety.max_first_creates is 20): is this the right project? Check the target (or pin it with "
+            "project_id), then pass --allow-creates 25 or --force")
+        assert "POST /console/v1/gates" not in served.output
+        wrong = statsync("apply", str(repo), "--api-url", served.url, "--auto-approve", "--allow-creates", "24",
+                         env=ENV)
+        assert wrong.returncode == 1 and "which creates 25" in wrong.stderr
+        allowed = statsync("apply", str(repo), "--api-url", served.url, "--auto-approve", "--allow-creates", "25",
+                           env=ENV)
+        assert allowed.returncode == 0, allowed.stderr
+        # once the project holds the repository's objects, growth is ordinary: no question
+        _generated_gates(repo, 50)
+        grown = statsync("apply", str(repo), "--api-url", served.url, "--auto-approve", env=ENV)
+        assert grown.returncode == 0 and "25 to create" in grown.stdout
+    finally:
+        served.stop()
+
+
+def test_a_target_pinned_to_a_project_refuses_a_key_for_another(tmp_path, examples):
+    served = ServedEmulator(tmp_path / "s.json", tmp_path / "e.log", "--project-id", "proj_staging")
+    try:
+        def settings(project_id):
+            (examples / "statsync.yaml").write_text(
+                f"targets:\n  prod:\n    api_url: {served.url}\n    project_id: {project_id}\n")
+        settings("proj_production")
+        for command in (("plan",), ("apply", "--auto-approve")):
+            refused = statsync(*command, str(examples), "--target", "prod", env=ENV)
+            assert refused.returncode == 1
+            assert refused.stderr.strip() == ("error: target prod is project 'proj_production', but the key in "
+                                              "STATSIG_CONSOLE_API_KEY is for project 'proj_staging'; nothing was "
+                                              "read or written")
+        requests = [line for line in served.output.splitlines() if "/console/v1/" in line]
+        assert requests and all("GET /console/v1/project" in line for line in requests)
+        settings("proj_staging")
+        assert statsync("apply", str(examples), "--target", "prod", "--auto-approve", env=ENV).returncode == 0
+    finally:
+        served.stop()
