@@ -618,6 +618,49 @@ def explain(kind, object_id, paths, config, user_json, environment, at) -> None:
     click.echo("\n".join(lines))
 
 
+@main.command()
+@paths_argument
+@config_option
+@with_target()
+@selection_options
+@reports_errors
+def pull(paths, config, connection, only) -> None:
+    """Accept drift: write live values back into the files that hold them.
+
+    Every object that differs live (see `statsync drift`) is rewritten in its own
+    document, in the file that holds it (multi-document files included; the other
+    documents and the comments between them are kept). Objects created in the console
+    get new files, as import writes them (unless drift.unmanaged is ignore). Then the
+    files are planned again: each pulled object must be in sync. Commit the result to
+    accept the drift. Exit codes: 0 pulled (or nothing to pull), 1 something could not
+    be pulled.
+    """
+    from statsync.targets import open_target
+    from statsync.workflow import pull as pull_drift
+
+    project = load_project(paths, config)
+
+    async def run():
+        async with open_target(project, connection) as (name, client):
+            return await pull_drift(project, client, name, only)
+
+    result = asyncio.run(run())
+    for written in result.written:
+        how = "new file, created in the console" if written.new_file else "rewritten in place"
+        click.echo(f"pulled {written.address} into {written.file} ({how})")
+    for address in result.not_live:
+        click.echo(f"note: {address} is in the files but not live; left as it is (apply creates it)", err=True)
+    for problem in result.unrepresentable:
+        fail(f"cannot pull {problem}; its file is unchanged")
+    for address in result.not_converged:
+        fail(f"{address}: pulled, but its files still plan a change (please report this)")
+    if not result.written and not result.unrepresentable:
+        click.echo("Nothing to pull: the files match the live project.")
+    elif result.written:
+        click.echo(f"Pulled {len(result.written)} object(s); review with `git diff`, commit to accept the drift.")
+    sys.exit(EXIT_ERROR if result.unrepresentable or result.not_converged else EXIT_OK)
+
+
 @main.command("import")
 @config_option
 @with_target()

@@ -256,7 +256,9 @@ class FlowList(list):
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow=False, indentless=False):
+        # lists indented under their key, as people write them (and as the examples are)
+        return super().increase_indent(flow, False)
 
 
 _Dumper.add_representer(Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
@@ -271,22 +273,43 @@ _Dumper.add_representer(str, lambda d, data: d.represent_scalar(
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/{kind}.json\n"  # `statsync schema --out DIR/schemas`
 
 
-def dump(doc: dict, problems: list[Unrepresentable]) -> str:
-    header = SCHEMA_COMMENT.format(kind=doc["kind"])
-    header += "".join(f"# statsync: not represented here: {p.field} ({p.reason})\n" for p in problems)
-    return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=FLOW_WIDTH,
+def dump(doc: dict, problems: list[Unrepresentable], header: bool = True) -> str:
+    """The document as import writes it: a file header (the schema comment, what is not
+    represented), then the YAML. Without `header`, the YAML alone (a document rewritten in
+    a file that keeps its own header)."""
+    top = SCHEMA_COMMENT.format(kind=doc["kind"]) if header else ""
+    top += "".join(f"# statsync: not represented here: {p.field} ({p.reason})\n" for p in problems)
+    return top + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=FLOW_WIDTH,
                               default_flow_style=False)
 
 
 def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob: str = "", tag: str = "",
               overwrite: bool = False, lenient: bool = False, target: str = "") -> ImportResult:
+    from statsync.writeback import existing_places, pulled_document, rewrite
+
     result = ImportResult()
     chosen = select(live, kinds, id_glob, tag)
+    # an object already kept in `out` is updated where it lives, and only if it differs
+    where, differing = existing_places(out, live, target)
+    in_place: dict[Path, dict[int, str]] = {}
     for kind, obj in chosen:
         doc, problems = document(kind, obj)
         result.unrepresentable += problems
         if problems and (not lenient or any(p.field == "id" for p in problems)):  # no file can hold a bad id
             result.skipped.append(f"{kind.name}.{obj[kind.identity]}")
+            continue
+        place = where.get((kind.name, str(obj[kind.identity])))
+        if place is not None and not problems:
+            doc, _, extra = pulled_document(kind, obj, place.data)
+            if f"{kind.name}.{obj[kind.identity]}" not in differing:
+                result.unchanged.append(place.file)
+            elif not overwrite:
+                result.kept.append(place.file)
+            else:
+                in_place.setdefault(place.file, {})[place.index] = dump(doc, [], header=False)
+                for name, text in extra.items():
+                    (place.file.parent / name).write_text(text)
+                result.written.append(place.file)
             continue
         path = out / kind.plural / f"{file_stem(str(obj[kind.identity]))}.yaml"
         files = {path: dump(doc, problems)}
@@ -302,7 +325,10 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
         for file, text in files.items():
             file.write_text(text)
         result.written.append(path)
-    result.not_round_tripping = round_trip(live, [*result.written, *result.unchanged], target)
+    for file, bodies in in_place.items():
+        rewrite(file, bodies)
+    result.written = list(dict.fromkeys(result.written))
+    result.not_round_tripping = round_trip(live, list(dict.fromkeys([*result.written, *result.unchanged])), target)
     return result
 
 

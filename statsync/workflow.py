@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Callable
 
 from statsync.api.client import ConsoleClient
@@ -15,7 +17,9 @@ from statsync.loader import load_paths, skipped_files
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
 from statsync.references import entry_names, references
 from statsync.reviewed import Reviewed, StalePlan, reviewed_subset
+from statsync.importer import Unrepresentable
 from statsync.validate import DesiredObject, check_references, desired_objects
+from statsync.writeback import Written, places, write_back
 
 
 def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObject]:
@@ -243,3 +247,43 @@ async def reviewed_plan(project: Project, client: ConsoleClient, target: str, sa
                         "pass --prune to apply it (pruning deletes, so it is never taken from the file)")
     derived, live = await plan_with_live(project, client, target, options)
     return reviewed_subset(saved, derived, live)
+
+
+@dataclass
+class Pulled:
+    """What `statsync pull` wrote, what it could not, and what stays as it was."""
+
+    written: list[Written] = field(default_factory=list)
+    unrepresentable: list[Unrepresentable] = field(default_factory=list)
+    not_live: list[str] = field(default_factory=list)  # in the files, not live: left alone
+    not_converged: list[str] = field(default_factory=list)  # pulled, yet the files still plan a change
+
+
+async def pull(project: Project, client: ConsoleClient, target: str, only: tuple[str, ...] = ()) -> Pulled:
+    """Accept drift: write the live values of every drifted object into the document that
+    holds it, and (unless statsync.yaml says `drift: {unmanaged: ignore}`) objects created
+    in the console into new files. Then plan the files again against the same live read:
+    every pulled object must be in sync."""
+    options = plan_options(project)
+    plan, live = await plan_with_live(project, client, target, PlanOptions(ignore=options.ignore))
+
+    def chosen(address: str) -> bool:
+        return not only or any(fnmatchcase(address, pattern) for pattern in only)
+
+    missing = {step.object_address for step in plan.steps if step.action == "create"}
+    drifted = {step.object_address for step in plan.steps
+               if step.action in ("update", "replace") or step.is_lifecycle} - missing
+    if project.settings.get("drift", {}).get("unmanaged", "report") == "report":
+        drifted |= set(plan.unmanaged)
+    kinds = all_kinds()
+    objects = []
+    for address in sorted(a for a in drifted if chosen(a)):
+        kind, object_id = address.split(".", 1)
+        objects.append((kinds[kind], live[kind][object_id]))
+    written, refused = write_back(objects, places(project.documents()), project.root)
+    result = Pulled(written, refused, sorted(a for a in missing if chosen(a)))
+    if written:
+        pulled = {w.address for w in written}
+        again = build_plan(load_desired(project), live, target, PlanOptions(ignore=options.ignore))
+        result.not_converged = sorted({step.object_address for step in again.steps} & pulled)
+    return result

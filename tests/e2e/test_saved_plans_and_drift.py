@@ -153,3 +153,57 @@ def test_a_gate_created_in_the_console_is_drift_unless_the_team_allows_it(served
     settings = examples / "statsync.yaml"
     settings.write_text(settings.read_text() + "drift:\n  unmanaged: ignore\n")
     assert cli(served, "drift", str(examples)).returncode == 0
+
+
+MULTI = """# Two gates, one file: the team keeps its kill switches together.
+kind: gate
+id: kill_payments
+description: Turns payments off.   # said loudly in the runbook
+---
+# The second one; its comment must survive a pull of the first.
+kind: gate
+id: kill_search
+description: Turns search off.
+"""
+
+
+def test_pull_accepts_drift_into_the_documents_that_hold_it_then_plan_and_drift_are_empty(served, examples):
+    (examples / "gates" / "kill_switches.yaml").write_text(MULTI)
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    console_edit(served, "/gates/kill_payments", {"description": "Payments off (console)."})
+    console_edit(served, "/gates/employees", {"isEnabled": False})
+    httpx.post(f"{served.url}/console/v1/gates", json={"id": "hotfix_gate", "description": "Made in a hurry."},
+               headers={"STATSIG-API-KEY": KEY, "X-Emulator-Console-User": "Grace Hopper <grace@example.com>"})
+    assert cli(served, "drift", str(examples)).returncode == 2
+    untouched = {path: path.read_text() for path in examples.rglob("*.yaml")
+                 if path.name not in ("kill_switches.yaml", "employees.yaml")}
+
+    pulled = cli(served, "pull", str(examples))
+    assert pulled.returncode == 0, pulled.stderr
+    assert f"pulled gate.kill_payments into {examples}/gates/kill_switches.yaml (rewritten in place)" in pulled.stdout
+    assert f"pulled gate.hotfix_gate into {examples}/gates/hotfix_gate.yaml (new file, created in the console)" \
+        in pulled.stdout
+    text = (examples / "gates" / "kill_switches.yaml").read_text()
+    # one copy of each id; the first document now says what is live; the second, and every
+    # comment outside the rewritten document, is byte for byte what it was
+    assert text.count("id: kill_payments") == 1 and "Payments off (console)." in text
+    assert text.startswith("# Two gates, one file: the team keeps its kill switches together.\nkind: gate\n")
+    assert text.endswith(MULTI[MULTI.index("---"):])
+    assert "isEnabled: false" in (examples / "gates" / "employees.yaml").read_text()
+    assert {path: path.read_text() for path in untouched} == untouched  # nothing else rewritten
+    assert cli(served, "plan", str(examples), "--detailed-exitcode").returncode == 0
+    assert cli(served, "drift", str(examples)).returncode == 0
+    again = cli(served, "pull", str(examples))
+    assert again.returncode == 0 and "Nothing to pull" in again.stdout
+
+
+def test_pull_takes_the_selection_and_leaves_the_rest(served, examples):
+    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    console_edit(served, "/gates/employees", {"description": "Edited."})
+    console_edit(served, "/gates/search_v2", {"description": "Edited too."})
+    before = (examples / "gates" / "search_v2.yaml").read_text()
+    pulled = cli(served, "pull", str(examples), "--only", "gate.employees")
+    assert pulled.returncode == 0 and "gate.search_v2" not in pulled.stdout
+    assert (examples / "gates" / "search_v2.yaml").read_text() == before
+    drift = cli(served, "drift", str(examples))
+    assert drift.returncode == 2 and "gate search_v2" in drift.stdout and "gate employees" not in drift.stdout

@@ -313,3 +313,58 @@ def test_statsync_schema_writes_the_schemas_import_points_at(tmp_path):
     assert result.exit_code == 0 and "Wrote 12 schemas" in result.output
     for shipped in (REPO / "schemas").glob("*.json"):  # the same as the repository's, from the installed package
         assert json.loads((tmp_path / "schemas" / shipped.name).read_text()) == json.loads(shipped.read_text())
+
+
+TWO_GATES = """# kept together on purpose
+kind: gate
+id: alpha
+description: First.
+---
+kind: gate
+id: beta
+description: Second.
+"""
+
+
+def test_import_updates_an_object_where_it_already_lives_never_a_second_copy(emulator, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "gates.yaml").write_text(TWO_GATES)
+    project = load_project((str(repo),))
+
+    async def go():
+        async with client_for(emulator) as client:
+            await apply_plan(await make_plan(project, client, "t"), client)
+    run(go())
+    emulator.console_edit("gates", "beta", {"description": "Second, edited live."})
+    live = live_of(emulator)
+    kept = write_all(live, repo, target="t")  # without --overwrite: the differing document is kept
+    assert kept.kept == [repo / "gates.yaml"] and kept.written == [] and not (repo / "gates").exists()
+    assert (repo / "gates.yaml").read_text() == TWO_GATES
+    result = write_all(live, repo, target="t", overwrite=True)
+    assert result.written == [repo / "gates.yaml"] and result.not_round_tripping == []
+    text = (repo / "gates.yaml").read_text()
+    assert not (repo / "gates").exists() and text.count("id: beta") == 1
+    assert text.startswith(TWO_GATES[:TWO_GATES.index("---")]) and "Second, edited live." in text
+
+
+def test_pull_refuses_what_it_cannot_represent_and_leaves_the_file(emulator, tmp_path):
+    from statsync.workflow import pull
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "gates.yaml").write_text(TWO_GATES)
+    project = load_project((str(repo),))
+
+    async def go(action):
+        async with client_for(emulator) as client:
+            if action == "apply":
+                return await apply_plan(await make_plan(project, client, "t"), client)
+            return await pull(project, client, "t")
+    run(go("apply"))
+    emulator.console_edit("gates", "alpha", {"description": "Edited live."})
+    emulator.store.get("gates", "alpha")["aNewStatsigField"] = {"set": "in the console"}  # a field statsync lacks
+    result = run(go("pull"))
+    assert [str(p) for p in result.unrepresentable] == [
+        "gate.alpha: aNewStatsigField: no such field in statsync's schema"]
+    assert result.written == [] and (repo / "gates.yaml").read_text() == TWO_GATES
