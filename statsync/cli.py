@@ -366,9 +366,12 @@ def _write(path: str, text: str) -> None:
               help="No step starts after this long (90s, 30m, 2h); what was not done is reported and journaled.")
 @click.option("--respect-review-settings", is_flag=True,
               help="Send x-respect-review-settings: changes that need review become pending reviews.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the outcome of every step on stdout (the plan and progress go to stderr); needs "
+                   "--auto-approve or --plan.")
 @reports_errors
 def apply(paths, config, connection, prune, only, plan_file, auto_approve, force, allow_deletes, allow_replace,
-          allow_creates, parallelism, deadline, respect_review_settings) -> None:
+          allow_creates, parallelism, deadline, respect_review_settings, output_format) -> None:
     """Plan (or load a saved plan), then make the target match the repository.
 
     Steps run in dependency order, paced to Statsig's rate limits, with retries.
@@ -386,6 +389,10 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
 
     run_seconds = _duration(deadline)
     started = time.monotonic()
+    as_json = output_format == "json"
+    if as_json and not (auto_approve or plan_file):
+        raise StatsyncError("--format json cannot ask for confirmation: give --auto-approve or --plan FILE")
+    say = functools.partial(click.echo, err=as_json)  # what a person reads: stderr when stdout is JSON
     saved = planfile.load(Path(plan_file)) if plan_file else None
     if saved is not None:
         # the plan says where it was made: its paths and target, unless given again
@@ -415,8 +422,9 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         else:
             options = plan_options(project, prune, only)
             result = await make_plan(project, client, name, options)
-        click.echo(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
+        say(render_plan(result, color=color, limits=client.pacer.limits), nl=False)
         if not result.has_changes:
+            _apply_json(as_json, name, [], [], None, False)
             return EXIT_OK
         check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace,
                      allow_creates=allow_creates)
@@ -424,7 +432,7 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         journal = open_journal(project, name)
-        progress = Progress(len(result.steps), client.pacer, color=color)
+        progress = Progress(len(result.steps), client.pacer, color=color, stream=sys.stderr if as_json else None)
         reads = client.request_count
         interrupted = asyncio.Event()
         try:
@@ -442,11 +450,12 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
             journal.close()
         reads = client.request_count - before
         verified = f" Verified with {reads} read request(s)." if reads else ""
-        click.echo(summary + verified + f" Journal: {journal.path}")
+        say(summary + verified + f" Journal: {journal.path}")
         if journal.failed:
             overwritten.append(journal.failed)
         for line in overwritten:
             click.echo(f"error: {line}", err=True)
+        _apply_json(as_json, name, outcomes, overwritten, journal.path, interrupted.is_set())
         if interrupted.is_set():
             left = [o.step.address for o in outcomes if o.status == "skipped"]
             click.echo(f"Interrupted: {sum(o.ok for o in outcomes)} step(s) applied, {len(left)} not started "
@@ -455,6 +464,25 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         return EXIT_OK if all(outcome.ok for outcome in outcomes) and not overwritten else EXIT_ERROR
 
     sys.exit(asyncio.run(run()))
+
+
+def _apply_json(as_json: bool, target: str, outcomes, errors: list[str], journal, interrupted: bool) -> None:
+    """`apply --format json`: every step's outcome, for a machine (the Action's comment, say)."""
+    if not as_json:
+        return
+    from statsync.executor import OUTCOMES
+
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in OUTCOMES}
+    click.echo(json.dumps({
+        "target": target,
+        "applied_changes": counts["applied"] > 0 or counts["pending_review"] > 0,
+        "ok": all(o.ok for o in outcomes) and not errors and not interrupted,
+        "interrupted": interrupted,
+        "summary": counts,
+        "steps": [o.record() for o in outcomes],
+        "errors": errors,
+        "journal": str(journal) if journal else None,
+    }, indent=2, ensure_ascii=False))
 
 
 @contextlib.contextmanager

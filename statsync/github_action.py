@@ -144,44 +144,117 @@ def _summary(env: Mapping[str, str], text: str) -> None:
             handle.write(text)
 
 
+def _commit(env: Mapping[str, str]) -> str:
+    """The commit a run is about: the pull request's head (GITHUB_SHA is the merge commit
+    there), else GITHUB_SHA; short, as GitHub shows it."""
+    path = env.get("GITHUB_EVENT_PATH")
+    head = ""
+    if path and Path(path).exists():
+        head = ((json.loads(Path(path).read_text()).get("pull_request") or {}).get("head") or {}).get("sha", "")
+    return (head or env.get("GITHUB_SHA", ""))[:7]
+
+
+def _at(env: Mapping[str, str]) -> str:
+    commit = _commit(env)
+    return f" at `{commit}`" if commit else ""
+
+
 def run(env: Mapping[str, str], transport: httpx.BaseTransport | None = None) -> int:
     inputs = Inputs.from_env(env)
     child_env = dict(env)
     if env.get("INPUT_API_KEY"):
         child_env["STATSIG_CONSOLE_API_KEY"] = env["INPUT_API_KEY"]
     if inputs.command == "plan":
-        result = _statsync(["plan", inputs.path, *_connection(inputs), "--format", "markdown",
-                            "--out", inputs.plan_file, "--detailed-exitcode"], child_env)
-    elif inputs.command == "drift":
-        result = _statsync(["drift", inputs.path, *_connection(inputs), "--format", "markdown"], child_env)
-    elif Path(inputs.plan_file).exists():
-        result = _statsync(["apply", inputs.path, *_connection(inputs), "--plan", inputs.plan_file], child_env)
+        return _plan(env, inputs, child_env, transport)
+    if inputs.command == "drift":
+        return _drift(env, inputs, child_env, transport)
+    if Path(inputs.plan_file).exists():
+        args = ["apply", inputs.path, *_connection(inputs), "--plan", inputs.plan_file]
     elif inputs.allow_unreviewed:
-        result = _statsync(["apply", inputs.path, *_connection(inputs), "--auto-approve"], child_env)
+        args = ["apply", inputs.path, *_connection(inputs), "--auto-approve"]
     else:
         return _refuse_unreviewed(env, inputs, transport)
+    return _apply(env, inputs, _statsync([*args, "--format", "json"], child_env), transport)
+
+
+def _relay(result: subprocess.CompletedProcess) -> None:
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
+
+
+def _plan(env: Mapping[str, str], inputs: Inputs, child_env: dict, transport) -> int:
+    """Plan, run the targeting tests, and keep one sticky comment saying the result for this
+    commit: the errors when the plan fails, never the last good plan left standing."""
+    result = _statsync(["plan", inputs.path, *_connection(inputs), "--format", "markdown",
+                        "--out", inputs.plan_file, "--detailed-exitcode"], child_env)
+    _relay(result)
+    failed = result.returncode not in (0, 2)
+    _output(env, has_changes=str(result.returncode == 2).lower(), plan_file=inputs.plan_file)
+    if failed:
+        comment = (f"{MARKER}\n### :x: statsync plan failed{_at(env)}\n\nNothing can be applied from this commit "
+                   f"until the plan succeeds.\n\n```\n{_tail(result.stderr)}\n```\n")
+        Path(inputs.plan_file).unlink(missing_ok=True)  # an earlier run's plan is not this commit's
+        tests_failed = True
+    else:
+        section, tests_failed = _targeting_tests(inputs, child_env)
+        body = result.stdout.replace(MARKER + "\n", "", 1)
+        comment = f"{MARKER}\n<sub>statsync plan{_at(env)}</sub>\n\n{body}{section}"
+    _summary(env, comment.replace(MARKER + "\n", ""))
+    number = _pull_request_number(env)
+    if inputs.comment and number is not None:
+        print(f"statsync: {GitHub(env, transport).upsert_comment(number, comment)} the plan comment on #{number}")
+    return 1 if failed or tests_failed else 0
+
+
+def _drift(env: Mapping[str, str], inputs: Inputs, child_env: dict, transport) -> int:
+    result = _statsync(["drift", inputs.path, *_connection(inputs), "--format", "markdown"], child_env)
+    _relay(result)
     if result.returncode not in (0, 2):
         _output(env, has_changes="false", plan_file=inputs.plan_file)
         return 1
     changes = result.returncode == 2
     _output(env, has_changes=str(changes).lower(), plan_file=inputs.plan_file)
     _summary(env, result.stdout)
-    tests_failed = False
-    comment = result.stdout
-    if inputs.command == "plan":
-        section, tests_failed = _targeting_tests(inputs, child_env)
-        comment += section
-        _summary(env, section)
-    if inputs.command == "plan" and inputs.comment:
-        number = _pull_request_number(env)
-        if number is not None:
-            print(f"statsync: {GitHub(env, transport).upsert_comment(number, comment)} the plan comment on #{number}")
-    if inputs.command == "drift" and inputs.drift_issue:
+    if inputs.drift_issue:
         title = f"statsync: drift on {inputs.target or inputs.api_url or 'Statsig'}"
         print(f"statsync: drift issue {GitHub(env, transport).upsert_drift_issue(title, result.stdout, changes)}")
-    return 1 if tests_failed else 0
+    return 0
+
+
+def _apply(env: Mapping[str, str], inputs: Inputs, result: subprocess.CompletedProcess, transport) -> int:
+    """Report an apply: `has_changes` is whether anything was applied; the merged pull
+    request (`pull-request:`) gets a comment with the outcome, good or bad."""
+    sys.stderr.write(result.stderr)
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:  # refused before applying anything (a stale plan, a safety threshold)
+        report = None
+    applied = bool(report and report["applied_changes"])
+    ok = result.returncode == 0 and report is not None and report["ok"]
+    _output(env, has_changes=str(applied).lower(), plan_file=inputs.plan_file)
+    if report is not None:
+        counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in report["summary"].items() if n)
+        lines = [f"### {':white_check_mark:' if ok else ':x:'} statsync apply to `{report['target']}`{_at(env)}: "
+                 f"{counts or 'nothing to apply'}", ""]
+        lines += [f"- `{step['address']}` {step['action']}: **{step['outcome']}**"
+                  + (f": {step['error']}" if step["error"] else "") for step in report["steps"]]
+        lines += [f"- :x: {error}" for error in report["errors"]]
+    else:
+        lines = [f"### :x: statsync apply{_at(env)} refused; nothing was applied", "", "```", _tail(result.stderr),
+                 "```", "", "Plan again on main, review that plan, and apply it (README: one merge workflow)."]
+    message = "\n".join(lines) + "\n"
+    print(message)
+    _summary(env, message)
+    number = _pull_request_number(env, inputs.pull_request)
+    if inputs.comment and number is not None:
+        GitHub(env, transport).comment(number, message)
+    return 0 if ok else 1
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    """The end of an error output, for a comment (statsync never prints the key)."""
+    kept = text.strip().splitlines()[-lines:]
+    return "\n".join(kept).replace("```", "` ` `")
 
 
 def _targeting_tests(inputs: Inputs, env: Mapping[str, str]) -> tuple[str, bool]:

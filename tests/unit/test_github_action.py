@@ -81,16 +81,23 @@ def test_plan_posts_one_sticky_comment_and_updates_it_on_the_next_push(workspace
     assert (repo / "statsync-plan.json").exists()
     assert github.auth == {"Bearer ghs_faketoken"}
 
-    # the merge-time apply of the reviewed plan, then the next push's plan: same comment, updated
+    # the merge-time apply of the reviewed plan (its result is a comment of its own, and
+    # has_changes says something was applied), then the next push's plan: same comment, updated
     assert run({**env, "INPUT_COMMAND": "apply"}, transport) == 0
+    assert outputs_of(outputs)["has_changes"] == "true"
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
-    assert len(github.comments) == 1
-    [comment] = github.comments.values()
-    assert "**No changes.**" in comment["body"]
+    [sticky] = [c for c in github.comments.values() if c["body"].startswith(MARKER)]
+    [applied] = [c for c in github.comments.values() if not c["body"].startswith(MARKER)]
+    assert "**No changes.**" in sticky["body"]
+    assert applied["body"].startswith(f"### :white_check_mark: statsync apply to `local`: {EXAMPLE_CREATES + 1} applied")
+    assert "- `gate.new_checkout` create: **applied**" in applied["body"]
     assert ("PATCH", "/repos/acme/flags/issues/comments/5000") in github.calls
-    assert [c for c in github.calls if c[0] == "POST"] == [("POST", "/repos/acme/flags/issues/7/comments")]
     assert outputs_of(outputs)["has_changes"] == "false"
     assert "updated the plan comment on #7" in capsys.readouterr().out
+    # applying again: nothing to apply, and has_changes says so
+    assert run({**env, "INPUT_COMMAND": "apply", "INPUT_PLAN_FILE": "none.json", "INPUT_ALLOW_UNREVIEWED": "true"},
+               transport) == 0
+    assert outputs_of(outputs)["has_changes"] == "false"
 
 
 def test_apply_uses_the_reviewed_plan_and_refuses_if_files_changed(workspace):
@@ -215,3 +222,39 @@ def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspac
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
     assert re.search(r"#### Targeting tests: \d+ passed, [1-9]\d* failed", comment["body"])  # counts: test_statsync_test
     assert "**employees_by_email / case 1**: expected pass: true, got false" in comment["body"]
+
+
+def test_a_failing_plan_replaces_the_sticky_comment_with_its_errors_for_that_commit(workspace, tmp_path):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    transport = httpx.MockTransport(github.handler)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "head": {"sha": "a1b2c3d4e5f6"}}}))
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
+    [comment] = github.comments.values()
+    assert "<sub>statsync plan at `a1b2c3d`</sub>" in comment["body"] and "to create" in comment["body"]
+    path = repo / "gates" / "employees.yaml"
+    path.write_text(path.read_text() + "passPercentage: 150\n")
+    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "head": {"sha": "ffee0011"}}}))
+    assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
+    [comment] = github.comments.values()  # the same comment: the stale plan is gone
+    assert comment["body"].startswith(f"{MARKER}\n### :x: statsync plan failed at `ffee001`")
+    assert "employees.yaml" in comment["body"] and "to create" not in comment["body"]
+    assert not (repo / "statsync-plan.json").exists()  # the last good plan cannot be applied for this commit
+
+
+def test_a_refused_apply_comments_on_the_merged_pull_request(workspace):
+    repo, env, outputs = workspace
+    github = FakeGitHub()
+    transport = httpx.MockTransport(github.handler)
+    assert run({**env, "INPUT_COMMAND": "plan", "INPUT_COMMENT": "false"}, transport) == 0
+    path = repo / "gates" / "employees.yaml"
+    path.write_text(path.read_text().replace("Everyone", "Anyone"))
+    merged = {**env, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "", "GITHUB_SHA": "0123456789",
+              "INPUT_PULL_REQUEST": "12", "INPUT_COMMAND": "apply"}
+    assert run(merged, transport) == 1
+    [comment] = github.comments.values()
+    assert comment["issue"] == 12
+    assert comment["body"].startswith("### :x: statsync apply at `0123456` refused; nothing was applied")
+    assert "gate.employees" in comment["body"]
+    assert outputs_of(outputs)["has_changes"] == "false"
