@@ -689,6 +689,38 @@ def pull(paths, config, connection, only) -> None:
     sys.exit(EXIT_ERROR if result.unrepresentable or result.not_converged else EXIT_OK)
 
 
+@main.command()
+@paths_argument
+@config_option
+@click.option("--check", is_flag=True, help="Change nothing: list the files whose layout differs, exit 1 if any.")
+@reports_errors
+def fmt(paths, config, check) -> None:
+    """Put object documents in import's canonical layout.
+
+    Key order kind, id, name, description, then the schema's; conditions and short
+    lists on one line. File headers, separators and comments between documents are
+    kept; a document with comments inside is left alone (and said so). Exit codes: 0
+    formatted (or already so), 1 with --check when a file would change, or invalid YAML.
+    """
+    from statsync.fmt import format_files
+
+    project = load_project(paths, config)
+    project.documents()  # the same files validate reads (other YAML passed over), and their YAML checked
+    from statsync.loader import find_files
+
+    files = [path for path in find_files(project.paths) if path not in set(project.passed_over)]
+    result = format_files(files, write=not check)
+    for line in result.left:
+        click.echo(f"note: {line}", err=True)
+    for path in result.changed:
+        click.echo(f"{'would format' if check else 'formatted'} {path}")
+    if check and result.changed:
+        click.echo(f"{len(result.changed)} file(s) not in the canonical layout; run `statsync fmt`.", err=True)
+        sys.exit(EXIT_ERROR)
+    if not result.changed:
+        click.echo("Every file is in the canonical layout.")
+
+
 @main.command("import")
 @config_option
 @with_target()

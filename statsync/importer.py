@@ -260,6 +260,11 @@ class _Dumper(yaml.SafeDumper):
         # lists indented under their key, as people write them (and as the examples are)
         return super().increase_indent(flow, False)
 
+    def choose_scalar_style(self):
+        # "@example.com", not '@example.com': the quotes JSON and most people write
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
 
 _Dumper.add_representer(Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True))
 _Dumper.add_representer(FlowList, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
