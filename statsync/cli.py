@@ -238,8 +238,6 @@ def _validate(paths, config, connection, json_output: bool = False) -> None:
 
     tests = load_tests(project.documents(), objects)
     _report_skipped(project)
-    if not objects and not tests:
-        click.echo(f"warning: no statsync objects found in {', '.join(map(str, project.paths))}", err=True)
     if json_output:
         click.echo(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
         return
@@ -325,6 +323,8 @@ def _report_skipped(project) -> None:
     for skipped in skipped_files(project.paths, all_kinds()):
         addresses = ", ".join(f"{kind}.{object_id}" for kind, object_id in skipped.objects)
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}; not managed: {addresses}", err=True)
+    if project.found == 0:
+        click.echo(f"warning: no statsync objects found in {', '.join(map(str, project.paths))}", err=True)
     if project.passed_over:
         count = len(project.passed_over)
         click.echo(f"note: passed over {count} YAML file(s) that are not statsync's (no statsync `kind`)"

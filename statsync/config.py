@@ -39,6 +39,7 @@ class Project:
     paths_declared: bool = False  # the paths are statsync.yaml's `paths:`, not PATH arguments or the default
     # YAML files found in directories that are not statsync's (see loader.OnlyOurs)
     passed_over: list[Path] = field(default_factory=list)
+    found: int | None = None  # statsync documents the last read found (None: not read yet)
 
     def documents(self) -> list[Document]:
         """Every statsync document in the project's paths, read afresh (files change between
@@ -50,6 +51,7 @@ class Project:
         only_ours = None if self.paths_declared else OnlyOurs(frozenset([*all_kinds(), "test"]))
         documents = load_paths(self.paths, only_ours)
         self.passed_over = only_ours.passed_over if only_ours else []
+        self.found = len(documents)
         return documents
 
     @property

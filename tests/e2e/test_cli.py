@@ -291,9 +291,10 @@ def test_other_yaml_in_the_repository_is_passed_over_unless_paths_are_declared(e
 
 def test_a_directory_without_statsync_objects_says_so(tmp_path):
     (tmp_path / "docker-compose.yml").write_text("services: {}\n")
-    result = statsync("validate", str(tmp_path))
-    assert result.returncode == 0
-    assert f"warning: no statsync objects found in {tmp_path}" in result.stderr
+    for command in (("validate",), ("plan", "--target", "local")):
+        result = statsync(*command, str(tmp_path))
+        assert result.returncode == 0
+        assert f"warning: no statsync objects found in {tmp_path}" in result.stderr
 
 
 def test_ctrl_c_during_apply_finishes_the_steps_in_flight_and_says_what_is_left(tmp_path, examples):
