@@ -122,8 +122,9 @@ def _duration(text: str) -> float:
     return value
 
 
-def _annotate(problems) -> None:
-    """In GitHub Actions, each problem also as an annotation on its file and line."""
+def _annotate(problems, level: str = "error") -> None:
+    """In GitHub Actions, each problem also as an annotation (`level`: error or warning) on
+    its file and line."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
     for problem in problems:
@@ -131,10 +132,10 @@ def _annotate(problems) -> None:
         # workflow-command escaping: %, CR and LF in the message; also , and : in properties
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         if problem.mark is None:
-            click.echo(f"::error::{message}")
+            click.echo(f"::{level}::{message}")
             continue
         where = str(problem.mark.file).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-        click.echo(f"::error file={where},line={problem.mark.line},col={problem.mark.column}::{message}")
+        click.echo(f"::{level} file={where},line={problem.mark.line},col={problem.mark.column}::{message}")
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
@@ -537,7 +538,27 @@ def drift(paths, config, connection, output_format) -> None:
     report = asyncio.run(run())
     renderer = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
     click.echo(renderer[output_format](report), nl=False)
+    if output_format == "text":  # the other formats stay parseable
+        _annotate(_drift_problems(project, report), level="warning")
     sys.exit(EXIT_CHANGES if report.has_drift else EXIT_OK)
+
+
+def _drift_problems(project, report) -> list:
+    """Each drifted object as a problem on the document that holds it (for annotations)."""
+    from statsync.errors import Problem
+
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return []
+    documents = {(d.data.get("kind"), str(d.data.get("id"))): d for d in project.documents()
+                 if isinstance(d.data, dict)}
+    problems = []
+    for drifted in report.drifted:
+        document = documents.get((drifted.kind, drifted.id))
+        fields = ", ".join(sorted({change.path for change in drifted.changes}))
+        who = f" (last changed by {drifted.modified_by})" if drifted.modified_by else ""
+        problems.append(Problem(document.mark() if document else None,
+                                f"{drifted.address} differs live: {fields}{who}; apply, or `statsync pull` to accept"))
+    return problems
 
 
 @main.command()

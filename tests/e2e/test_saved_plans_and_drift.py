@@ -130,6 +130,12 @@ def test_drift_names_the_editor_and_the_version_and_exits_2(served, examples):
     markdown = cli(served, "drift", str(examples), "--format", "markdown")
     assert markdown.returncode == 2
     assert "| `gate.employees` | `description`, `measureMetricLifts` | Grace Hopper," in markdown.stdout
+    in_actions = statsync("drift", str(examples), "--api-url", served.url,
+                          env={**ENV, "GITHUB_ACTIONS": "true"})
+    assert (f"::warning file={examples}/gates/employees.yaml,line=2,col=1::gate.employees differs live: "
+            f"description, measureMetricLifts (last changed by Grace Hopper); apply, or `statsync pull` to accept"
+            ) in in_actions.stdout.splitlines()
+    assert "::warning" not in markdown.stdout  # only beside text: the other formats stay parseable
 
 
 def test_drift_reports_objects_missing_live(served, examples):
