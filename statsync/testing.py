@@ -65,9 +65,17 @@ def test_schema() -> dict[str, Any]:
         "holdouts": {"enum": ["excluded", "weighed"],
                      "description": "excluded: the unit is in no holdout (a certainty where the path is); "
                                     "weighed (default): each holdout counts with its exact share."}}}
+    pin = {"type": "object", "required": ["rule", "value"], "additionalProperties": False, "properties": {
+        "rule": {"type": "string", "minLength": 1, "description": "A partial rollout's rule name on the path."},
+        "value": {"type": "integer", "minimum": 0, "maximum": 9999,
+                  "description": "The unit's bucket for that rule (of 10,000): it passes when value < "
+                                 "passPercentage × 100."}}}
     case = {"type": "object", "required": ["user", "expect"], "additionalProperties": False, "properties": {
         "name": {"type": "string"}, "user": user, "environment": {"type": "string"}, "at": {"type": "string"},
-        "assume": assume, "expect": expect}}
+        "assume": assume, "expect": expect,
+        "bucket": {"oneOf": [pin, {"type": "array", "items": pin, "minItems": 1}],
+                   "description": "Pin the unit's bucket for a partial rollout, making its outcome certain: "
+                                  "{rule: Rollout, value: 1234} (or a list of them)."}}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "statsync test",
@@ -219,12 +227,15 @@ class Runner:
         self._evaluators: dict[tuple, Evaluator] = {}
         self._paths: dict[tuple[str, bool], list] = {}  # (spec, holdouts excluded) → its weighted variants
 
-    def _combinations(self, names: frozenset[str], partials: list[str], excluded: bool = False):
+    def _combinations(self, names: frozenset[str], partials: list[str], excluded: bool = False,
+                      pinned: tuple[tuple[str, bool], ...] = ()):
         """Every way the subject's path can go where a bucket decides, with its exact weight:
-        each partial rule passing or not, each bucketed choice (an experiment's allocation,
-        its group) one of its options. Forced rule ids map to True/False; a bucketed rule's
-        id is marked `match:`."""
-        choices = [[({rule: False}, 1.0)] if excluded and rule in self.base.holdout_rules else
+        each partial rule passing or not (unless a case pins its bucket), each bucketed choice
+        (an experiment's allocation, its group) one of its options. Forced rule ids map to
+        True/False; a bucketed rule's id is marked `match:`."""
+        pins = dict(pinned)
+        choices = [[({rule: pins[rule]}, 1.0)] if rule in pins else
+                   [({rule: False}, 1.0)] if excluded and rule in self.base.holdout_rules else
                    [({rule: True}, bucket_share(self.base.partial[rule])),
                     ({rule: False}, 1 - bucket_share(self.base.partial[rule]))] for rule in partials]
         rules_of = {rule["id"] for group in ("feature_gates", "dynamic_configs", "layer_configs") for name in names
@@ -321,14 +332,18 @@ class Runner:
             raise Unsupported(f"{len(partials)} partial rollouts lie on this path; statsync weighs at most "
                               f"{MAX_PARTIAL_RULES}")
         excluded = {**test.assume, **(case.get("assume") or {})}.get("holdouts") == "excluded"
-        key = (test.spec_name, excluded)
-        if key not in self._paths:  # the same for every case of the subject
-            self._paths[key] = list(self._combinations(names, partials, excluded))
+        pinned = self._pins(case, partials)
+        key = (test.spec_name, excluded, pinned)
+        if key not in self._paths:  # the same for every case of the subject (and its pins)
+            self._paths[key] = list(self._combinations(names, partials, excluded, pinned))
         combinations = self._paths[key]
         if len(combinations) > MAX_VARIANTS:
             raise Unsupported(f"{len(combinations)} ways through this path; statsync weighs at most {MAX_VARIANTS}")
-        result = Outcome(partial=[f"{self.rule_label(r)} rolls out to {self.base.partial[r]:g} %" for r in partials
-                                  if not (excluded and r in self.base.holdout_rules)])
+        pins = dict(pinned)
+        result = Outcome(partial=[
+            f"{self.rule_label(r)} pinned to a bucket that {'passes' if pins[r] else 'fails'}" if r in pins else
+            f"{self.rule_label(r)} rolls out to {self.base.partial[r]:g} %" for r in partials
+            if not (excluded and r in self.base.holdout_rules)])
         evaluator = self._evaluator(environment, at_ms)
         for forced, weight in combinations:
             name = test.spec_name + (_suffix(forced) if forced else "")
@@ -344,6 +359,23 @@ class Runner:
             key = (json.dumps(answer.value, sort_keys=True), self.rule_label(answer.rule_id), group)
             result.possible[key] = result.possible.get(key, 0.0) + weight
         return result
+
+    def _pins(self, case: dict, partials: list[str]) -> tuple[tuple[str, bool], ...]:
+        """A case's bucket pins as (partial rule id, passes): the SDK passes bucket b when
+        b < passPercentage × 100.0, a double."""
+        given = case.get("bucket") or []
+        out = {}
+        for pin in [given] if isinstance(given, dict) else given:
+            named = [rule for rule in partials if self.rule_label(rule) == pin["rule"]]
+            if not named:
+                known = ", ".join(sorted({repr(self.rule_label(r)) for r in partials})) or "none"
+                raise Unsupported(f"bucket: no partial rollout named {pin['rule']!r} on this path "
+                                  f"(partial rollouts here: {known})")
+            if len(named) > 1:
+                raise Unsupported(f"bucket: {len(named)} partial rollouts on this path are named {pin['rule']!r}; "
+                                  f"rename one to pin it")
+            out[named[0]] = pin["value"] < self.base.partial[named[0]] * 100.0
+        return tuple(sorted(out.items()))
 
     def rule_label(self, rule_id: str) -> str:
         """What a rule is called in output: its Console name, or what statsync's compile made it."""

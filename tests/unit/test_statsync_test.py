@@ -46,7 +46,7 @@ def test_the_examples_tests_pass_in_one_command():
     assert result.output.startswith(f"{EXAMPLE_CASES} passed, 0 failed ({EXAMPLE_TEST_FILES} test(s)).")
     subjects = {doc["subject"].split()[0] for path in (EXAMPLES / "tests").glob("*.yaml")
                 for doc in yaml.safe_load_all(path.read_text())}
-    assert subjects == {"gate", "dynamic_config", "experiment", "layer"}  # segments: see the unit cases here
+    assert subjects == {"gate", "segment", "dynamic_config", "experiment", "layer"}  # every kind of subject
 
 
 def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
@@ -58,8 +58,9 @@ def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
     assert result.exit_code == 1
     assert (f"{repo}/tests/employees.yaml:6:5: FAIL employees_by_email / case 1: expected pass: true, got false "
             f"(rule 'default' decided)") in result.output.splitlines()
-    # employees gates new_checkout, the checkout experiment's targeting gate: those cases fail too
-    assert f"4 passed, {EXAMPLE_CASES - 4} failed ({EXAMPLE_TEST_FILES} test(s))." in result.output
+    # employees gates new_checkout, the checkout experiment's targeting gate: those cases fail too;
+    # mobile_home's four cases and the segments' four do not reach it
+    assert f"8 passed, {EXAMPLE_CASES - 8} failed ({EXAMPLE_TEST_FILES} test(s))." in result.output
 
 
 ROLLOUT = """
@@ -496,3 +497,50 @@ def test_an_experiment_compiles_alike_from_its_file_and_from_the_live_object():
     assert from_live["rules"] == from_file["rules"]
     assert [(r["name"], r.get("groupName"), r["returnValue"]) for r in from_file["rules"]] == [
         ("Control:userID:id_override", "Control", {"v": 1}), ("launchedGroup", "Test", {"v": 2})]
+
+
+PINNED = ROLLOUT.replace("""cases:
+""", """cases:
+  - {name: pinned inside, user: {userID: u1}, bucket: {rule: Rollout, value: 2999}, expect: {pass: true, rule: Rollout}}
+  - {name: pinned outside, user: {userID: u1}, bucket: {rule: Rollout, value: 3000}, expect: {pass: false}}
+  - {name: pinned but wrong, user: {userID: u1}, bucket: {rule: Rollout, value: 3000}, expect: {pass: true}}
+  - {name: no such rule, user: {userID: u1}, bucket: {rule: Ramp, value: 1}, expect: {pass: true}}
+""")
+
+
+def test_a_bucket_pin_makes_a_partial_rollout_certain():
+    got = outcomes(PINNED)
+    assert got["pinned inside"] == "" and got["pinned outside"] == ""
+    # the rule still decides (its conditions matched; the bucket did not): as the SDK reports it
+    assert got["pinned but wrong"] == ("expected pass: true, got false (rule 'Rollout' decided; Rollout pinned "
+                                       "to a bucket that fails)")
+    assert got["no such rule"] == ("cannot evaluate: bucket: no partial rollout named 'Ramp' on this path "
+                                   "(partial rollouts here: 'Rollout')")
+    assert got["stated exactly"] == ""  # cases without a pin still see the probability
+
+
+def test_a_pinned_bucket_is_the_bucket_statsigs_sdk_computes():
+    """For real users: the bucket Statsig's hash gives each (SEMANTICS.md), pinned, must give
+    exactly what the SDK answers on the compiled payload with nothing forced."""
+    import hashlib
+
+    from statsync.compile import compile_objects
+
+    documents = load_text(ROLLOUT.split("---")[0], "repo.yaml")
+    objects = desired_objects(documents)
+    payload = compile_objects(objects).payload()
+    [rule] = payload["feature_gates"]["thirty_percent"]["rules"]
+    spec_salt = payload["feature_gates"]["thirty_percent"]["salt"]
+    cases, expected = [], {}
+    with Evaluator(payload, "production") as sdk:
+        for n in range(40):
+            user = f"user-{n}"
+            digest = hashlib.sha256(f"{spec_salt}.{rule['salt']}.{user}".encode()).digest()
+            bucket = int.from_bytes(digest[:8], "big") % 10_000
+            expected[user] = sdk.gate({"userID": user}, "thirty_percent").value
+            cases.append({"name": user, "user": {"userID": user}, "bucket": {"rule": "Rollout", "value": bucket},
+                          "expect": {"pass": expected[user]}})
+    assert {True, False} <= set(expected.values())  # both sides of the rollout are exercised
+    text = ROLLOUT.split("---")[0] + "---\n" + yaml.safe_dump(
+        {"kind": "test", "id": "pinned", "subject": "gate thirty_percent", "cases": cases})
+    assert all(message == "" for message in outcomes(text).values()), outcomes(text)
