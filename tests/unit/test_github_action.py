@@ -216,7 +216,9 @@ def test_plan_runs_the_targeting_tests_and_puts_failures_in_the_comment(workspac
     transport = httpx.MockTransport(github.handler)
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 0
     [comment] = github.comments.values()
-    assert "#### Targeting tests: 16 passed, 0 failed" in comment["body"]
+    from tests.unit.test_statsync_test import EXAMPLE_CASES
+
+    assert f"#### Targeting tests: {EXAMPLE_CASES} passed, 0 failed" in comment["body"]
     gate = repo / "gates" / "employees.yaml"
     gate.write_text(gate.read_text().replace("str_contains_any", "str_contains_none"))
     assert run({**env, "INPUT_COMMAND": "plan"}, transport) == 1
