@@ -598,17 +598,22 @@ def schema(out) -> None:
 @main.command("test")
 @paths_argument
 @config_option
+@with_target("Evaluate the repository's objects over this target's live project: what the files do not hold "
+             "(a live-only segment, say) is read from it (list reads, plus id lists and overrides of what tests reach).",
+             "The same, against this Console API (key in STATSIG_CONSOLE_API_KEY).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
               show_default=True, help="junit: JUnit XML for CI test tabs; markdown: for a pull-request comment.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
               help="Also fail when cases reach fewer than PERCENT of the tested objects' rules.")
 @reports_errors
-def test_(paths, config, output_format, min_coverage) -> None:
+def test_(paths, config, connection, output_format, min_coverage) -> None:
     """Run the targeting tests (`kind: test` documents) with Statsig's own evaluator.
 
     Offline: the repository is compiled to the payload Statsig's SDKs evaluate, and each
-    case is evaluated by statsig-python-core. A partial rollout on a case's path is an
-    exact probability, not a guess. Exit codes: 0 every case holds, 1 any fails or errs.
+    case is evaluated by statsig-python-core. With --target, the repository's objects are
+    compiled over the live project's (what the files do not hold is read from it). A
+    partial rollout on a case's path is an exact probability, not a guess. Exit codes:
+    0 every case holds, 1 any fails or errs.
     """
     from statsync.render.tests import FORMATS, report
     from statsync.testing import load_tests, run_tests
@@ -616,9 +621,23 @@ def test_(paths, config, output_format, min_coverage) -> None:
 
     project = load_project(paths, config)
     documents = project.documents()
-    objects = desired_objects(documents)
-    check_references(objects)
-    tests = load_tests(documents, objects)
+    if connection.target is None and connection.api_url is None:
+        objects = desired_objects(documents)
+        check_references(objects)
+        tests = load_tests(documents, objects)
+    else:
+        from statsync.targets import open_target
+        from statsync.workflow import objects_on_target
+
+        subjects = {tuple(d.data["subject"].split(" ", 1)) for d in documents if isinstance(d.data, dict)
+                    and d.data.get("kind") == "test" and isinstance(d.data.get("subject"), str)
+                    and " " in d.data["subject"]}
+
+        async def run():
+            async with open_target(project, connection) as (_, client):
+                return await objects_on_target(project, client, subjects)
+        objects = asyncio.run(run())
+        tests = load_tests(documents, objects, "the repository or the live project")
     results, uncovered, rules = run_tests(tests, objects)
     failed = [r for r in results if not r.ok]
     data = report(results, uncovered, rules, len(tests))

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import json5
 
 from statsync.conditions import operator_of
+from statsync.kinds import Kind
 
 # Console condition type → (DCS type, DCS field). Evidence: eval_proj_dcs.json
 # (test_environment_tier, test_segment_condition, test_null_operator, test_time_before).
@@ -390,6 +392,19 @@ def _milliseconds(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class LiveObject:
+    """A live object in the shape `compile_objects` reads (a DesiredObject's): the emulator's
+    project, or what `statsync test --target` reads of a real one."""
+
+    kind: Kind
+    id: str
+    body: dict[str, Any]
+
+
+COMPILED_KINDS = ("gate", "segment", "dynamic_config", "holdout", "experiment", "layer")
+
+
 def compile_objects(objects: Iterable) -> Compiler:
     """Every compilable object of a repository (DesiredObjects) into one payload."""
     compiler = Compiler()
@@ -401,7 +416,7 @@ def compile_objects(objects: Iterable) -> Compiler:
         if obj.kind.name == "experiment" and obj.body.get("layerID") in layers:
             in_layer[obj.body["layerID"]].append((obj.id, obj.body))
     for obj in objects:
-        if obj.kind.name not in ("gate", "segment", "dynamic_config", "holdout", "experiment", "layer"):
+        if obj.kind.name not in COMPILED_KINDS:
             continue
         try:
             if obj.kind.name == "layer":

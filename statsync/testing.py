@@ -157,8 +157,8 @@ class Outcome:
         return out
 
 
-def load_tests(documents: list[Document], objects: list) -> list[Test]:
-    """The test documents, schema-checked, with subjects that exist in the repository."""
+def load_tests(documents: list[Document], objects: list, where: str = "the repository") -> list[Test]:
+    """The test documents, schema-checked, with subjects among `objects` (found in `where`)."""
     validator = jsonschema.Draft202012Validator(test_schema())
     known = {(obj.kind.name, obj.id) for obj in objects}
     tests, problems = [], []
@@ -175,7 +175,7 @@ def load_tests(documents: list[Document], objects: list) -> list[Test]:
         data = document.data
         kind, object_id = data["subject"].split(" ", 1)
         if (kind, object_id) not in known:
-            problems.append(Problem(document.mark(("subject",)), f"{kind} {object_id!r} is not in the repository",
+            problems.append(Problem(document.mark(("subject",)), f"{kind} {object_id!r} is not in {where}",
                                     "subject"))
             continue
         tests.append(Test(data["id"], kind, object_id, data["cases"], document,

@@ -287,3 +287,35 @@ async def pull(project: Project, client: ConsoleClient, target: str, only: tuple
         again = build_plan(load_desired(project), live, target, PlanOptions(ignore=options.ignore))
         result.not_converged = sorted({step.object_address for step in again.steps} & pulled)
     return result
+
+
+async def objects_on_target(project: Project, client: ConsoleClient, subjects: set[tuple[str, str]]) -> list:
+    """What `statsync test --target` evaluates: the repository's objects over the live
+    project's. Objects the files do not hold come from the target — only those a tested
+    subject can reach (through conditions, targeting gates, layers, holdouts), and for
+    those the id-list members and overrides list reads do not carry."""
+    from statsync.compile import COMPILED_KINDS, LiveObject
+
+    desired = await asyncio.to_thread(load_desired, project, False)
+    live = await read_live(client, set(COMPILED_KINDS))
+    check_references(desired, live_names(desired, live))
+    held = {obj.key for obj in desired}
+    kinds = all_kinds()
+    by_key = {obj.key: (obj.kind, obj.body) for obj in desired}
+    for kind_name, objects in live.items():
+        for object_id, body in objects.items():
+            by_key.setdefault((kind_name, object_id), (kinds[kind_name], body))
+    reached, queue = set(), [key for key in subjects if key in by_key]
+    while queue:
+        key = queue.pop()
+        if key in reached or key not in by_key:
+            continue
+        reached.add(key)
+        kind, body = by_key[key]
+        queue += [(ref.target_kind, ref.target_id) for ref in references(kind, body)]
+    from_live = [key for key in sorted(reached) if key not in held]
+    await _read_own(client, [(by_key[key][0], by_key[key][1], set(_own_fields(by_key[key][0]))) for key in from_live])
+    # global holdouts reach every experiment without a reference: they come along whole
+    from_live += [key for key, (kind, body) in by_key.items()
+                  if key not in held and key not in reached and kind.name == "holdout" and body.get("isGlobal")]
+    return [*desired, *(LiveObject(by_key[key][0], key[1], by_key[key][1]) for key in from_live)]

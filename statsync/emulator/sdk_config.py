@@ -8,21 +8,11 @@ run it against the repository's flags. The emulator never compiles on its own: t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from statsync.compile import compile_objects
+from statsync.compile import LiveObject, compile_objects
 from statsync.emulator.store import Store
-from statsync.kinds import Kind, all_kinds
-
-
-@dataclass(frozen=True)
-class LiveObject:
-    """An emulator object in the shape `compile_objects` reads (a DesiredObject's)."""
-
-    kind: Kind
-    id: str
-    body: dict[str, Any]
+from statsync.kinds import all_kinds
 
 
 def live_objects(store: Store) -> list[LiveObject]:
