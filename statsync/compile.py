@@ -204,10 +204,14 @@ class Compiler:
         test_layer_not_in_holdout). Slots are statsync's: each experiment, in id order, takes the
         next run of its allocation's share of the 1,000; the layer's choice weighs each run."""
         defaults = {p.get("name"): p.get("defaultValue") for p in body.get("parameters") or []}
-        salt, options, start, rules = f"{object_id}:layer", [], 0, self._held_out("layer", object_id, defaults)
         id_type = body.get("idType") or "userID"
+        forced = self._layer_overrides(object_id, body.get("overrides") or {}, id_type, defaults,
+                                       {experiment_id for experiment_id, _ in experiments})
+        salt, options, start = f"{object_id}:layer", [], 0
+        rules = [rule for rule, _, _ in forced] + self._held_out("layer", object_id, defaults)
         members = []
         for experiment_id, experiment in experiments:
+            pinned = [(condition, group) for _, target, (condition, group) in forced if target == experiment_id]
             if experiment.get("status") in ("abandoned", "archived"):
                 self.experiment(experiment_id, experiment, defaults)  # no longer takes a share of the layer
                 continue
@@ -220,7 +224,7 @@ class Compiler:
                           "configDelegate": experiment_id})
             members.append(experiment_id)
             options.append((experiment_id, slots, rid, f"{experiment_id}#layerAssignment"))
-            self.experiment(experiment_id, experiment, defaults, (salt, region))
+            self.experiment(experiment_id, experiment, defaults, (salt, region), pinned)
             start += slots
         delegations = [rid for _, _, rid, _ in options]
         assignments = [assigned for _, _, _, assigned in options]
@@ -235,8 +239,37 @@ class Compiler:
         self.layers[object_id] = {"type": "dynamic_config", "entity": "layer", "salt": salt, "enabled": True,
                                   "defaultValue": defaults, "idType": id_type, "rules": rules}
 
+    def _layer_overrides(self, layer_id: str, overrides: dict, id_type: str, defaults: dict,
+                         members: set[str]) -> list[tuple[dict, str, tuple[str, str]]]:
+        """A layer's overrides as leading layer rules delegating to the named experiment, each
+        with the (condition key, group) the experiment then gives first. Unproven: no real
+        payload with layer overrides is at hand; this is how the experiment's own overrides
+        compile (overrides before holdouts, SEMANTICS compile table), applied at the layer,
+        which is where a unit's experiment is chosen. Returns (rule, experiment, (key, group))."""
+        out = []
+        items = [(item, {"type": "user_id", "operator": "any", "targetValue": list(item.get("ids") or [])}
+                  if id_type == "userID" else {"type": "unit_id", "customID": id_type, "operator": "any",
+                                               "targetValue": list(item.get("ids") or [])})
+                 for item in overrides.get("idOverrides") or []]
+        items += [(item, {"type": "passes_segment" if item.get("type") == "segment" else "passes_gate",
+                          "targetValue": item.get("name")}) for item in overrides.get("conditionalOverrides") or []]
+        for item, condition in items:
+            experiment, group = item.get("experimentName"), item.get("groupName")
+            if experiment not in members:
+                continue  # an experiment outside this layer: nothing to delegate to
+            if item.get("environment"):
+                condition = [condition, {"type": "environment_tier", "operator": "any",
+                                         "targetValue": [item["environment"]]}]
+            keys = [self._condition(c) for c in (condition if isinstance(condition, list) else [condition])]
+            rid = rule_id(layer_id, f"override {experiment} {group} {len(out)}")
+            self.labels[rid] = f"layer override → {experiment} {group}"
+            out.append(({"name": rid, "id": rid, "salt": "", "passPercentage": 100, "returnValue": defaults,
+                         "conditions": keys, "idType": id_type, "configDelegate": experiment},
+                        experiment, (keys, group)))
+        return out
+
     def experiment(self, object_id: str, body: dict, layer_defaults: dict | None = None,
-                   slots: tuple[str, dict] | None = None) -> None:
+                   slots: tuple[str, dict] | None = None, layer_overrides: list | None = None) -> None:
         """Overrides, holdouts, the status, then (running) the allocation, the targeting gate
         and one bucketed rule a group (test_experiment_no_targeting, test_decision_made,
         not_started_exp_in_layer_no_holdout). Buckets use statsync's salts, so the rules
@@ -257,6 +290,11 @@ class Compiler:
                     "conditions": [key], "idType": id_type}
             self.labels[name] = label or name
             return {**rule, "groupName": group} if group else rule
+        for keys, group in layer_overrides or []:  # the layer sent these units here, to this group
+            rid = f"{group}:layer_override:{len(rules)}"
+            self.labels[rid] = f"layer override → {group}"
+            rules.append({"name": rid, "id": rid, "salt": "", "passPercentage": 100, "idType": id_type,
+                          "returnValue": values.get(group, default), "conditions": list(keys), "groupName": group})
         overrides = body.get("overrides") or {}
         for item in overrides.get("userIDOverrides") or []:
             group, unit = named.get(item.get("groupID"), item.get("groupID")), item.get("unitType") or id_type

@@ -59,8 +59,8 @@ def test_an_inverted_condition_fails_naming_the_case_and_its_line(tmp_path):
     assert (f"{repo}/tests/employees.yaml:6:5: FAIL employees_by_email / case 1: expected pass: true, got false "
             f"(rule 'default' decided)") in result.output.splitlines()
     # employees gates new_checkout, the checkout experiment's targeting gate: those cases fail too;
-    # mobile_home's four cases and the segments' four do not reach it
-    assert f"8 passed, {EXAMPLE_CASES - 8} failed ({EXAMPLE_TEST_FILES} test(s))." in result.output
+    # mobile_home's four cases, the segments' four and the designers' layer override do not reach it
+    assert f"9 passed, {EXAMPLE_CASES - 9} failed ({EXAMPLE_TEST_FILES} test(s))." in result.output
 
 
 ROLLOUT = """
@@ -544,3 +544,50 @@ def test_a_pinned_bucket_is_the_bucket_statsigs_sdk_computes():
     text = ROLLOUT.split("---")[0] + "---\n" + yaml.safe_dump(
         {"kind": "test", "id": "pinned", "subject": "gate thirty_percent", "cases": cases})
     assert all(message == "" for message in outcomes(text).values()), outcomes(text)
+
+
+LAYER_OVERRIDES = LAYER.replace("""parameters: [{name: color, type: string, defaultValue: blue}, {name: badge, type: boolean, defaultValue: false}]
+""", """parameters: [{name: color, type: string, defaultValue: blue}, {name: badge, type: boolean, defaultValue: false}]
+overrides:
+  conditionalOverrides: [{type: gate, name: staff, experimentName: b_badge, groupName: Badged}]
+  idOverrides: [{experimentName: a_color, groupName: Red, ids: [qa-1], environment: staging}]
+""").split("---\nkind: test")[0] + """---
+kind: gate
+id: staff
+rules: [{name: Staff, passPercentage: 100, conditions: [{type: email, operator: str_contains_any, targetValue: ["@acme.test"]}]}]
+---
+kind: test
+id: overrides
+subject: layer checkout
+cases:
+  - {name: staff are sent to b_badge Badged, user: {userID: s1, email: sam@acme.test},
+     expect: {group: Badged, value: {color: blue, badge: true}}}
+  - {name: qa-1 is sent to Red in staging, user: {userID: qa-1}, environment: staging,
+     expect: {group: Red, value_includes: {color: red}}}
+  - {name: qa-1 in production is bucketed like anyone, user: {userID: qa-1},
+     expect: {group: {Control: 0.15, Red: 0.15, Plain: 0.1, Badged: 0.1, "": 0.5}}}
+---
+kind: test
+id: the_experiment
+subject: experiment b_badge
+cases:
+  - {name: the experiment agrees, user: {userID: s1, email: sam@acme.test}, expect: {group: Badged, in_experiment: true}}
+"""
+
+
+def test_a_layers_overrides_send_units_to_the_named_experiment_and_group():
+    assert outcomes(LAYER_OVERRIDES) == {
+        "staff are sent to b_badge Badged": "", "qa-1 is sent to Red in staging": "",
+        "qa-1 in production is bucketed like anyone": "", "the experiment agrees": ""}
+
+
+def test_an_id_list_past_a_thousand_ids_holds_every_member():
+    ids = [f"company-{n:04}" for n in range(2500)]
+    text = yaml.safe_dump_all([
+        {"kind": "segment", "id": "big", "type": "id_list", "idType": "companyID", "ids": ids},
+        {"kind": "test", "id": "t", "subject": "segment big", "cases": [
+            {"name": "first", "user": {"userID": "u", "customIDs": {"companyID": ids[0]}}, "expect": {"pass": True}},
+            {"name": "last", "user": {"userID": "u", "customIDs": {"companyID": ids[-1]}}, "expect": {"pass": True}},
+            {"name": "absent", "user": {"userID": "u", "customIDs": {"companyID": "company-2500"}},
+             "expect": {"pass": False}}]}])
+    assert outcomes(text) == {"first": "", "last": "", "absent": ""}
