@@ -19,6 +19,7 @@ from statsync import __version__
 from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
 from statsync.kinds import all_kinds
+from statsync.explain import EXPLAINABLE
 from statsync.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -654,7 +655,7 @@ def test_(paths, config, connection, output_format, min_coverage) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["gate", "segment", "dynamic_config"]))
+@click.argument("kind", type=click.Choice(EXPLAINABLE))
 @click.argument("object_id", metavar="ID")
 @paths_argument
 @config_option

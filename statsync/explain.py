@@ -14,6 +14,9 @@ from statsync.compile import Unsupported
 from statsync.evaluate import Evaluator
 from statsync.testing import Runner, Test, _at, _epoch_ms, DEFAULT_AT, DEFAULT_ENVIRONMENT
 
+# what explain walks rule by rule: objects whose rules are the Console's own
+EXPLAINABLE = ("gate", "segment", "dynamic_config")
+
 
 def explain(objects: list, kind: str, object_id: str, user: dict[str, Any],
             environment: str = DEFAULT_ENVIRONMENT, at: str = DEFAULT_AT) -> list[str]:

@@ -20,7 +20,7 @@ from jsonschema import ValidationError
 from statsync import spec
 from statsync.conditions import operator_problems
 from statsync.idlists import OutsideRepository, holds_ids, read_file, repository_root
-from statsync.errors import InvalidConfig, Mark, Problem
+from statsync.errors import InvalidConfig, Mark, Problem, display_path
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
 from statsync.loader import Document
@@ -46,14 +46,6 @@ class DesiredObject:
 
     def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
         return self.document.mark(tuple(path), key)
-
-
-def display_path(path: Iterable[str | int]) -> str:
-    """('rules', 1, 'passPercentage') → 'rules[1].passPercentage'."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 @lru_cache(maxsize=None)
@@ -352,69 +344,6 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
     return list(objects.values())
 
 
-def _holdout_problems(objects: list[DesiredObject]) -> list[Problem]:
-    """A holdout only applies to members with its unit ID type (DIGEST §7.3)."""
-    by_key = {obj.key: obj for obj in objects}
-    problems = []
-    for holdout in (obj for obj in objects if obj.kind.name == "holdout"):
-        # an omitted idType is the project's default unit type, which the files do not say:
-        # compared only where both sides name theirs
-        unit = holdout.body.get("idType", holdout.kind.defaults.get("idType"))
-        for ref in references(holdout.kind, holdout.body):
-            member = by_key.get((ref.target_kind, ref.target_id))
-            if member is None or ref.path[0] not in ("gateIDs", "experimentIDs", "layerIDs"):
-                continue
-            member_unit = member.body.get("idType", member.kind.defaults.get("idType"))
-            if None not in (unit, member_unit) and member_unit != unit:
-                problems.append(Problem(holdout.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} is by "
-                                        f"{member_unit}, this holdout by {unit}: it would hold nobody back from it",
-                                        display_path(ref.path)))
-    return problems
-
-
-def _layer_override_problems(objects: list[DesiredObject]) -> list[Problem]:
-    """A layer's overrides send units to a group of one of its own experiments."""
-    experiments = {obj.id: obj for obj in objects if obj.kind.name == "experiment"}
-    problems = []
-    for layer in (obj for obj in objects if obj.kind.name == "layer"):
-        value = layer.body.get("overrides") or {}
-        for list_name in ("conditionalOverrides", "idOverrides"):
-            for index, item in enumerate(value.get(list_name) or []):
-                experiment = experiments.get(item.get("experimentName"))
-                if experiment is None:
-                    continue  # reference checks say whether it exists at all
-                path = ("overrides", list_name, index)
-                if experiment.body.get("layerID") != layer.id:
-                    where = (*path, "experimentName")
-                    problems.append(Problem(layer.mark(where), f"experiment {experiment.id!r} is not in this layer "
-                                            f"(its layerID is {experiment.body.get('layerID')!r})", display_path(where)))
-                groups = [group.get("name") for group in experiment.body.get("groups") or
-                          experiment.kind.defaults.get("groups") or []]
-                if item.get("groupName") not in groups:
-                    problems.append(Problem(layer.mark((*path, "groupName")), f"{item.get('groupName')!r} is not a "
-                                            f"group of {experiment.id} ({', '.join(map(repr, groups))})",
-                                            display_path((*path, "groupName"))))
-    return problems
-
-
-def _layer_parameter_problems(objects: list[DesiredObject]) -> list[Problem]:
-    """An experiment in a layer sets the layer's parameters, and only those (DIGEST §6)."""
-    layers = {obj.id: obj for obj in objects if obj.kind.name == "layer"}
-    problems = []
-    for obj in objects:
-        layer = layers.get(obj.body.get("layerID")) if obj.kind.name == "experiment" else None
-        if layer is None:
-            continue
-        known = {parameter.get("name") for parameter in layer.body.get("parameters") or []}
-        for index, group in enumerate(obj.body.get("groups") or []):
-            for name in (group.get("parameterValues") or {}):
-                if name not in known:
-                    path = ("groups", index, "parameterValues", name)
-                    problems.append(Problem(obj.mark(path, key=True), f"layer {layer.id!r} has no parameter {name!r} "
-                                            f"(declared at {layer.mark(('parameters',))})", display_path(path)))
-    return problems
-
-
 def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]] | None = None) -> None:
     """Every reference must name an object in the repository or, given live ids, a live one.
 
@@ -447,7 +376,8 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
             if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), obj.mark(ref.path))
-    problems += _layer_parameter_problems(objects) + _layer_override_problems(objects) + _holdout_problems(objects)
+    by_key = {obj.key: obj for obj in objects}
+    problems += [problem for obj in objects for check in obj.kind.checks for problem in check(obj, by_key)]
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:

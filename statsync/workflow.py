@@ -315,7 +315,8 @@ async def objects_on_target(project: Project, client: ConsoleClient, subjects: s
         queue += [(ref.target_kind, ref.target_id) for ref in references(kind, body)]
     from_live = [key for key in sorted(reached) if key not in held]
     await _read_own(client, [(by_key[key][0], by_key[key][1], set(_own_fields(by_key[key][0]))) for key in from_live])
-    # global holdouts reach every experiment without a reference: they come along whole
-    from_live += [key for key, (kind, body) in by_key.items()
-                  if key not in held and key not in reached and kind.name == "holdout" and body.get("isGlobal")]
+    # objects whose members grow by themselves (a global holdout takes in every gate and
+    # experiment) reach subjects without a reference: they come along whole
+    from_live += [key for key, (kind, body) in by_key.items() if key not in held and key not in reached
+                  and any(body.get(when) for when in kind.grows.values())]
     return [*desired, *(LiveObject(by_key[key][0], key[1], by_key[key][1]) for key in from_live)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,9 @@ class Kind:
     # global holdout takes in every new gate; metric tags add their metrics): live members
     # the YAML does not list are not drift, and are kept.
     grows: dict[str, str] = field(default_factory=dict)
+    # Rules across objects, each called as check(obj, repository objects by (kind, id)) and
+    # returning Problems (a layer's overrides name groups of its own experiments, say).
+    checks: tuple[Callable[..., list], ...] = ()
     # Top-level fields naming one of the object's groups (an experiment's controlGroupID):
     # written by name in YAML, sent by the group's id (a new object's: from its create answer).
     group_refs: tuple[str, ...] = ()

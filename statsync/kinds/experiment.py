@@ -1,6 +1,23 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
+from statsync.errors import Problem, display_path
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind,
                             Lifecycle, Reference, SubResource, Transition)
+
+
+def sets_only_its_layers_parameters(experiment, objects: dict) -> list[Problem]:
+    """An experiment in a layer sets the layer's parameters, and only those (DIGEST §6)."""
+    layer = objects.get(("layer", experiment.body.get("layerID")))
+    if layer is None:
+        return []
+    known = {parameter.get("name") for parameter in layer.body.get("parameters") or []}
+    problems = []
+    for index, group in enumerate(experiment.body.get("groups") or []):
+        for name in (group.get("parameterValues") or {}):
+            if name not in known:
+                path = ("groups", index, "parameterValues", name)
+                problems.append(Problem(experiment.mark(path, key=True), f"layer {layer.id!r} has no parameter "
+                                        f"{name!r} (declared at {layer.mark(('parameters',))})", display_path(path)))
+    return problems
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -144,4 +161,5 @@ KIND = Kind(
     enums={"status": LIFECYCLE.statuses},
     # TF-code (`internal/experiment_client.go`) sends controlGroupID beside the groups
     group_refs=("controlGroupID",),
+    checks=(sets_only_its_layers_parameters,),
 )

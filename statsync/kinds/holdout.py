@@ -3,8 +3,30 @@ away from the gates, experiments and layers it lists. Statsig creates it with a 
 and description only, so everything that matters is a PATCH in the same step; `idType`
 and `teamID` are fixed at creation. A global holdout takes in every new gate and
 experiment by itself, so members the YAML does not list are the server's, not drift."""
+from statsync.errors import Problem, display_path
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, OVERRIDES, OVERRIDE_ENVIRONMENTS, UNIT_ID_TYPE, Kind,
                             Reference)
+
+
+def same_unit_type(holdout, objects: dict) -> list[Problem]:
+    """A holdout only applies to members with its unit ID type (DIGEST §7.3). An omitted
+    idType is the project's default unit type, which the files do not say: compared only
+    where both sides name theirs."""
+    from statsync.references import references
+
+    unit = holdout.body.get("idType", holdout.kind.defaults.get("idType"))
+    problems = []
+    for ref in references(holdout.kind, holdout.body):
+        member = objects.get((ref.target_kind, ref.target_id))
+        if member is None or ref.path[0] not in ("gateIDs", "experimentIDs", "layerIDs"):
+            continue
+        member_unit = member.body.get("idType", member.kind.defaults.get("idType"))
+        if None not in (unit, member_unit) and member_unit != unit:
+            problems.append(Problem(holdout.mark(ref.path), f"{ref.target_kind} {ref.target_id!r} is by "
+                                    f"{member_unit}, this holdout by {unit}: it would hold nobody back from it",
+                                    display_path(ref.path)))
+    return problems
+
 
 KIND = Kind(
     name="holdout",
@@ -44,4 +66,5 @@ KIND = Kind(
     sub_resources={"overrides": OVERRIDES},
     server_fields=(*AUDIT_FIELDS, "name", "team", "tags", "targetApps"),
     grows={"gateIDs": "isGlobal", "experimentIDs": "isGlobal"},
+    checks=(same_unit_type,),
 )
