@@ -224,11 +224,16 @@ def validate(paths: tuple[str, ...], config: str | None, connection, output_form
 
 
 def _validate(paths, config, connection, json_output: bool = False) -> None:
-    from statsync.workflow import load_desired, validate_online
+    from statsync.workflow import validate_online
 
     project = load_project(paths, config)
+    documents = None
     if connection.target is None and connection.api_url is None:
-        objects = load_desired(project)
+        from statsync.validate import check_references, desired_objects
+
+        documents = project.documents()  # read once: objects and tests both come from them
+        objects = desired_objects(documents)
+        check_references(objects)
     else:
         from statsync.targets import open_target
 
@@ -238,7 +243,7 @@ def _validate(paths, config, connection, json_output: bool = False) -> None:
         objects = asyncio.run(run())
     from statsync.testing import load_tests
 
-    tests = load_tests(project.documents(), objects)
+    tests = load_tests(documents if documents is not None else project.documents(), objects)
     _report_skipped(project)
     if json_output:
         click.echo(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
