@@ -115,8 +115,13 @@ def pulled_document(kind: Kind, live: dict, kept: dict | None) -> tuple[dict, li
     if kept is not None and kind.id_list is not None and isinstance(live.get(kind.id_list.field), list):
         ids = live[kind.id_list.field]
         if kind.id_list.file_field in kept:
-            doc[kind.id_list.file_field] = kept[kind.id_list.file_field]
-            extra[kept[kind.id_list.file_field]] = "".join(f"{unit}\n" for unit in ids)
+            # the file is written beside the document: a name from the repository is kept only
+            # if it stays there (`../../.bashrc` in a file under review is not a place to write)
+            name = kept[kind.id_list.file_field]
+            if not _plain_file_name(name):
+                name = doc.get(kind.id_list.file_field) or f"{live[kind.identity]}.ids.txt"
+            doc[kind.id_list.file_field] = name
+            extra[name] = "".join(f"{unit}\n" for unit in ids)
         else:  # the repository kept them inline
             doc.pop(kind.id_list.file_field, None)
             doc[kind.id_list.field] = list(ids)
@@ -132,6 +137,12 @@ def home(kind: Kind, where: dict[tuple[str, str], Place], root: Path) -> Path:
     kind, else in `<root>/<kind plural>/` as import lays a repository out."""
     files = sorted(place.file for (name, _), place in where.items() if name == kind.name)
     return files[0].parent if files else root / kind.plural
+
+
+def _plain_file_name(name: object) -> bool:
+    """A file name in the document's own directory: no separators, not hidden, not `..`."""
+    return (isinstance(name, str) and bool(name) and "/" not in name and "\\" not in name
+            and not name.startswith(".") and "\x00" not in name)
 
 
 def write_back(objects: list[tuple[Kind, dict]], where: dict[tuple[str, str], Place], root: Path

@@ -186,7 +186,10 @@ class Emulator:
             with self.store.lock:
                 if collection == "environments":
                     status, payload = self._environments(request, body)
-                elif collection == "project":  # the spec's ExternalProjectDto is the id alone
+                elif collection == "project":
+                    # openapi.json `GET /console/v1/project` → ExternalProjectDto {id} (its example says
+                    # "company_id"). ⚠ Unproven: that `id` is the project id the console shows; a pinned
+                    # project_id that never matches fails closed (nothing is read or written).
                     status, payload = 200, {"message": "Project Info Retrieved Successfully",
                                             "data": {"id": self.store.project()}}
                 elif self._needs_review(request, collection, object_id):

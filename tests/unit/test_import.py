@@ -368,3 +368,18 @@ def test_pull_refuses_what_it_cannot_represent_and_leaves_the_file(emulator, tmp
     assert [str(p) for p in result.unrepresentable] == [
         "gate.alpha: aNewStatsigField: no such field in statsync's schema"]
     assert result.written == [] and (repo / "gates.yaml").read_text() == TWO_GATES
+
+
+def test_an_ids_file_named_outside_its_directory_is_never_written_there(tmp_path):
+    """A repository file is untrusted: its idsFile may point anywhere; import and pull write
+    an id list only beside the document."""
+    from statsync.kinds import all_kinds
+    from statsync.writeback import pulled_document
+
+    kind = all_kinds()["segment"]
+    live = {"id": "partners", "type": "id_list", "idType": "userID", "ids": ["a", "b"]}
+    for hostile in ("../../outside.txt", "/etc/passwd", ".hidden", "sub/dir.txt"):
+        doc, _, extra = pulled_document(kind, live, {"kind": "segment", "id": "partners", "idsFile": hostile})
+        assert list(extra) == [doc["idsFile"]] and "/" not in doc["idsFile"] and not doc["idsFile"].startswith(".")
+    doc, _, extra = pulled_document(kind, live, {"kind": "segment", "id": "partners", "idsFile": "partners.txt"})
+    assert list(extra) == ["partners.txt"] and extra["partners.txt"] == "a\nb\n"
