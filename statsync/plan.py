@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from statsync import safeguards
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.kinds import all_kinds
 from statsync.lifecycle import Refused
@@ -48,6 +49,12 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.steps)
+
+    @property
+    def weakened(self) -> list[str]:
+        """Safeguards the plan switches off (a review requirement), as `kind.id: what`."""
+        return [f"{step.object_address}: {warning}" for step in self.steps
+                for warning in safeguards.called_out(step.warnings)]
 
     def count(self, action: str) -> int:
         """Objects created, updated, deleted or replaced, by their first such step (a layer

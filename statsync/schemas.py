@@ -133,15 +133,21 @@ def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "pattern": "^[a-z0-9_-]*$"}
 
 
+def _id_description(kind: Kind) -> str:
+    if kind.singleton:
+        return f"Always `{kind.name}`: a project has one {kind.title.lower()}."
+    if kind.identity == "id":
+        return "The Statsig id: immutable; what SDKs and other objects reference."
+    return f"The {kind.title.lower()}'s name, which Statsig uses as its id."
+
+
 @lru_cache(maxsize=None)
 def kind_schema(kind_name: str) -> dict[str, Any]:
     kind = all_kinds()[kind_name]
     create = spec.component(kind.create_dto)["properties"]
     properties: dict[str, Any] = {
         "kind": {"const": kind.name, "description": "Which Statsig object this document describes."},
-        "id": {**_id_schema(kind, create),
-               "description": "The Statsig id: immutable; what SDKs and other objects reference."
-               if kind.identity == "id" else f"The {kind.title.lower()}'s name, which Statsig uses as its id."},
+        "id": {**_id_schema(kind, create), "description": _id_description(kind)},
     }
     for name, schema in field_schemas(kind).items():
         properties[name] = {**schema, "description": kind.fields[name]}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from statsync import identity, idlists, spec
+from statsync import identity, idlists, safeguards, spec
 from statsync.diff import ABSENT, Change, diff
 from statsync.ignore import overlay
 from statsync.kinds import Kind, all_kinds
@@ -189,6 +189,7 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
     live_form = canonical(kind, obj.id, live)
     changes = _renamed(kind, renames) + _changes(kind, live_form, desired_form, live, obj.body)
     warnings += identity.rebucket_warnings(kind, live_form, desired_form)
+    warnings += safeguards.weakened(kind, live_form, desired_form)
     ids = obj.body.get(kind.id_list.field) if kind.id_list else None  # managed only when the YAML lists them
     id_change = idlists.change(kind.id_list, live.get(kind.id_list.field), ids) if ids is not None else None
     changes += [id_change] if id_change else []
@@ -209,8 +210,12 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         requests = [ApiRequest("DELETE", kind.path(obj.id)), *create_step(obj).requests]
         return Step("replace", kind.name, obj.id, changes, requests, live=live_version, ignored=ignored,
                     warnings=warnings), 0, held
-    if kind.singleton:  # the whole object, POSTed to the collection
-        requests = [ApiRequest("POST", kind.path(), update_body(kind, obj.id, wanted, live, set(kind.fields)))]
+    if kind.singleton:
+        # the whole object, POSTed to the collection: fields the document leaves alone go
+        # back as they are live (the settings' POST requires fields a file may not set)
+        kept = {name: copy.deepcopy(live[name]) for name in kind.fields if name in live}
+        requests = [ApiRequest("POST", kind.path(), {**kept, **update_body(kind, obj.id, wanted, live,
+                                                                           set(kind.fields))})]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)
         # an owned field the PATCH must carry anyway (a config's isEnabled) says what the

@@ -72,8 +72,8 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     may delete. A request spent on a kind nobody asked about is a request of the rate limit."""
     needed = {obj.kind.name for obj in desired}
     needed |= {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
-    if options.prune:
-        needed |= set(options.prune_kinds or all_kinds())
+    if options.prune:  # a singleton is never pruned: reading it for pruning would be a wasted request
+        needed |= {name for name in options.prune_kinds or all_kinds() if not all_kinds()[name].singleton}
     return needed
 
 

@@ -22,8 +22,11 @@ TEST_KEY = "console-test-key-not-a-secret"
 EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: (?!test$)", path.read_text(), re.MULTILINE))
                       for path in EXAMPLES.rglob("*.yaml"))
 EXAMPLE_TESTS = sum(len(re.findall(r"^kind: test$", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
-# every project already has an environment list: the examples' one is updated, not created
-EXAMPLE_CREATES = EXAMPLE_OBJECTS - 1
+# every project already has its singletons (the environment list, the settings): the
+# examples' ones match a new project's, so they are neither created nor updated
+EXAMPLE_SINGLETONS = sum(len(re.findall(r"^kind: (environments|\w+_settings)$", path.read_text(), re.MULTILINE))
+                         for path in EXAMPLES.rglob("*.yaml"))
+EXAMPLE_CREATES = EXAMPLE_OBJECTS - EXAMPLE_SINGLETONS
 # steps of the first apply: the creates (checkout_button_color is created running, with no
 # start of its own), then the layer's overrides (a step of their own)
 EXAMPLE_STEPS = EXAMPLE_CREATES + 1

@@ -13,6 +13,7 @@ import random
 import socket
 import time
 from collections import Counter
+from functools import lru_cache
 from typing import Any, Callable
 
 import httpx
@@ -292,9 +293,29 @@ def _short(failure: Exception) -> str:
 
 
 def _template(path: str) -> str:
-    """'/gates/my_gate' → '/gates/{id}', for counting requests by operation."""
-    parts = path.split("?")[0].strip("/").split("/")
-    return "/" + "/".join(parts[:1] + ["{id}"] * (len(parts) > 1) + parts[2:])
+    """'/gates/my_gate' → '/gates/{id}', for counting requests by operation: the spec's own
+    template for the path (literal segments win: '/settings/project', '/metrics/list')."""
+    parts = tuple(path.split("?")[0].strip("/").split("/"))
+    found = _templates().get(len(parts), ())
+    for template in found:  # most literal segments first
+        if all(want == got or want.startswith("{") for want, got in zip(template, parts)):
+            return "/" + "/".join("{id}" if want.startswith("{") else want for want in template)
+    return "/" + "/".join(parts[:1] + ("{id}",) * (len(parts) > 1) + parts[2:])
+
+
+@lru_cache(maxsize=1)
+def _templates() -> dict[int, list[tuple[str, ...]]]:
+    from statsync import spec
+    from statsync.api.paths import API_PREFIX
+
+    out: dict[int, list[tuple[str, ...]]] = {}
+    for key in spec.document()["operations"]:
+        template = tuple(key.split(" ", 1)[1].removeprefix(API_PREFIX).strip("/").split("/"))
+        if template not in out.setdefault(len(template), []):
+            out[len(template)].append(template)
+    for templates in out.values():
+        templates.sort(key=lambda t: sum(part.startswith("{") for part in t))
+    return out
 
 
 def _reason(exc: httpx.TransportError) -> str:

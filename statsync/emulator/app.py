@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import (API_USER, ENTITIES, BadRequest, Entity, environments, overrides,
-                                        set_environments, set_ids, set_overrides, set_segment_rules)
+from statsync.emulator.entities import (API_USER, ENTITIES, SINGLETONS, BadRequest, Entity, Singleton, overrides,
+                                        set_ids, set_overrides, set_segment_rules)
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -130,7 +130,8 @@ class Emulator:
                 routes.append(Route(base + "/{id:str}/id_list/reset", self._fixed("id_list/reset"), methods=["POST"]))
             if collection in ACTIONS or collection in FIELD_ENDPOINTS:
                 routes.append(Route(base + "/{id:str}/{action:str}", self._endpoint, methods=["PUT", "GET", "POST"]))
-        routes.append(Route(f"{API_PREFIX}/environments", self._endpoint, methods=["GET", "POST"]))
+        for collection in SINGLETONS:  # read whole, written whole
+            routes.append(Route(f"{API_PREFIX}/{collection}", self._endpoint, methods=["GET", "POST"]))
         routes.append(Route(f"{API_PREFIX}/project", self._endpoint, methods=["GET"]))
         for version in ("v1", "v2"):  # what server SDKs download: the project compiled (sdk_config)
             routes.append(Route(f"/{version}/download_config_specs/{{key:str}}", self._sdk_config, methods=["GET"]))
@@ -154,7 +155,8 @@ class Emulator:
         return endpoint
 
     async def _endpoint(self, request: Request, fixed_action: str | None = None) -> Response:
-        collection = request.url.path[len(API_PREFIX) + 1:].split("/", 1)[0]
+        path = request.url.path[len(API_PREFIX) + 1:]
+        collection = path if path in SINGLETONS else path.split("/", 1)[0]
         object_id, action = request.path_params.get("id"), fixed_action or request.path_params.get("action")
         template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
         started = time.time()
@@ -184,8 +186,8 @@ class Emulator:
                 raise ApiError(404)  # e.g. POST /tags/{id}: tags have no full update
             body = await self._body(request, template)
             with self.store.lock:
-                if collection == "environments":
-                    status, payload = self._environments(request, body)
+                if collection in SINGLETONS:
+                    status, payload = self._singleton(request, SINGLETONS[collection], body)
                 elif collection == "project":
                     # openapi.json `GET /console/v1/project` → ExternalProjectDto {id} (its example says
                     # "company_id"). ⚠ Unproven: that `id` is the project id the console shows; a pinned
@@ -308,13 +310,10 @@ class Emulator:
             payload["data"] = _public(obj)  # PATCH /target_app/{id} answers with a message only
         return 200, payload
 
-    def _environments(self, request: Request, body: Any):
-        if request.method == "POST":
-            updated = set_environments(self.store, body["environments"])
-        else:
-            updated = environments(self.store)
-        return 200, {"message": "Environments read successfully." if request.method == "GET"
-                     else "Environments updated successfully.", "data": {"environments": updated["environments"]}}
+    def _singleton(self, request: Request, singleton: Singleton, body: Any):
+        reading = request.method == "GET"
+        value = singleton.read(self.store) if reading else singleton.write(self.store, body)
+        return 200, {"message": f"{singleton.label} {'read' if reading else 'updated'} successfully.", "data": value}
 
     def _id_list(self, request: Request, entity: Entity, obj: dict, action: str, body: Any):
         """An id-list segment's ids: read in pages, added, removed, or reset (DIGEST §5.1)."""
@@ -339,7 +338,8 @@ class Emulator:
         obj = self.store.get(collection, object_id)
         if obj is None:
             return False
-        return self.reviews_required or bool((obj.get("reviewSettings") or {}).get("requiredReview"))
+        project_wide = SINGLETONS["settings/reviews"].read(self.store).get("is_config_review_required")
+        return self.reviews_required or bool(project_wide) or bool((obj.get("reviewSettings") or {}).get("requiredReview"))
 
     def _submit_review(self, entity: Entity, object_id: str, action: str | None, body: Any):
         """The change waits for a reviewer: the object is unchanged but shows the review."""

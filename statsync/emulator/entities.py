@@ -590,22 +590,54 @@ def _check_layer_overrides(store: Store, layer: dict, value: dict) -> None:
 DEFAULT_ENVIRONMENTS = (("development", False), ("staging", False), ("production", True))
 
 
+@dataclass(frozen=True)
+class Singleton:
+    """The server's behaviour for one object a project always has (the environment list,
+    the settings): `GET` reads it whole, `POST` replaces it whole. Stored only once changed,
+    so reading leaves the state as it was."""
+
+    collection: str  # path under /console/v1 ("settings/reviews")
+    label: str  # "Review settings", for messages
+    response_dto: str
+    initial: Callable[[], dict[str, Any]]  # what a new project answers
+    # what Statsig refuses or changes on a write: (store, current, body) → the value kept
+    accept: Callable[[Store, dict, dict], dict] = lambda store, current, body: {**current, **body}
+
+    def read(self, store: Store) -> dict:
+        found = store.get(self.collection, STORED_AS)
+        return {key: value for key, value in (found or self.initial()).items() if key != "id"}
+
+    def write(self, store: Store, body: dict) -> dict:
+        kept = self.accept(store, self.read(store), copy.deepcopy(body))
+        store.put(self.collection, {**kept, "id": STORED_AS})
+        return self.read(store)
+
+
+STORED_AS = "list"  # the key the environment list was always stored under: old state files still read
+
+
+def _initial_environments() -> dict:
+    """Every project starts with three environments (DIGEST §12)."""
+    return {"environments": [{"name": name, "id": f"0.{index + 1}", "isProduction": production,
+                              "requiresReview": False, "requiresReleasePipeline": False}
+                             for index, (name, production) in enumerate(DEFAULT_ENVIRONMENTS)]}
+
+
 def environments(store: Store) -> dict:
-    """The project's environment list (DIGEST §12): every project starts with three."""
-    found = store.get("environments", "list")
-    if found is None:  # stored only once changed: reading leaves the state as it was
-        found = {"id": "list", "environments": [
-            {"name": name, "id": f"0.{index + 1}", "isProduction": production, "requiresReview": False,
-             "requiresReleasePipeline": False} for index, (name, production) in enumerate(DEFAULT_ENVIRONMENTS)]}
-    return found
+    """The project's environment list (DIGEST §12)."""
+    return SINGLETONS["environments"].read(store)
 
 
 def set_environments(store: Store, entries: list[dict]) -> dict:
+    return SINGLETONS["environments"].write(store, {"environments": entries})
+
+
+def _accept_environments(store: Store, current: dict, body: dict) -> dict:
     """POST /environments: the whole list. Entries keep their id; one without an id is new;
     the production environment can be neither removed nor renamed, but its review flags
     are the team's (TF-test `tests/test_resources/environments.tf` sets production's
     `requires_review` and `requires_release_pipeline` through the API and plans empty)."""
-    current = environments(store)
+    entries = body["environments"]
     by_id = {entry["id"]: entry for entry in current["environments"]}
     names = [entry["name"] for entry in entries]
     if len(set(names)) != len(names):
@@ -621,9 +653,40 @@ def set_environments(store: Store, entries: list[dict]) -> dict:
             raise BadRequest("Invalid request. The production environment cannot be removed or renamed.")
     if sum(1 for entry in updated if entry["isProduction"]) != 1:
         raise BadRequest("Invalid request. A project has exactly one production environment.")
-    current["environments"] = updated
-    store.put("environments", current)
-    return current
+    return {"environments": updated}
+
+
+def _accept_settings(dto: str) -> Callable[[Store, dict, dict], dict]:
+    """A settings POST: the fields the DTO requires must be there (the request schema
+    already says so); an optional field left out keeps its value — ⚠ unproven (the spec
+    does not say; TF-test `settings_project_sparse.tf` leaves default_unit_type out and
+    plans empty, which either reading satisfies)."""
+    def accept(store: Store, current: dict, body: dict) -> dict:
+        declared = spec.component(dto).get("properties", {})
+        return {**current, **{key: value for key, value in body.items() if key in declared}}
+    return accept
+
+
+# The settings a new project answers. Values as the spec's GET examples and TF-tests write
+# them: default_unit_type is `user_id` there (settings_project.tf round-trips it), not `userID`.
+SINGLETONS: dict[str, Singleton] = {
+    singleton.collection: singleton
+    for singleton in (
+        Singleton("environments", "Environments", "EnvironmentsContractDto", _initial_environments,
+                  _accept_environments),
+        Singleton("settings/project", "Project settings", "SettingsProjectContractDto",
+                  lambda: {"name": "Emulated Project", "visibility": "CLOSED", "default_unit_type": "user_id"},
+                  _accept_settings("SettingsProjectContractDto")),
+        Singleton("settings/reviews", "Review settings", "SettingsReviewsContractDto",
+                  lambda: {"is_config_review_required": False, "is_metric_review_required": False,
+                           "is_metric_review_required_on_verified_only": False},
+                  _accept_settings("SettingsReviewsContractDto")),
+        Singleton("settings/roles", "Role settings", "SettingsRolesContractDto",
+                  lambda: {"default_project_role": "Member"}, _accept_settings("SettingsRolesContractDto")),
+        Singleton("settings/teams", "Team settings", "SettingsTeamsContractDto",
+                  lambda: {"require_teams_on_configs": False}, _accept_settings("SettingsTeamsContractDto")),
+    )
+}
 
 
 def _segment_defaults(object_id: str) -> dict:

@@ -250,6 +250,10 @@ class Kind:
     json5_twins: dict[str, str] = field(default_factory=dict)
     # Fields holding JSON as text (a config's schema): compared as parsed JSON.
     json_text_fields: tuple[str, ...] = ()
+    # Dotted fields (list items implied) guarding how changes are made, with their guarded
+    # value: a plan moving one away from it (a review requirement switched off) says so in
+    # its summary, where the pull request's reviewer reads it.
+    safeguards: dict[str, Any] = field(default_factory=dict)
     # Fields a create/update DTO takes that statsync deliberately does not manage, and why
     # (the field-coverage table lists them; a DTO field in no category fails a test).
     unmanaged: dict[str, str] = field(default_factory=dict)
@@ -315,10 +319,12 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, segment, tag,
-                                target_app, unit_id_type)
+    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, project_settings,
+                                review_settings, role_settings, segment, tag, target_app, team_settings,
+                                unit_id_type)
 
-    kinds = (environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND,
+    kinds = (project_settings.KIND, review_settings.KIND, role_settings.KIND, team_settings.KIND,
+             environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND,
              dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}
 

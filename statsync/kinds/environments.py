@@ -26,4 +26,5 @@ KIND = Kind(
     hidden=("environments.id",),
     singleton=True,
     fixed_entries=("environments", "isProduction"),
+    safeguards={"environments.requiresReview": True, "environments.requiresReleasePipeline": True},
 )

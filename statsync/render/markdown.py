@@ -41,6 +41,9 @@ def render_plan(plan: Plan, title: str = "statsync plan", limit: int = GITHUB_CO
                 f"{plan.count('delete')} to delete**, {plan.unchanged} unchanged · "
                 f"about {plan.apply_request_count} API request(s) ({plan.request_count} write(s), "
                 f"{plan.check_count} conflict check(s))")
+    if plan.weakened:  # above everything else: the reviewer approves these by approving the PR
+        head += ["", f"> **⚠ This plan weakens {len(plan.weakened)} safeguard(s):**"]
+        head += [f"> - `{line.split(': ', 1)[0]}` {line.split(': ', 1)[1]}" for line in plan.weakened]
     head.append("")
     rows = ["| kind | id | action | fields changed |", "|---|---|---|---|"]
     rows += [_row(step) for step in plan.steps]

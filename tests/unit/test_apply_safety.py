@@ -195,7 +195,7 @@ def test_safety_thresholds(emulator, examples):
     check_safety(plan, safety, force=True)
     managed = EXAMPLE_OBJECTS + 7
     with pytest.raises(StatsyncError, match=rf"refusing to change 7 of {managed} managed objects \({700 / managed:.0f}% > "):
-        check_safety(plan, {**safety, "max_deletes": 10, "max_changed_percent": 30})
+        check_safety(plan, {**safety, "max_deletes": 10, "max_changed_percent": 10})
 
 
 def test_changes_needing_review_are_reported_as_pending(examples):

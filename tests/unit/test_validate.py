@@ -2,6 +2,7 @@
 import pytest
 
 from statsync.errors import InvalidConfig
+from statsync.kinds import all_kinds
 from statsync.loader import load_text
 from statsync.validate import check_references, desired_objects
 
@@ -52,13 +53,11 @@ def test_percentages_with_two_decimals_are_valid_despite_float_division():
 
 
 def test_unknown_kind_and_missing_kind_and_missing_id():
+    every = ", ".join(all_kinds())  # in dependency order, as the registry declares them
+    assert every.startswith("project_settings, ") and every.endswith(", experiment, holdout")
     assert problems("kind: gatee\nid: abc\n") == [
-        "f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: environments, unit_id_type, tag, "
-        "target_app, "
-        "segment, gate, dynamic_config, layer, experiment, holdout"]
-    assert problems("id: abc\n") == [
-        "f.yaml:1:1: missing `kind` (one of: environments, unit_id_type, tag, target_app, segment, gate, dynamic_config, "
-        "layer, experiment, holdout)"]
+        f"f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: {every}"]
+    assert problems("id: abc\n") == [f"f.yaml:1:1: missing `kind` (one of: {every})"]
     assert problems("kind: gate\nname: No id\n") == ["f.yaml:1:1: id: gate has no `id`"]
     assert problems("- a list\n") == ["f.yaml:1:1: each YAML document must be a mapping with `kind` and `id`"]
 

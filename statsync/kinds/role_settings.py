@@ -1,0 +1,16 @@
+"""The role new members get: `/console/v1/settings/roles` (GET reads, POST writes whole)."""
+from statsync.kinds import Kind
+
+KIND = Kind(
+    name="role_settings",
+    plural="settings",
+    title="Role settings",
+    collection="/settings/roles",
+    create_dto="SettingsRolesContractDto",
+    partial_update_dto="SettingsRolesContractDto",
+    response_dto="SettingsRolesContractDto",
+    fields={"default_project_role": "The role a user joining the project is given (a built-in role such as "
+                                    "Member or Read Only, or a custom role's name)."},
+    name_defaults_to_id=False,
+    singleton=True,
+)
