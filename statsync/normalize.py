@@ -72,6 +72,9 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
                                      names if sub.group_field else {})
     for dotted in kind.set_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, _sorted(holder[key])))
+    for name in kind.switch_maps:
+        if isinstance(obj.get(name), dict):
+            obj[name] = {key: value for key, value in obj[name].items() if value is not False}
     return obj
 
 

@@ -25,6 +25,8 @@ def weakened(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]
         keyed = kind.keyed_lists.get(head)
         for label, before, after in _pairs(head, live_form.get(head), desired_form.get(head), rest,
                                            keyed.key if keyed else None):
+            if head in kind.switch_maps and head in desired_form:  # a switch left out is off
+                before, after = bool(before), bool(after)
             if before == guarded and after is not None and after != guarded:  # None: not managed
                 out.append(f"{PREFIX}: {label} {_text(before)} → {_text(after)}")
     return out

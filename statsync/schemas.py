@@ -109,6 +109,13 @@ def field_schemas(kind: Kind) -> dict[str, Any]:
             raise KeyError(f"{kind.name}.{name} is in none of {kind.partial_update_dto}, {kind.create_dto}, "
                            f"{kind.response_dto}")
         out[name] = _inline(copy.deepcopy(source))
+        for dotted, extra in kind.beyond_spec.items():
+            head, *rest = dotted.split(".")
+            if head == name:
+                node = out[name]
+                for part in rest:
+                    node = node["properties"][part]
+                node.setdefault("properties", {}).update(copy.deepcopy(extra))
         if name in kind.enums:
             out[name] = {"type": "string", "enum": list(kind.enums[name])}
     return out

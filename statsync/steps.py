@@ -383,6 +383,8 @@ def update_body(kind: Kind, object_id: str, wanted: dict[str, Any], live: dict[s
             value = _echo_server_ids(value, live.get(name) or [], keyed)
         if name in kind.group_refs:
             value = with_group_ids({name: value}, name, live)[name]
+        if name in kind.switch_maps and isinstance(value, dict):
+            value = {**{key: False for key, on in (live.get(name) or {}).items() if on is True}, **value}
         if value is None and name in kind.empty_is_none and not _takes_null(kind, name):
             value = ""  # Statsig folds "" and null here; this DTO only takes the string
         body[name] = value

@@ -725,12 +725,19 @@ def _experiment_defaults(object_id: str) -> dict:
     }
 
 
+def _finish_role(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    """A PATCH's permissions merge into the role's: switches it leaves out keep their value
+    (⚠ unproven; TF-code always sends every permission, so either reading converges)."""
+    if previous is not None and isinstance(body.get("permissions"), dict):
+        obj["permissions"] = {**previous.get("permissions", {}), **body["permissions"]}
+
+
 def _no_finish(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     pass
 
 
 # Unit ID types every project has; they are not listed and cannot be created again.
-BUILTIN_NAMES = {"unit_id_types": ("userID", "stableID")}
+BUILTIN_NAMES = {"unit_id_types": ("userID", "stableID"), "roles": ("Admin", "Member", "Read Only")}
 
 ENTITIES: dict[str, Entity] = {
     entity.collection: entity
@@ -738,6 +745,9 @@ ENTITIES: dict[str, Entity] = {
         Entity("unit_id_types", "Unit ID type", "UnitIdTypeContractDto", defaults=lambda name: {"description": ""},
                finish=_no_finish, by_name=True, audited=False),
         Entity("segments", "Segment", "SegmentDto", defaults=_segment_defaults, finish=_finish_segment),
+        # by name (TF-code internal/role_client.go); a new role's unset permissions are off ⚠ unproven
+        Entity("roles", "Role", "RoleContractDto", defaults=lambda name: {"permissions": {}}, finish=_finish_role,
+               by_name=True, audited=False, create_status=201),
         Entity("tags", "Tag", "TagDto", defaults=lambda name: {"description": "", "isCore": False},
                finish=_no_finish, by_name=True, server_id=True, audited=False, create_status=200,
                patch_defaults={"isCore": False}),

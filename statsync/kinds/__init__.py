@@ -250,6 +250,13 @@ class Kind:
     json5_twins: dict[str, str] = field(default_factory=dict)
     # Fields holding JSON as text (a config's schema): compared as parsed JSON.
     json_text_fields: tuple[str, ...] = ()
+    # Objects of boolean switches where a switch left out is off (a role's permissions):
+    # compared without the off ones; sent with every switch live has on and the YAML leaves
+    # out as false, which means the same whether Statsig merges the object or replaces it.
+    switch_maps: tuple[str, ...] = ()
+    # Object fields (dotted) → properties the spec leaves out that Statsig's own artefacts
+    # show the API takes and answers (a role's newer permissions): the YAML schema allows them.
+    beyond_spec: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Dotted fields (list items implied) guarding how changes are made, with their guarded
     # value: a plan moving one away from it (a review requirement switched off) says so in
     # its summary, where the pull request's reviewer reads it.
@@ -320,10 +327,10 @@ COMMON_FIELD_DOCS = {
 
 def _registry() -> dict[str, Kind]:
     from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, project_settings,
-                                review_settings, role_settings, segment, tag, target_app, team_settings,
+                                review_settings, role, role_settings, segment, tag, target_app, team_settings,
                                 unit_id_type)
 
-    kinds = (project_settings.KIND, review_settings.KIND, role_settings.KIND, team_settings.KIND,
+    kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND,
              dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}

@@ -1,5 +1,5 @@
 """The role new members get: `/console/v1/settings/roles` (GET reads, POST writes whole)."""
-from statsync.kinds import Kind
+from statsync.kinds import Kind, Reference
 
 KIND = Kind(
     name="role_settings",
@@ -13,4 +13,5 @@ KIND = Kind(
                                     "Member or Read Only, or a custom role's name)."},
     name_defaults_to_id=False,
     singleton=True,
+    references=(Reference(target="role", field="default_project_role"),),
 )

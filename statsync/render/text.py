@@ -205,7 +205,7 @@ def summary(plan: Plan) -> str:
     lifecycle = f", {moves} lifecycle action(s)" if moves else ""
     replace = f", {plan.count('replace')} to replace" if plan.count("replace") else ""
     weakened = len(plan.weakened)
-    weakens = f" Weakens {_count(weakened, 'safeguard')} (review or team requirements): see the warnings." \
+    weakens = f" Weakens {_count(weakened, 'safeguard')}: see the warnings." \
         if weakened else ""
     return (f"Plan: {plan.count('create')} to create, {plan.count('update')} to update{replace}, "
             f"{plan.count('delete')} to delete{lifecycle}, {plan.unchanged} unchanged.{weakens}")

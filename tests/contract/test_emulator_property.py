@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statsync import spec
-from statsync.emulator.entities import ENTITIES
+from statsync.emulator.entities import ENTITIES, SINGLETONS
 from statsync.emulator.app import FIELD_ENDPOINTS, ID_LISTS, VERSIONED
 from statsync.emulator.lifecycle import ACTIONS
 from tests.e2e.served import ServedEmulator
@@ -31,12 +31,13 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "unit_id_types": {"name": "knownUnit", "description": ""},
          "segments": {"id": "known_segment", "name": "known segment", "type": "rule_based"},
          "target_app": {"name": "known app", "description": ""},
-         "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"}}
+         "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"},
+         "roles": {"name": "known role", "permissions": {}}}
 # a second object where one kind has two shapes (an id-list segment for the id_list routes)
 MORE_SEEDS = {"segments": {"id": "known_list", "name": "known list", "type": "id_list"}}
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
          "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app",
-         "layers": "known_layer", "holdouts": "known_holdout"}
+         "layers": "known_layer", "holdouts": "known_holdout", "roles": "known role"}
 
 
 def implemented_operations():
@@ -56,8 +57,9 @@ def implemented_operations():
         if collection in ID_LISTS:
             yield from (("GET", f"/{collection}/{{id}}/id_list"), ("PATCH", f"/{collection}/{{id}}/id_list"),
                         ("DELETE", f"/{collection}/{{id}}/id_list"), ("POST", f"/{collection}/{{id}}/id_list/reset"))
-    yield "GET", "/environments"
-    yield "POST", "/environments"
+    for collection in SINGLETONS:  # the environment list, the settings
+        yield "GET", f"/{collection}"
+        yield "POST", f"/{collection}"
 
 OPERATIONS = [(method, template) for method, template in implemented_operations()
               if f"{method} /console/v1{template}" in spec.document()["operations"]]

@@ -26,7 +26,7 @@ ENVIRONMENTS = ("development", "staging", "production")
 REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "rules", "groups", "overrides",
                "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
                "isEnabled", "releasePipelineID", "teamID", "team", "controlGroupID",
-               "defaultValue", "defaultValueJson5", "schema", "schemaJson5"}
+               "defaultValue", "defaultValueJson5", "schema", "schemaJson5", "default_project_role"}
 SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
 NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
 
@@ -149,20 +149,41 @@ def _consistent(body: dict, kind_name: str) -> dict:
     from statsync.lifecycle import contradiction
     from statsync.kinds import get
 
+
     if contradiction(get(kind_name), body):
         body.pop("isEnabled")
     return body
 
 
-KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experiment}
+def plain(kind_name: str, **referencing):
+    from statsync.kinds import get
+
+    """A kind whose fields name nothing (or only what `referencing` draws): drawn whole
+    from its schema — the settings, roles. A new plain kind joins by one line below."""
+    @st.composite
+    def make(draw, object_id: str, fresh: bool) -> dict:
+        fields = {name: value for name, value in {**_scalar_fields(kind_name), **referencing}.items()
+                  if not (name == "name" and get(kind_name).identity == "name")}  # the id is its name
+        body = draw(st.fixed_dictionaries({}, optional=fields))
+        return {"kind": kind_name, "id": object_id, **body}
+    return make
+
+
+KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experiment, "role": plain("role"),
+         "project_settings": plain("project_settings"), "review_settings": plain("review_settings"),
+         "role_settings": plain("role_settings", default_project_role=st.sampled_from(("Member", "Read Only"))),
+         "team_settings": plain("team_settings")}
 
 
 @st.composite
 def repositories(draw, fresh: bool = True) -> list[dict]:
+    from statsync.kinds import get
+
     docs = []
     for kind_name, make in KINDS.items():
-        for index in range(draw(st.integers(0, 2))):
-            docs.append(draw(make(f"{kind_name}_{index}", fresh)))
+        singleton = get(kind_name).singleton  # one per project, its id the kind's name
+        for index in range(draw(st.integers(0, 1 if singleton else 2))):
+            docs.append(draw(make(kind_name if singleton else f"{kind_name}_{index}", fresh)))
     return docs
 
 

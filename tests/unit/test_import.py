@@ -164,8 +164,11 @@ def test_importing_2000_objects_reads_each_kind_in_pages_of_100(emulator, tmp_pa
         assert lists.count(f"/console/v1/{collection}") == math.ceil(count / 100)
     # Statsig lists each experiment's implicit layer with the layers: as many pages again
     assert lists.count("/console/v1/layers") == math.ceil(counts["experiments"] / 100)
-    # + one page each: tags, unit ID types, segments, target apps, holdouts (not the environment list)
-    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 3 + 5
+    # + one page for each other kind (tags, segments, holdouts, roles…; not the singletons)
+    others = [kind for kind in all_kinds().values()
+              if not kind.singleton and kind.collection.strip("/") not in (*counts, "layers")]
+    assert len(others) >= 6 and all(lists.count(f"/console/v1{kind.collection}") == 1 for kind in others)
+    assert len(lists) == sum(math.ceil(c / 100) for c in counts.values()) + 3 + len(others)
     assert not (tmp_path / "imported" / "layers").exists()  # implicit layers are Statsig's, never imported
 
 
@@ -310,7 +313,8 @@ def test_statsync_schema_writes_the_schemas_import_points_at(tmp_path):
     from tests.conftest import REPO
 
     result = CliRunner().invoke(main, ["schema", "--out", str(tmp_path / "schemas")])
-    assert result.exit_code == 0 and "Wrote 16 schemas" in result.output
+    # a schema per kind, the test file's and statsync.yaml's
+    assert result.exit_code == 0 and f"Wrote {len(all_kinds()) + 2} schemas" in result.output
     for shipped in (REPO / "schemas").glob("*.json"):  # the same as the repository's, from the installed package
         assert json.loads((tmp_path / "schemas" / shipped.name).read_text()) == json.loads(shipped.read_text())
 

@@ -56,7 +56,7 @@ def test_switching_a_review_requirement_off_is_called_out_in_the_summary(emulato
     assert plan.weakened == ["review_settings.review_settings: weakens a safeguard: is_config_review_required "
                              "true → false"]
     text = render_plan(plan)
-    assert "Weakens 1 safeguard (review or team requirements): see the warnings." in text.splitlines()[-2]
+    assert "Weakens 1 safeguard: see the warnings." in text.splitlines()[-2]
     markdown = render_markdown(plan)
     assert markdown.index("This plan weakens 1 safeguard") < markdown.index("| kind | id |")
 
