@@ -340,9 +340,12 @@ def write_all(live: LiveObjects, out: Path, kinds: tuple[str, ...] = (), id_glob
 def file_stem(identity: str) -> str:
     """A file name for a live id or name that stays in its directory and is not hidden: a
     name from the server is not trusted to be one (`../../x`, `.`, `a/b`). A changed name
-    gets a digest of the original, so two ids never share a file."""
-    stem = re.sub(r"[/\\\x00-\x1f\x7f]", "_", identity).lstrip(".") or "_"
-    if stem != identity:
+    gets a digest of the original, so two ids never share a file. A composed id's `::` (a
+    metric's `<name>::<type>`) reads as a dot: the type is one word, so nothing collides;
+    other characters Windows forbids in file names are replaced like a slash."""
+    readable = identity.replace("::", ".")
+    stem = re.sub(r'[/\\\x00-\x1f\x7f<>:"|?*]', "_", readable).lstrip(".") or "_"
+    if stem != readable:
         stem += "-" + hashlib.sha256(identity.encode()).hexdigest()[:8]
     return stem
 

@@ -118,6 +118,8 @@ def with_defaults(kind: Kind, object_id: str, obj: dict[str, Any]) -> dict[str, 
         obj.setdefault(name, copy.deepcopy(default))
     if kind.name_defaults_to_id:
         obj.setdefault("name", object_id)
+    if kind.id_parts and kind.id_parts[0] in kind.fields:  # a metric's name: the id's first part
+        obj.setdefault(kind.id_parts[0], object_id.rsplit("::", len(kind.id_parts) - 1)[0])
     return obj
 
 

@@ -36,9 +36,12 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
             yield from _item_references(ref, body)
             continue
         if ref.field is not None:
-            value = body.get(ref.field)
-            names = [(value, (ref.field,))] if isinstance(value, str) else \
-                [(item, (ref.field, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
+            value: Any = body
+            for part in ref.field.split("."):  # a nested field (warehouseNative.metricSourceName)
+                value = value.get(part) if isinstance(value, dict) else None
+            where = tuple(ref.field.split("."))
+            names = [(value, where)] if isinstance(value, str) else \
+                [(item, (*where, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
             for name, where in names:
                 if isinstance(name, str) and name and name not in target.builtins and not target.is_implicit(name):
                     yield Ref(ref.target, name, where)
@@ -70,6 +73,9 @@ def _item_references(ref, body: dict[str, Any]) -> Iterator[Ref]:
     for index, item in enumerate(value if isinstance(value, list) else []):
         if not isinstance(item, dict) or (ref.when and item.get(ref.when[0]) != ref.when[1]):
             continue
-        name = item.get(ref.item_field)
-        if isinstance(name, str) and name:
-            yield Ref(ref.target, name, (*path, index, ref.item_field))
+        fields = ref.item_parts or (ref.item_field,)
+        parts = [item.get(part) for part in fields]
+        name = "::".join(parts) if all(isinstance(part, str) and part for part in parts) else None
+        target = all_kinds()[ref.target]
+        if name is not None and name not in target.builtins and not target.is_implicit(name):
+            yield Ref(ref.target, name, (*path, index, fields[0]))

@@ -8,6 +8,7 @@ Statsig's own. `tools/gen_schemas.py` writes them to `schemas/` for editors
 from __future__ import annotations
 
 import copy
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -129,6 +130,9 @@ PATH_SEGMENT = r"^(?!\.\.?$)[^/\\\x00-\x1f\x7f]*$"
 def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
     if kind.singleton:
         return {"const": kind.name}
+    if kind.id_parts:  # `<name>::<type>`, each part as the create DTO allows it
+        return {"type": "string", "pattern": "^" + "::".join(_part_pattern(create[part]) for part in kind.id_parts)
+                + "$"}
     if not kind.id_from_name:
         schema = _inline(copy.deepcopy(create[kind.identity]))
         if kind.identity == "name":  # the name is the object's path segment (/tags/{name})
@@ -140,7 +144,31 @@ def _id_schema(kind: Kind, create: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "pattern": "^[a-z0-9_-]*$"}
 
 
+def _required(kind: Kind) -> list[str]:
+    """What the create DTO requires that nothing else supplies (a metric source's sql): a
+    document without it could never be created. A singleton is never created."""
+    if kind.singleton:
+        return []
+    named = kind.name_defaults_to_id or kind.id_from_name or kind.identity == "name"
+    return [name for name in spec.component(kind.create_dto).get("required", [])
+            if name in kind.fields and name not in kind.defaults and name not in kind.id_parts
+            and not (name == "name" and named)]
+
+
+def _part_pattern(schema: dict[str, Any]) -> str:
+    """A regular expression for one part of a composed id, from its field's schema."""
+    if "enum" in schema:
+        return "(" + "|".join(re.escape(value) for value in schema["enum"]) + ")"
+    pattern = schema.get("pattern", "")
+    if pattern.startswith("^[") and pattern.endswith("]*$"):  # one character class: bound its length
+        return f"{pattern[1:-2]}{{{schema.get('minLength', 1)},{schema.get('maxLength', '')}}}"
+    return ".+"
+
+
 def _id_description(kind: Kind) -> str:
+    if kind.id_parts:
+        return (f"The Statsig id: `{'::'.join(f'<{part}>' for part in kind.id_parts)}` as created (it stays when "
+                f"the {kind.id_parts[0]} changes later); what other objects reference.")
     if kind.singleton:
         return f"Always `{kind.name}`: a project has one {kind.title.lower()}."
     if kind.identity == "id":
@@ -170,7 +198,7 @@ def kind_schema(kind_name: str) -> dict[str, Any]:
         properties["name"] = {"type": "string", "description": f"The {kind.title[0].lower() + kind.title[1:]}'s id is its name: "
                                                                f"optional, and when given it must equal `id`."}
     properties["statsync"] = STATSYNC_BLOCK
-    schema = {"type": "object", "properties": properties, "required": ["kind", "id"]}
+    schema = {"type": "object", "properties": properties, "required": ["kind", "id", *_required(kind)]}
     for dotted in kind.hidden:
         _omit(schema, dotted)
     return {

@@ -94,8 +94,9 @@ def create_step(obj: DesiredObject) -> Step:
         fields[kind.lifecycle.field] = obj.body[kind.lifecycle.field]
     required = {name: copy.deepcopy(kind.defaults[name]) for name in (*kind.always_sent, *_contract(kind).required)
                 if name not in fields and kind.defaults.get(name) is not None}
-    identity = {} if kind.id_from_name else {kind.identity: obj.id}
+    identity = {} if kind.id_from_name or kind.id_parts else {kind.identity: obj.id}
     named = {"name": obj.id} if kind.name_defaults_to_id or kind.id_from_name else {}
+    named.update(id_fields(kind, obj.id))
     body = {**identity, **named, **required, **fields}
     changes = []
     for name, value in body.items():
@@ -121,6 +122,13 @@ def create_step(obj: DesiredObject) -> Step:
         requests += _id_list_requests(kind, obj.id, None, ids)
     requests += [_sub_resource_request(kind, obj, name, None) for name in subs]
     return Step("create", kind.name, obj.id, changes, requests)
+
+
+def id_fields(kind: Kind, object_id: str) -> dict[str, str]:
+    """The fields a composed id is made of (`dau::user` → name dau, type user)."""
+    if not kind.id_parts:
+        return {}
+    return dict(zip(kind.id_parts, object_id.rsplit("::", len(kind.id_parts) - 1)))
 
 
 def _sub_resource_request(kind: Kind, obj: DesiredObject, name: str, live: dict[str, Any] | None) -> ApiRequest:
@@ -216,6 +224,12 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
         kept = {name: copy.deepcopy(live[name]) for name in kind.fields if name in live}
         requests = [ApiRequest("POST", kind.path(), {**kept, **update_body(kind, obj.id, wanted, live,
                                                                            set(kind.fields))})]
+    elif kind.update_method == "POST":
+        # a full update: every update-DTO field the object has, the document's over live's
+        takes = set(spec.component(kind.partial_update_dto).get("properties", {})) & set(kind.fields)
+        kept = {name: copy.deepcopy(live[name]) for name in takes if live.get(name) is not None}
+        body = {**kept, **update_body(kind, obj.id, wanted, live, takes & set(wanted))}
+        requests = [ApiRequest("POST", kind.path(obj.id), dict(sorted(body.items())))]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)
         # an owned field the PATCH must carry anyway (a config's isEnabled) says what the

@@ -151,9 +151,11 @@ def _schema_problems(document: Document, kind_name: str, many: bool = False) -> 
     seen_paths = set()
     for error in sorted(_validator(kind_name).iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))):
         path, message, about_key = _describe(error)
-        if path in seen_paths:
-            continue  # one message per field is enough
-        seen_paths.add(path)
+        # one message per field is enough; each field a mapping lacks is a message of its own
+        seen = (path, message) if error.validator == "required" else path
+        if seen in seen_paths:
+            continue
+        seen_paths.add(seen)
         problems.append(Problem(document.mark(path, key=about_key), message, display_path(path)))
     return problems
 

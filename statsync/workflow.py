@@ -63,7 +63,7 @@ def _with_status(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
 
 async def _read_kind(client: ConsoleClient, kind: Kind) -> list[dict]:
     if not kind.singleton:
-        return await client.list(kind.path())
+        return await client.list(kind.list_path or kind.path())
     return [{**(await client.get(kind.path()) or {}), kind.identity: kind.name}]
 
 

@@ -117,9 +117,14 @@ class Emulator:
     # --- HTTP ---------------------------------------------------------------------
     def _build_app(self) -> Starlette:
         routes = []
-        for collection in ENTITIES:
+        # nested collections first (`metrics/metric_source` before `metrics/{id}`), and a
+        # list path before the object path it would otherwise match (`metrics/list`)
+        for collection in sorted(ENTITIES, key=lambda name: -name.count("/")):
             base = f"{API_PREFIX}/{collection}"
-            routes.append(Route(base, self._endpoint, methods=["GET", "POST"]))
+            if ENTITIES[collection].list_path:  # GET of the collection itself is something else
+                routes.append(Route(f"{base}/{ENTITIES[collection].list_path}", self._endpoint, methods=["GET"]))
+            routes.append(Route(base, self._endpoint,
+                                methods=["POST"] if ENTITIES[collection].list_path else ["GET", "POST"]))
             routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
             if ENTITIES[collection].empty_overrides is not None:
                 routes.append(Route(base + "/{id:str}/overrides", self._fixed("overrides"),
@@ -156,9 +161,13 @@ class Emulator:
 
     async def _endpoint(self, request: Request, fixed_action: str | None = None) -> Response:
         path = request.url.path[len(API_PREFIX) + 1:]
-        collection = path if path in SINGLETONS else path.split("/", 1)[0]
+        collection = max((name for name in (*SINGLETONS, *ENTITIES, "project")
+                          if path == name or path.startswith(name + "/")), key=len, default=path)
         object_id, action = request.path_params.get("id"), fixed_action or request.path_params.get("action")
         template = f"/{collection}" + ("/{id}" if object_id is not None else "") + (f"/{action}" if action else "")
+        listing = collection in ENTITIES and ENTITIES[collection].list_path
+        if listing and path == f"{collection}/{listing}":
+            template = f"/{path}"  # `/metrics/list`: the list, not an object named "list"
         started = time.time()
         fault = ""
         decision = self.faults.decide(request.method, template)
@@ -182,7 +191,7 @@ class Emulator:
             self._authenticate(request)
             if action is not None and not self._has_action(request.method, collection, action):
                 raise ApiError(404)
-            if f"{request.method} {API_PREFIX}{template}" not in spec.document()["operations"]:
+            if not spec.has_operation(request.method, template):
                 raise ApiError(404)  # e.g. POST /tags/{id}: tags have no full update
             body = await self._body(request, template)
             with self.store.lock:
@@ -264,7 +273,7 @@ class Emulator:
         store, method = self.store, request.method
         if object_id is None:
             if method == "GET":
-                return 200, self._page(request, entity)
+                return 200, self._page(request, entity, suffix=f"/{entity.list_path}" if entity.list_path else "")
             obj = entity.create(store, _declared(body, "POST", f"/{entity.collection}"), actor=_actor(request))
             return entity.create_status, {"message": f"{entity.label} created successfully.", "data": _public(obj)}
         obj = self._addressed(entity, object_id)

@@ -191,11 +191,15 @@ class Entity:
     # and what Statsig refuses in them (store, object, new overrides)
     empty_overrides: dict | None = None
     check_overrides: Callable[[Store, dict, dict], None] | None = None
+    # where the list is read when not at the collection (`metrics/list`)
+    list_path: str | None = None
+    # the id Statsig makes for a new object from its body, when not derived from the name
+    make_id: Callable[[dict], str] | None = None
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
         if self.by_name:
             return self._create_named(store, body)
-        object_id = body.get("id")
+        object_id = body.get("id") if self.make_id is None else self.make_id(body)
         if object_id is None:
             if not body.get("name"):
                 raise BadRequest("Invalid request. Please check the request input and try again. name is required")
@@ -240,14 +244,18 @@ class Entity:
 
     def update(self, store: Store, obj: dict, body: dict, partial: bool, actor: dict = API_USER) -> dict:
         previous = copy.deepcopy(obj)
+        if self.by_name:  # the name is the object's address: a body's name renames nothing (⚠ unproven)
+            body = {key: value for key, value in body.items() if key != "name"}
         if partial:
             body = {**self.patch_defaults, **body}
             updated = {**obj, **copy.deepcopy(_writable(body))}
         else:
             # A full update replaces every writable field; omitted optional
             # fields go back to their defaults (the undocumented case, read strictly).
-            kept = {key: value for key, value in obj.items() if key in _SERVER_FIELDS or key == "id"}
-            updated = {**self.defaults(obj["id"]), "name": obj.get("name"), **kept,
+            # the server's fields and the emulator's own (`_key`, an id list, overrides) stay
+            kept = {key: value for key, value in obj.items()
+                    if key in _SERVER_FIELDS or key == "id" or key.startswith("_")}
+            updated = {**self.defaults(obj.get("id", obj.get("_key"))), "name": obj.get("name"), **kept,
                        **copy.deepcopy(_writable(body))}
         self.check_update(previous, updated)
         self.finish(store, updated, body, previous)
@@ -725,6 +733,30 @@ def _experiment_defaults(object_id: str) -> dict:
     }
 
 
+def _metric_defaults(object_id: str) -> dict:
+    """What a new metric answers for fields left out (spec list examples: description "",
+    flags false, tags [], directionality increase; lineage from its events)."""
+    return {"description": "", "directionality": "increase", "isPermanent": False, "isReadOnly": False,
+            "isHidden": False, "isVerified": False, "tags": [], "unitTypes": [], "team": None,
+            "lineage": {"events": [], "metrics": []}}
+
+
+def _finish_metric(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    if isinstance(obj.get("tags"), str):  # the create DTO takes one tag as a string
+        obj["tags"] = [obj["tags"]]
+    if previous is not None:  # what only creation sets stays as created (the update DTO lacks it)
+        for name in ("type", "metricEvents", "metricComponentMetrics", "rollupTimeWindow", "customRollUpStart",
+                     "customRollUpEnd", "funnelEventList", "funnelCountDistinct"):
+            if name in previous:
+                obj[name] = previous[name]
+    obj["lineage"] = {"events": [event.get("name") for event in obj.get("metricEvents") or []],
+                      "metrics": [f"{m.get('name')}::{m.get('type')}" for m in obj.get("metricComponentMetrics") or []]}
+
+
+def _metric_source_defaults(name: str) -> dict:
+    return {"description": "", "tags": [], "isReadOnly": False, "isVerified": False}
+
+
 def _finish_role(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     """A PATCH's permissions merge into the role's: switches it leaves out keep their value
     (⚠ unproven; TF-code always sends every permission, so either reading converges)."""
@@ -745,6 +777,11 @@ ENTITIES: dict[str, Entity] = {
         Entity("unit_id_types", "Unit ID type", "UnitIdTypeContractDto", defaults=lambda name: {"description": ""},
                finish=_no_finish, by_name=True, audited=False),
         Entity("segments", "Segment", "SegmentDto", defaults=_segment_defaults, finish=_finish_segment),
+        # `<name>::<type>` (spec list examples), kept on rename; POST /metrics/{id} is a full update
+        Entity("metrics", "Metric", "ExternalMetricDefinitionContractDto", defaults=_metric_defaults,
+               finish=_finish_metric, list_path="list", make_id=lambda body: f"{body['name']}::{body['type']}"),
+        Entity("metrics/metric_source", "Metric source", "MetricSourceContractDto", defaults=_metric_source_defaults,
+               finish=_no_finish, by_name=True, list_path="list", audited=False),
         # by name (TF-code internal/role_client.go); a new role's unset permissions are off ⚠ unproven
         Entity("roles", "Role", "RoleContractDto", defaults=lambda name: {"permissions": {}}, finish=_finish_role,
                by_name=True, audited=False, create_status=201),

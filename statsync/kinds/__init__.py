@@ -58,6 +58,8 @@ class Reference:
     items: str | None = None
     item_field: str | None = None
     when: tuple[str, str] | None = None
+    # item fields whose values, joined by "::", are the name (a metric's {name, type})
+    item_parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,18 @@ class Kind:
     # (the field-coverage table lists them; a DTO field in no category fails a test).
     unmanaged: dict[str, str] = field(default_factory=dict)
 
+    # The id is these fields joined by "::" when Statsig creates the object (a metric's
+    # `<name>::<type>`): a new object sends them, taken from the id, and no id; the first
+    # is also the display name's default. Statsig keeps the id when the name changes later.
+    id_parts: tuple[str, ...] = ()
+    # How the object itself is updated: "PATCH" (changed fields) or "POST" (a full update:
+    # every update-DTO field the object has, the document's over the live ones, so nothing
+    # the document leaves out is reset whichever way Statsig reads a field left out).
+    update_method: str = "PATCH"
+    # Where the list is read, when not the collection itself (`/metrics/list`: GET /metrics
+    # reads a metric's values).
+    list_path: str | None = None
+
     def is_implicit(self, object_id: str) -> bool:
         from fnmatch import fnmatchcase
 
@@ -326,12 +340,13 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, project_settings,
-                                review_settings, role, role_settings, segment, tag, target_app, team_settings,
-                                unit_id_type)
+    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, metric,
+                                metric_source, project_settings, review_settings, role, role_settings, segment, tag,
+                                target_app, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
-             environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, segment.KIND, gate.KIND,
+             environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
+             segment.KIND, gate.KIND,
              dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND)
     return {kind.name: kind for kind in kinds}
 

@@ -2,6 +2,7 @@
 from statsync.errors import Problem, display_path
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind,
                             Lifecycle, Reference, SubResource, Transition)
+from statsync.kinds.metric import METRIC_ITEMS
 
 
 def sets_only_its_layers_parameters(experiment, objects: dict) -> list[Problem]:
@@ -144,7 +145,10 @@ KIND = Kind(
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),
     references=(*OVERRIDE_REFERENCES, Reference(target="gate", field="targetingGateID"),
-                Reference(target="layer", field="layerID"), TAGS, TARGET_APPS, UNIT_ID_TYPE),
+                Reference(target="layer", field="layerID"), TAGS, TARGET_APPS, UNIT_ID_TYPE,
+                # metrics by {name, type}: the repository's or live ones; Statsig's own need none
+                *(Reference(target="metric", items=name, item_parts=METRIC_ITEMS)
+                  for name in ("primaryMetrics", "secondaryMetrics", "otherMetrics"))),
     sums_to_100=("groups",),
     server_fields=(*AUDIT_FIELDS, "decisionTime", "startTime", "endTime", "healthChecks", "healthCheckStatus", "inlineTargetingRulesJSON", "summarySections", "subtype",
                    "externalExperimentName"),

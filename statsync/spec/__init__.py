@@ -7,6 +7,7 @@ bodies and the emulator's requests and responses are checked against it.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -36,12 +37,24 @@ def document() -> dict[str, Any]:
 
 
 def operation(method: str, template: str) -> dict[str, Any]:
-    """The extract's entry for `METHOD /console/v1/...` (template path, `{id}` style)."""
+    """The extract's entry for `METHOD /console/v1/...` (template path, `{id}` style: a
+    parameter the spec names otherwise, `/metrics/metric_source/{name}`, is found too)."""
     key = f"{method.upper()} {API_PREFIX}{template}"
-    try:
-        return document()["operations"][key]
-    except KeyError:
-        raise KeyError(f"the Console API spec has no operation {key}") from None
+    found = document()["operations"].get(key) or _by_id_style().get(key)
+    if found is None:
+        raise KeyError(f"the Console API spec has no operation {key}")
+    return found
+
+
+def has_operation(method: str, template: str) -> bool:
+    key = f"{method.upper()} {API_PREFIX}{template}"
+    return key in document()["operations"] or key in _by_id_style()
+
+
+@lru_cache(maxsize=1)
+def _by_id_style() -> dict[str, Any]:
+    """Operations keyed with every path parameter written `{id}`."""
+    return {re.sub(r"\{[^}]+\}", "{id}", key): value for key, value in document()["operations"].items()}
 
 
 def schema_validator(schema: dict[str, Any]) -> DecimalValidator:

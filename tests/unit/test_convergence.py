@@ -26,7 +26,8 @@ ENVIRONMENTS = ("development", "staging", "production")
 REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "rules", "groups", "overrides",
                "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
                "isEnabled", "releasePipelineID", "teamID", "team", "controlGroupID",
-               "defaultValue", "defaultValueJson5", "schema", "schemaJson5", "default_project_role"}
+               "defaultValue", "defaultValueJson5", "schema", "schemaJson5", "default_project_role",
+               "primaryMetrics", "secondaryMetrics", "otherMetrics"}
 SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
 NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
 
@@ -138,6 +139,12 @@ def experiment(draw, object_id: str, fresh: bool) -> dict:
     body.update(draw(st.fixed_dictionaries({}, optional={"status": st.sampled_from(statuses)})))
     if body.get("status") == "decision_made":
         body["launchedGroupID"] = body["groups"][0]["name"]
+    for name in ("primaryMetrics", "secondaryMetrics"):  # Statsig's own metrics: no file needed
+        if draw(st.booleans()):
+            body[name] = draw(st.lists(st.sampled_from([{"name": "dau", "type": "user"},
+                                                        {"name": "page_view", "type": "event_count"},
+                                                        {"name": "purchase", "type": "event_dau"}]),
+                                       max_size=2, unique_by=lambda m: m["name"]))
     if draw(st.booleans()):
         body["controlGroupID"] = draw(st.sampled_from([group["name"] for group in body["groups"]]))
     return body

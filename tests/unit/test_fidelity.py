@@ -255,6 +255,9 @@ id: checkout_web
 kind: gate
 id: targeting_gate
 ---
+kind: metric
+id: revenue::sum
+---
 kind: experiment
 id: full_experiment
 name: Full experiment

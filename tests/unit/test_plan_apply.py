@@ -86,7 +86,8 @@ def test_reordering_rules_is_one_order_change(emulator, examples):
 
 def test_every_kind_is_applied_after_everything_it_references(emulator, examples):
     """The examples use every kind; each reference (gate → segment, experiment → layer and
-    gate, holdout → gate and layer, anything → tag, unit ID type, target app) is an
+    gate and metric, holdout → gate and layer, metric → metric source, anything → tag, unit
+    ID type, target app) is an
     edge the apply must respect, even with several steps running at once."""
     project = load_project((str(examples),))
     desired = load_desired(project)
@@ -106,7 +107,8 @@ def test_every_kind_is_applied_after_everything_it_references(emulator, examples
               f"{obj.kind.name}.{obj.id}" + (f":{ref.path[0]}" if separate_part(obj.kind, ref.path) else ""))
              for obj in desired for ref in references(obj.kind, obj.body)]
     assert {target.split(".")[0] for target, _ in edges} == {"segment", "gate", "layer", "tag", "unit_id_type",
-                                                            "target_app", "environments", "experiment"}
+                                                            "target_app", "environments", "experiment", "metric",
+                                                            "metric_source"}
     for target, user in edges:
         if target == "environments.environments":
             assert target not in steps  # the examples' list is Statsig's default: nothing to wait for
@@ -159,7 +161,8 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
     assert requests == {"GET /gates": 3, "GET /dynamic_configs": 1, "GET /experiments": 1, "GET /tags": 1,
                         "GET /unit_id_types": 1, "GET /segments": 1, "GET /target_app": 1, "GET /layers": 1, "GET /holdouts": 1,
                         "GET /environments": 1, "GET /settings/project": 1, "GET /settings/reviews": 1,
-                        "GET /settings/roles": 1, "GET /settings/teams": 1}
+                        "GET /settings/roles": 1, "GET /settings/teams": 1, "GET /roles": 1, "GET /metrics/list": 1,
+                        "GET /metrics/metric_source/list": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])
