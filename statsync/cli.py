@@ -771,7 +771,8 @@ def fmt(paths, config, check) -> None:
 @config_option
 @with_target()
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(all_kinds())),
-              help="Only this kind (repeatable; default: every kind but the project-wide environment list).")
+              help="Only this kind (repeatable; default: every kind but the project-wide settings and keys, which "
+                   "every project already holds).")
 @click.option("--id", "id_glob", default="", metavar="GLOB", help="Only ids matching this pattern, e.g. 'checkout_*'.")
 @click.option("--tag", default="", help="Only objects carrying this tag.")
 @click.option("--out", "out", default=".", show_default=True, type=click.Path(file_okay=False),

@@ -55,8 +55,9 @@ class ImportResult:
 
 
 def default_kinds() -> set[str]:
-    """What import reads and writes unless told: every kind but project-wide settings."""
-    return {kind.name for kind in all_kinds().values() if not kind.singleton}
+    """What import reads and writes unless told: every kind but project-wide settings and what
+    every project already holds and statsync never creates (keys) -- `--kind` asks for those."""
+    return {kind.name for kind in all_kinds().values() if not kind.singleton and kind.creatable}
 
 
 def select(live: LiveObjects, kinds: tuple[str, ...] = (), id_glob: str = "", tag: str = "") -> list[tuple[Kind, dict]]:

@@ -111,7 +111,13 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
     refusals: list[Problem] = []
     for obj in _in_kind_order(desired):
         current = live.get(obj.kind.name, {}).get(obj.id)
-        found_live += current is not None and not obj.kind.singleton
+        # every project holds its settings and keys: finding them says nothing about which project
+        found_live += current is not None and obj.kind.creatable and not obj.kind.singleton
+        if current is None and not obj.kind.creatable:
+            refusals.append(Problem(obj.mark(("id",)), f"no live {obj.kind.title.lower()} has the "
+                                    f"{obj.kind.identity} {obj.id!r}: statsync never creates {obj.kind.plural} "
+                                    f"(make it in the console, then describe it here)", "id"))
+            continue
         if current is None:
             step, ignored = create_step(obj), 0
         else:
@@ -254,8 +260,8 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
     managed = {obj.key for obj in desired}
     candidates, unmanaged = [], []
     for kind_name, objects in live.items():
-        if kinds[kind_name].singleton:
-            continue  # always there: never deleted, never "unmanaged"
+        if kinds[kind_name].singleton or not kinds[kind_name].deletable:
+            continue  # always there, or never statsync's to delete (keys): never pruned, never "unmanaged"
         for object_id, obj in objects.items():
             if (kind_name, object_id) in managed:
                 continue

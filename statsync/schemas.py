@@ -166,6 +166,9 @@ def _part_pattern(schema: dict[str, Any]) -> str:
 
 
 def _id_description(kind: Kind) -> str:
+    if kind.secret_address:
+        return (f"The {kind.title.lower()}'s {kind.identity}: how statsync finds it (Statsig addresses it by its "
+                f"secret, which is never written here).")
     if kind.id_parts:
         return (f"The Statsig id: `{'::'.join(f'<{part}>' for part in kind.id_parts)}` as created (it stays when "
                 f"the {kind.id_parts[0]} changes later); what other objects reference.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from statsync import addresses
 from statsync.api.client import ConsoleClient
 from statsync.api.errors import ApiError
 from statsync.kinds import Kind
@@ -24,6 +25,8 @@ from statsync.kinds import Kind
 async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: Any,
                created_at: str | None = None, object_id: str | None = None) -> dict:
     """Send a step's request; `object_id` (the YAML id) lets a name-addressed path fall back."""
+    if object_id is not None and kind.address is not None and not created_at:
+        path = await addresses.resolve(client, kind, object_id, path)
     if object_id is not None and kind.addressed_by_id_too and path.startswith(kind.path(object_id)) \
             and not created_at:
         if client.learned.get(f"{kind.name}:path") == "id":
@@ -42,6 +45,13 @@ async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: 
 
 async def get(client: ConsoleClient, kind: Kind, object_id: str) -> dict | None:
     """The object at its name, or, where the name is refused, at its server id."""
+    if kind.address is not None or kind.answered_as:
+        try:
+            path = await addresses.resolve(client, kind, object_id, kind.path(object_id))
+        except addresses.NotLive:
+            return None
+        found = await client.get(path)
+        return addresses.learn(client, kind, [found])[0] if found is not None else None
     if kind.addressed_by_id_too and client.learned.get(f"{kind.name}:path") == "id":
         path = await _by_id(client, kind, object_id, kind.path(object_id))
         return await client.get(path) if path else None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable
 
+from statsync import addresses
 from statsync.api.client import ConsoleClient
 from statsync.config import Project
 from statsync.executor import ApplyOptions, Outcome, execute
@@ -13,7 +14,7 @@ from statsync.idlists import holds_ids
 from statsync.journal import Journal
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import answered_status
-from statsync.loader import load_paths, skipped_files
+from statsync.loader import skipped_files
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
 from statsync.references import entry_names, references
 from statsync.reviewed import Reviewed, StalePlan, reviewed_subset
@@ -63,7 +64,7 @@ def _with_status(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
 
 async def _read_kind(client: ConsoleClient, kind: Kind) -> list[dict]:
     if not kind.singleton:
-        return await client.list(kind.list_path or kind.path())
+        return addresses.learn(client, kind, await client.list(kind.list_path or kind.path()))
     return [{**(await client.get(kind.path()) or {}), kind.identity: kind.name}]
 
 
@@ -73,7 +74,8 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     needed = {obj.kind.name for obj in desired}
     needed |= {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
     if options.prune:  # a singleton is never pruned: reading it for pruning would be a wasted request
-        needed |= {name for name in options.prune_kinds or all_kinds() if not all_kinds()[name].singleton}
+        needed |= {name for name in options.prune_kinds or all_kinds()
+                   if not all_kinds()[name].singleton and all_kinds()[name].deletable}
     return needed
 
 

@@ -22,9 +22,9 @@ TEST_KEY = "console-test-key-not-a-secret"
 EXAMPLE_OBJECTS = sum(len(re.findall(r"^kind: (?!test$)", path.read_text(), re.MULTILINE))
                       for path in EXAMPLES.rglob("*.yaml"))
 EXAMPLE_TESTS = sum(len(re.findall(r"^kind: test$", path.read_text(), re.MULTILINE)) for path in EXAMPLES.rglob("*.yaml"))
-# every project already has its singletons (the environment list, the settings): the
-# examples' ones match a new project's, so they are neither created nor updated
-EXAMPLE_SINGLETONS = sum(len(re.findall(r"^kind: (environments|\w+_settings)$", path.read_text(), re.MULTILINE))
+# every project already has its singletons (the environment list, the settings) and its
+# first keys: the examples' ones match a new project's, so they are neither created nor updated
+EXAMPLE_SINGLETONS = sum(len(re.findall(r"^kind: (environments|\w+_settings|key)$", path.read_text(), re.MULTILINE))
                          for path in EXAMPLES.rglob("*.yaml"))
 EXAMPLE_CREATES = EXAMPLE_OBJECTS - EXAMPLE_SINGLETONS
 # steps of the first apply: the creates (checkout_button_color is created running, with no
@@ -58,6 +58,15 @@ def examples(tmp_path: Path) -> Path:
     target = tmp_path / "configs"
     shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".statsync"))
     return target
+
+
+def nothing_applied(state: dict) -> bool:
+    """A saved emulator project holds only what a new project starts with (its keys)."""
+    from statsync.emulator.entities import NEW_PROJECT_KEYS
+    collections = state["collections"]
+    return (all(objects == [] for name, objects in collections.items() if name != "keys")
+            and sorted(key["description"] for key in collections.get("keys", []))
+            == sorted(description for description, _ in NEW_PROJECT_KEYS))
 
 
 SAFETY = {"max_deletes": 5, "max_changed_percent": 100, "min_managed": 10}

@@ -48,6 +48,9 @@ class ConsoleClient:
         self.on_retry = on_retry  # told of every retry and wait, so a slow API is never silence
         self.on_trace = on_trace  # told of every attempt and its answer (-v); the key never reaches it
         self.learned: dict[str, str] = {}  # request shapes that worked this run (see `shapes`)
+        # secrets the project's answers hold (a key's own value, see `addresses`): shown as
+        # <secret> wherever a path or message is printed
+        self.secrets: set[str] = set()
         self.last_status: int | None = None  # of the last answer (`statsync probe` records it)
         self._rng = random.Random(seed)
         self._key = api_key  # kept only to redact it from what statsync prints
@@ -90,6 +93,7 @@ class ConsoleClient:
         started = time.monotonic()
         deadline = started + self.retry.budget_seconds
         attempt, uncertain = 0, False
+        shown = self.shown(path)  # the path as messages may print it
         while True:
             attempt += 1
             self.requests[f"{method} {_template(path)}"] += 1
@@ -110,8 +114,8 @@ class ConsoleClient:
                 payload = _json(response)
                 self.last_status = response.status_code
                 if response.status_code < 400:
-                    return _answer(method, path, response, payload)
-                failure = _api_error(method, path, response, payload, self._key)
+                    return _answer(method, shown, response, payload)
+                failure = _api_error(method, shown, response, payload, self._key)
                 if response.status_code == 404 and method == "DELETE" and attempt > 1:
                     return {}  # an earlier attempt deleted it
                 if response.status_code == 400 and created_at and uncertain:
@@ -134,7 +138,7 @@ class ConsoleClient:
                 raise failure
             self.retries += 1
             if self.on_retry and not refused:  # a refused connection gives up within seconds: no notes
-                self.on_retry(f"retrying {method} {path} in {delay:.1f} s (attempt {attempt + 1}): "
+                self.on_retry(f"retrying {method} {shown} in {delay:.1f} s (attempt {attempt + 1}): "
                               f"{_short(failure)}")
             await asyncio.sleep(delay)
 
@@ -155,8 +159,14 @@ class ConsoleClient:
             return
         query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
         took = (time.monotonic() - sent) * 1000
-        self.on_trace(redact(f"{method} {self.base_url}{API_PREFIX}{path}{query} → {outcome} in {took:.0f} ms",
-                             self._key))
+        self.on_trace(redact(f"{method} {self.base_url}{API_PREFIX}{self.shown(path)}{query} → {outcome} in "
+                             f"{took:.0f} ms", self._key))
+
+    def shown(self, text: str) -> str:
+        """`text` with the project's secrets (a key in its own path) as <secret>."""
+        for secret in self.secrets:
+            text = text.replace(secret, "<secret>")
+        return text
 
     async def _find(self, path: str) -> dict | None:
         """Does the object a create was making exist? None when it does not, or when
@@ -234,8 +244,9 @@ class ConsoleClient:
 
 
 def _check_complete(path: str, items: list, total: int | None) -> None:
-    keys = [json.dumps([item.get("id"), item.get("name")], default=str) if isinstance(item, dict) else repr(item)
-            for item in items]
+    # an object with neither id nor name (a key, known by its secret) is told apart by all it holds
+    keys = [json.dumps([item.get("id"), item.get("name")] if item.get("id") or item.get("name") else item,
+                       default=str, sort_keys=True) if isinstance(item, dict) else repr(item) for item in items]
     repeated = len(keys) - len(set(keys))
     if (total is None or len(items) == total) and not repeated:
         return

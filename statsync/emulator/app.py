@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from statsync import spec
 from statsync.api.paths import API_PREFIX
-from statsync.emulator.entities import (API_USER, ENTITIES, SINGLETONS, BadRequest, Entity, Singleton, overrides,
-                                        set_ids, set_overrides, set_segment_rules)
+from statsync.emulator.entities import (API_USER, ENTITIES, SINGLETONS, BadRequest, Entity, Singleton,
+                                        new_project_keys, overrides, set_ids, set_overrides, set_segment_rules)
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
 from statsync.emulator.ratelimit import RateLimit
@@ -79,6 +79,8 @@ class Emulator:
                  reviews_required: bool = False, readings: Readings | None = None):
         self.store = Store(state, seed=seed)
         self.readings = self.store.readings = readings or Readings()  # what the docs leave unproven
+        with self.store.lock:
+            new_project_keys(self.store)
         # Project-level review setting: with x-respect-review-settings, changes to
         # existing objects become pending reviews instead of being applied.
         self.reviews_required = reviews_required
@@ -232,6 +234,8 @@ class Emulator:
         path = request.url.path
         if "/download_config_specs/" in path:  # the path carries an SDK secret key: never logged
             path = path.rsplit("/", 1)[0] + "/<key>"
+        if path.startswith(f"{API_PREFIX}/keys/"):  # so does a key's own address
+            path = f"{API_PREFIX}/keys/<key>" + "".join("/" + part for part in path.split("/")[5:])
         record = RequestRecord(request.method, path, status, started, time.time() - started, fault)
         self.log.append(record)
         if self.on_request is not None:

@@ -193,13 +193,17 @@ class Entity:
     check_overrides: Callable[[Store, dict, dict], None] | None = None
     # where the list is read when not at the collection (`metrics/list`)
     list_path: str | None = None
-    # the id Statsig makes for a new object from its body, when not derived from the name
-    make_id: Callable[[dict], str] | None = None
+    # the id Statsig makes for a new object, (store, body) → id, when not derived from the name
+    make_id: Callable[[Store, dict], str] | None = None
+    # the field Statsig makes as the object's address, when it has no id (a key's secret)
+    address: str | None = None
 
     def create(self, store: Store, body: dict, actor: dict = API_USER) -> dict:
         if self.by_name:
             return self._create_named(store, body)
-        object_id = body.get("id") if self.make_id is None else self.make_id(body)
+        if self.address is not None:
+            return self._create_addressed(store, body)
+        object_id = body.get("id") if self.make_id is None else self.make_id(store, body)
         if object_id is None:
             if not body.get("name"):
                 raise BadRequest("Invalid request. Please check the request input and try again. name is required")
@@ -234,6 +238,15 @@ class Entity:
         if self.server_id:
             obj["id"] = store.new_id()  # an opaque server id besides the name
         self._hide_write_only(obj)
+        store.put(self.collection, obj)
+        return obj
+
+    def _create_addressed(self, store: Store, body: dict) -> dict:
+        """An object whose address Statsig makes (a key's secret), stored under it."""
+        address = self.make_id(store, body)
+        obj = {**self.defaults(address), **copy.deepcopy(body), self.address: address, "_key": address}
+        self.finish(store, obj, body, None)
+        self.conform(obj)
         store.put(self.collection, obj)
         return obj
 
@@ -757,6 +770,33 @@ def _metric_source_defaults(name: str) -> dict:
     return {"description": "", "tags": [], "isReadOnly": False, "isVerified": False}
 
 
+_KEY_PREFIXES = {"SERVER": "secret", "CLIENT": "client", "CONSOLE": "console"}
+
+
+def _new_key(store: Store, body: dict) -> str:
+    """A key's secret, shaped like Statsig's (`secret-…`, `client-…`, `console-…`)."""
+    return f"{_KEY_PREFIXES.get(body.get('type'), 'key')}-{store.new_id(43)}"
+
+
+# Every new Statsig project comes with a server secret key and a client key (docs, "API
+# keys"); their descriptions here are ⚠ unproven (the console's labels for them).
+NEW_PROJECT_KEYS = (("Server Secret Key", "SERVER"), ("Client API Key", "CLIENT"))
+
+
+def new_project_keys(store: Store) -> None:
+    """A project's first keys, made once (a state file that has keys keeps its own)."""
+    if "keys" in store.collections:
+        return
+    for description, key_type in NEW_PROJECT_KEYS:
+        ENTITIES["keys"].create(store, {"description": description, "type": key_type, "scopes": []})
+
+
+def _finish_key(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    for sent, answered in (("targetAppID", "primaryTargetApp"), ("secondaryTargetAppIDs", "secondaryTargetApps")):
+        if sent in obj:
+            obj[answered] = obj.pop(sent)
+
+
 def _finish_role(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     """A PATCH's permissions merge into the role's: switches it leaves out keep their value
     (⚠ unproven; TF-code always sends every permission, so either reading converges)."""
@@ -777,9 +817,13 @@ ENTITIES: dict[str, Entity] = {
         Entity("unit_id_types", "Unit ID type", "UnitIdTypeContractDto", defaults=lambda name: {"description": ""},
                finish=_no_finish, by_name=True, audited=False),
         Entity("segments", "Segment", "SegmentDto", defaults=_segment_defaults, finish=_finish_segment),
+        # addressed by the secret itself (KeyDto `key`, DIGEST §15); a PATCH's targetAppID and
+        # secondaryTargetAppIDs are answered as primaryTargetApp / secondaryTargetApps (spec examples)
+        Entity("keys", "Key", "KeyDto", defaults=lambda key: {"scopes": [], "status": "active"}, finish=_finish_key,
+               audited=False, create_status=200, address="key", make_id=_new_key),
         # `<name>::<type>` (spec list examples), kept on rename; POST /metrics/{id} is a full update
         Entity("metrics", "Metric", "ExternalMetricDefinitionContractDto", defaults=_metric_defaults,
-               finish=_finish_metric, list_path="list", make_id=lambda body: f"{body['name']}::{body['type']}"),
+               finish=_finish_metric, list_path="list", make_id=lambda store, body: f"{body['name']}::{body['type']}"),
         Entity("metrics/metric_source", "Metric source", "MetricSourceContractDto", defaults=_metric_source_defaults,
                finish=_no_finish, by_name=True, list_path="list", audited=False),
         # by name (TF-code internal/role_client.go); a new role's unset permissions are off ⚠ unproven

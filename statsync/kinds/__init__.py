@@ -279,6 +279,21 @@ class Kind:
     # reads a metric's values).
     list_path: str | None = None
 
+    # The live field that is the object's address when the YAML id is another field (a key's
+    # secret beside its description): requests are written with the YAML id and the client
+    # swaps in the address, learned from the list, when it sends them.
+    address: str | None = None
+    # The address is a secret (a key): it is taken out of every live object as it is read
+    # and lives only in the client's memory — never in a plan, journal, report or file.
+    secret_address: bool = False
+    # False when statsync must never create or delete such objects (keys: made and revoked
+    # in the console): a document naming none live is refused, pruning passes them over.
+    creatable: bool = True
+    deletable: bool = True
+    # Fields an answer names otherwise than requests do (a key's primaryTargetApp is the
+    # targetAppID it was sent): answered name → the name the YAML writes.
+    answered_as: dict[str, str] = field(default_factory=dict)
+
     def is_implicit(self, object_id: str) -> bool:
         from fnmatch import fnmatchcase
 
@@ -340,14 +355,14 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, layer, metric,
+    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
                                 metric_source, project_settings, review_settings, role, role_settings, segment, tag,
                                 target_app, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
              segment.KIND, gate.KIND,
-             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND)
+             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, key.KIND)
     return {kind.name: kind for kind in kinds}
 
 

@@ -33,6 +33,7 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "target_app": {"name": "known app", "description": ""},
          "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"},
          "roles": {"name": "known role", "permissions": {}}, "metrics": {"name": "known metric", "type": "sum"},
+         "keys": {"description": "known key", "type": "SERVER"},
          "metrics/metric_source": {"name": "known_source", "sql": "", "timestampColumn": "ts",
                                    "idTypeMapping": [{"statsigUnitID": "userID", "column": "user_id"}]}}
 # a second object where one kind has two shapes (an id-list segment for the id_list routes)
@@ -90,7 +91,9 @@ def served(tmp_path_factory):
     with httpx.Client(base_url=emulator.url + "/console/v1", headers=KEY) as client:
         # some objects for the {id} routes to find
         for collection, body in [*SEEDS.items(), *MORE_SEEDS.items()]:
-            client.post(f"/{collection}", json=body)
+            answer = client.post(f"/{collection}", json=body)
+            if collection == "keys":  # addressed by the secret the server made
+                KNOWN["keys"] = answer.json()["data"]["key"]
     yield emulator
     emulator.stop()
 

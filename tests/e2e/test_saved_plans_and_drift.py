@@ -3,7 +3,7 @@ import json
 
 import httpx
 
-from tests.conftest import EXAMPLE_OBJECTS
+from tests.conftest import EXAMPLE_CREATES, EXAMPLE_OBJECTS
 from tests.e2e.served import statsync
 
 KEY = "console-e2e-saved"
@@ -175,7 +175,9 @@ description: Turns search off.
 
 def test_pull_accepts_drift_into_the_documents_that_hold_it_then_plan_and_drift_are_empty(served, examples):
     (examples / "gates" / "kill_switches.yaml").write_text(MULTI)
-    assert cli(served, "apply", str(examples), "--auto-approve").returncode == 0
+    # two gates more than the examples: past safety.max_first_creates on a new project, said so
+    creates = str(EXAMPLE_CREATES + 2)
+    assert cli(served, "apply", str(examples), "--auto-approve", "--allow-creates", creates).returncode == 0
     console_edit(served, "/gates/kill_payments", {"description": "Payments off (console)."})
     console_edit(served, "/gates/employees", {"isEnabled": False})
     httpx.post(f"{served.url}/console/v1/gates", json={"id": "hotfix_gate", "description": "Made in a hurry."},

@@ -8,7 +8,7 @@ import pytest
 
 from statsync.github_action import DRIFT_LABEL, run
 from statsync.render.markdown import MARKER
-from tests.conftest import EXAMPLES, EXAMPLE_CREATES
+from tests.conftest import nothing_applied, EXAMPLES, EXAMPLE_CREATES
 
 
 class FakeGitHub:
@@ -108,7 +108,7 @@ def test_apply_uses_the_reviewed_plan_and_refuses_if_files_changed(workspace):
     path.write_text(path.read_text().replace("Everyone", "Anyone"))
     assert run({**env, "INPUT_COMMAND": "apply"}, transport) == 1
     state = json.loads((repo / ".statsync" / "local.json").read_text())
-    assert all(objects == [] for objects in state["collections"].values())  # nothing was applied
+    assert nothing_applied(state)  # nothing was applied
 
 
 def test_apply_without_the_reviewed_plan_applies_nothing_and_says_so_on_the_pull_request(workspace, capsys):

@@ -5,7 +5,6 @@ Expected outcomes here are derived by hand from Statsig's documented semantics
 payload pin the evaluator dependency.
 """
 import json
-import re
 import shutil
 from pathlib import Path
 

@@ -1,0 +1,61 @@
+"""Objects whose address is not their YAML id: a key is written by its description and
+addressed by its secret (`/keys/<secret>`). Steps, plans and journals carry the YAML id
+(`/keys/<description>`); the client swaps the address in as it sends, from what one list
+read taught it. A secret address is taken out of every live object as it is read, so it
+exists only in the client's memory: never in a plan, journal, report, file or trace.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from statsync.api.client import ConsoleClient
+from statsync.errors import StatsyncError
+from statsync.kinds import Kind
+
+AMBIGUOUS = ""  # learned for an identity two live objects share
+
+
+class NotLive(StatsyncError):
+    """No live object has the identity: a reader may take that as "gone"; two objects with
+    it is a different error, which nobody may take as gone."""
+
+
+def learn(client: ConsoleClient, kind: Kind, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Live objects as statsync reads them: each one's address remembered (a secret one
+    removed from the object), fields an answer names otherwise renamed as written."""
+    if kind.answered_as:
+        objects = [{kind.answered_as.get(name, name): value for name, value in obj.items()} for obj in objects]
+    if kind.address is None:
+        return objects
+    seen: set[str] = set()
+    out = []
+    for obj in objects:
+        identity, address = obj.get(kind.identity), obj.get(kind.address)
+        if isinstance(identity, str) and isinstance(address, str) and address:
+            key = _key(kind, identity)
+            client.learned[key] = AMBIGUOUS if identity in seen else address
+            seen.add(identity)
+            if kind.secret_address:
+                client.secrets.add(address)
+        out.append({name: value for name, value in obj.items() if not (kind.secret_address and name == kind.address)})
+    return out
+
+
+async def resolve(client: ConsoleClient, kind: Kind, object_id: str, path: str) -> str:
+    """`path` (written with the YAML id) with the object's address in its place."""
+    if kind.address is None or not path.startswith(kind.path(object_id)):
+        return path
+    key = _key(kind, object_id)
+    if key not in client.learned:
+        learn(client, kind, await client.list(kind.list_path or kind.path()))
+    address = client.learned.get(key)
+    if address is None:
+        raise NotLive(f"{kind.title.lower()} {object_id!r} is not in the live project")
+    if address == AMBIGUOUS:
+        raise StatsyncError(f"more than one live {kind.title.lower()} has the {kind.identity} {object_id!r}: "
+                            f"give one of them another {kind.identity} in the console first")
+    return kind.path(address) + path[len(kind.path(object_id)):]
+
+
+def _key(kind: Kind, identity: str) -> str:
+    return f"{kind.name}:address:{identity}"
