@@ -1,8 +1,12 @@
-"""Objects whose address is not their YAML id: a key is written by its description and
-addressed by its secret (`/keys/<secret>`). Steps, plans and journals carry the YAML id
-(`/keys/<description>`); the client swaps the address in as it sends, from what one list
-read taught it. A secret address is taken out of every live object as it is read, so it
-exists only in the client's memory: never in a plan, journal, report, file or trace.
+"""Live objects read into the YAML's terms, and the addresses they are sent to.
+
+Some objects' address is not their YAML id: a key is written by its description and
+addressed by its secret (`/keys/<secret>`), a team by its name and addressed by an opaque
+id (`/users/teams/<id>`). Steps, plans and journals carry the YAML id; the client swaps
+the address in as it sends, from what one list read (or the create's answer) taught it.
+A secret address is taken out of every live object as it is read, so it exists only in
+the client's memory: never in a plan, journal, report, file or trace. Fields an answer
+names or shapes otherwise than requests (`answered_as`, `answered_items`) are read as sent.
 """
 from __future__ import annotations
 
@@ -25,6 +29,9 @@ def learn(client: ConsoleClient, kind: Kind, objects: list[dict[str, Any]]) -> l
     removed from the object), fields an answer names otherwise renamed as written."""
     if kind.answered_as:
         objects = [{kind.answered_as.get(name, name): value for name, value in obj.items()} for obj in objects]
+    if kind.answered_items:
+        objects = [{name: _items_as_written(value, kind.answered_items.get(name)) for name, value in obj.items()}
+                   for obj in objects]
     if kind.address is None:
         return objects
     seen: set[str] = set()
@@ -55,6 +62,12 @@ async def resolve(client: ConsoleClient, kind: Kind, object_id: str, path: str) 
         raise StatsyncError(f"more than one live {kind.title.lower()} has the {kind.identity} {object_id!r}: "
                             f"give one of them another {kind.identity} in the console first")
     return kind.path(address) + path[len(kind.path(object_id)):]
+
+
+def _items_as_written(value: Any, item_key: str | None) -> Any:
+    if item_key is None or not isinstance(value, list):
+        return value
+    return [item.get(item_key) if isinstance(item, dict) else item for item in value]
 
 
 def _key(kind: Kind, identity: str) -> str:

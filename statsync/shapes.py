@@ -40,12 +40,15 @@ async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: 
                     raise
                 client.learned[f"{kind.name}:path"] = "id"
                 path = moved
-    return await _send_shape(client, kind, method, path, body, created_at)
+    answer = await _send_shape(client, kind, method, path, body, created_at)
+    if created_at and kind.address is not None and isinstance(answer.get("data"), dict):
+        addresses.learn(client, kind, [answer["data"]])  # a replaced object's old address is stale
+    return answer
 
 
 async def get(client: ConsoleClient, kind: Kind, object_id: str) -> dict | None:
     """The object at its name, or, where the name is refused, at its server id."""
-    if kind.address is not None or kind.answered_as:
+    if kind.answered_otherwise:
         try:
             path = await addresses.resolve(client, kind, object_id, kind.path(object_id))
         except addresses.NotLive:

@@ -242,7 +242,9 @@ class Entity:
         return obj
 
     def _create_addressed(self, store: Store, body: dict) -> dict:
-        """An object whose address Statsig makes (a key's secret), stored under it."""
+        """An object whose address Statsig makes (a key's secret, a team's id), stored under it."""
+        if self.check_create is not None:
+            self.check_create(store, body)
         address = self.make_id(store, body)
         obj = {**self.defaults(address), **copy.deepcopy(body), self.address: address, "_key": address}
         self.finish(store, obj, body, None)
@@ -770,6 +772,14 @@ def _metric_source_defaults(name: str) -> dict:
     return {"description": "", "tags": [], "isReadOnly": False, "isVerified": False}
 
 
+def _team_defaults(team_id: str) -> dict:
+    """A new team as the spec's create example answers it, fields not sent filled in."""
+    return {"description": "", "members": [], "admins": [], "defaultGateMetrics": [],
+            "defaultExperimentPrimaryMetrics": [], "defaultExperimentSecondaryMetrics": [],
+            "defaultHoldoutMetrics": [], "changeTeamConfigs": "anyone", "reviewApproval": "anyone",
+            "defaultTargetApplications": []}
+
+
 _KEY_PREFIXES = {"SERVER": "secret", "CLIENT": "client", "CONSOLE": "console"}
 
 
@@ -804,6 +814,22 @@ def _finish_role(store: Store, obj: dict, body: dict, previous: dict | None) -> 
         obj["permissions"] = {**previous.get("permissions", {}), **body["permissions"]}
 
 
+def _finish_team(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    """Members and admins are sent as emails and answered as users (TeamDto: {email,
+    firstName, lastName, role}, role the user's project role: "Member" here ⚠ unproven)."""
+    for name in ("members", "admins"):
+        if isinstance(obj.get(name), list):
+            obj[name] = [user if isinstance(user, dict) else
+                         {"email": user, "firstName": "", "lastName": "", "role": "Member"} for user in obj[name]]
+
+
+def _check_team_create(store: Store, body: dict) -> None:
+    if not str(body.get("name") or "").strip():
+        raise BadRequest("Invalid request. name must not be empty.")
+    if any(team.get("name") == body["name"] for team in store.collections.get("users/teams", {}).values()):
+        raise BadRequest(f"A team named {body['name']} already exists.")  # ⚠ unproven wording
+
+
 def _no_finish(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     pass
 
@@ -826,6 +852,10 @@ ENTITIES: dict[str, Entity] = {
                finish=_finish_metric, list_path="list", make_id=lambda store, body: f"{body['name']}::{body['type']}"),
         Entity("metrics/metric_source", "Metric source", "MetricSourceContractDto", defaults=_metric_source_defaults,
                finish=_no_finish, by_name=True, list_path="list", audited=False),
+        # by an opaque id Statsig makes (`/users/teams/{id}`, TeamDto `id`); spec only
+        Entity("users/teams", "Team", "TeamDto", defaults=_team_defaults, finish=_finish_team, audited=False,
+               create_status=200, address="id", make_id=lambda store, body: store.new_id(),
+               check_create=_check_team_create),
         # by name (TF-code internal/role_client.go); a new role's unset permissions are off ⚠ unproven
         Entity("roles", "Role", "RoleContractDto", defaults=lambda name: {"permissions": {}}, finish=_finish_role,
                by_name=True, audited=False, create_status=201),

@@ -293,6 +293,14 @@ class Kind:
     # Fields an answer names otherwise than requests do (a key's primaryTargetApp is the
     # targetAppID it was sent): answered name → the name the YAML writes.
     answered_as: dict[str, str] = field(default_factory=dict)
+    # List fields sent as values and answered as objects holding them (a team's members:
+    # emails sent, {email, firstName, …} answered): field → the item key the YAML writes.
+    answered_items: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered_otherwise(self) -> bool:
+        """Whether live objects need reading into the YAML's terms (`addresses.learn`)."""
+        return self.address is not None or bool(self.answered_as) or bool(self.answered_items)
 
     def is_implicit(self, object_id: str) -> bool:
         from fnmatch import fnmatchcase
@@ -357,12 +365,12 @@ COMMON_FIELD_DOCS = {
 def _registry() -> dict[str, Kind]:
     from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
                                 metric_source, project_settings, review_settings, role, role_settings, segment, tag,
-                                target_app, team_settings, unit_id_type)
+                                target_app, team, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
              segment.KIND, gate.KIND,
-             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, key.KIND)
+             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, team.KIND, key.KIND)
     return {kind.name: kind for kind in kinds}
 
 

@@ -1,8 +1,9 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
                             OVERRIDES, OVERRIDE_ENVIRONMENTS, RULED_DEFAULTS, RULED_FIELDS, RULE_LIST,
-                            RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle,
+                            RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle, Reference,
                             Transition)
+from statsync.kinds.metric import METRIC_ITEMS
 
 LIFECYCLE = Lifecycle(
     field="status",
@@ -61,7 +62,9 @@ KIND = Kind(
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
     references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS,
-                TAGS, TARGET_APPS, UNIT_ID_TYPE),
+                TAGS, TARGET_APPS, UNIT_ID_TYPE,
+                # metrics by {name, type}: the repository's (created first) or live ones
+                Reference(target="metric", items="monitoringMetrics", item_parts=METRIC_ITEMS)),
     has_versions=True,
     server_fields=(*AUDIT_FIELDS, "typeReason", "checksPerHour"),
     sub_resources={"overrides": OVERRIDES},

@@ -6,6 +6,7 @@ experiment by itself, so members the YAML does not list are the server's, not dr
 from statsync.errors import Problem, display_path
 from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, OVERRIDES, OVERRIDE_ENVIRONMENTS, UNIT_ID_TYPE, Kind,
                             Reference)
+from statsync.kinds.metric import METRIC_ITEMS
 
 
 def same_unit_type(holdout, objects: dict) -> list[Problem]:
@@ -62,7 +63,8 @@ KIND = Kind(
     decimal_fields=("passPercentage",),
     references=(Reference(target="gate", field="gateIDs"), Reference(target="experiment", field="experimentIDs"),
                 Reference(target="layer", field="layerIDs"), Reference(target="gate", field="targetingGateID"),
-                UNIT_ID_TYPE, OVERRIDE_ENVIRONMENTS),
+                UNIT_ID_TYPE, OVERRIDE_ENVIRONMENTS,
+                Reference(target="metric", items="monitoringMetrics", item_parts=METRIC_ITEMS)),
     sub_resources={"overrides": OVERRIDES},
     server_fields=(*AUDIT_FIELDS, "name", "team", "tags", "targetApps"),
     grows={"gateIDs": "isGlobal", "experimentIDs": "isGlobal"},

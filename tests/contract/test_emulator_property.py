@@ -34,6 +34,10 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"},
          "roles": {"name": "known role", "permissions": {}}, "metrics": {"name": "known metric", "type": "sum"},
          "keys": {"description": "known key", "type": "SERVER"},
+         "users/teams": {"name": "known team", "members": [], "admins": [], "defaultGateMetrics": [],
+                         "defaultExperimentPrimaryMetrics": [], "defaultExperimentSecondaryMetrics": [],
+                         "defaultHoldoutMetrics": [], "changeTeamConfigs": "anyone", "reviewApproval": "anyone",
+                         "defaultTargetApplications": []},
          "metrics/metric_source": {"name": "known_source", "sql": "", "timestampColumn": "ts",
                                    "idTypeMapping": [{"statsigUnitID": "userID", "column": "user_id"}]}}
 # a second object where one kind has two shapes (an id-list segment for the id_list routes)
@@ -92,8 +96,9 @@ def served(tmp_path_factory):
         # some objects for the {id} routes to find
         for collection, body in [*SEEDS.items(), *MORE_SEEDS.items()]:
             answer = client.post(f"/{collection}", json=body)
-            if collection == "keys":  # addressed by the secret the server made
-                KNOWN["keys"] = answer.json()["data"]["key"]
+            address = ENTITIES[collection].address
+            if address is not None:  # addressed by what the server made (a key's secret, a team's id)
+                KNOWN[collection] = answer.json()["data"][address]
     yield emulator
     emulator.stop()
 

@@ -27,9 +27,14 @@ REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "ru
                "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
                "isEnabled", "releasePipelineID", "teamID", "team", "controlGroupID",
                "defaultValue", "defaultValueJson5", "schema", "schemaJson5", "default_project_role",
-               "primaryMetrics", "secondaryMetrics", "otherMetrics"}
+               "primaryMetrics", "secondaryMetrics", "otherMetrics", "monitoringMetrics"}
 SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
 NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
+
+EMAILS = ("ada@example.com", "grace@example.com", "alan@example.com")
+# metrics Statsig makes itself: referenced without a file
+OWN_METRICS = ({"name": "dau", "type": "user"}, {"name": "page_view", "type": "event_count"},
+               {"name": "purchase", "type": "event_dau"})
 
 
 def _scalar_fields(kind_name: str) -> dict:
@@ -106,6 +111,7 @@ def gate(draw, object_id: str, fresh: bool) -> dict:
         "isEnabled": st.booleans(),
         "status": st.sampled_from(("In Progress", "Launched", "Disabled", "Archived")),
         "idType": st.sampled_from(("userID", "stableID")),
+        "monitoringMetrics": st.lists(st.sampled_from(OWN_METRICS), unique_by=str, max_size=2),
         "overrides": st.fixed_dictionaries({}, optional={"passingUserIDs": st.lists(NAMES, max_size=2, unique=True),
                                                          "failingUserIDs": st.lists(NAMES, max_size=2, unique=True)}),
     })))
@@ -141,10 +147,7 @@ def experiment(draw, object_id: str, fresh: bool) -> dict:
         body["launchedGroupID"] = body["groups"][0]["name"]
     for name in ("primaryMetrics", "secondaryMetrics"):  # Statsig's own metrics: no file needed
         if draw(st.booleans()):
-            body[name] = draw(st.lists(st.sampled_from([{"name": "dau", "type": "user"},
-                                                        {"name": "page_view", "type": "event_count"},
-                                                        {"name": "purchase", "type": "event_dau"}]),
-                                       max_size=2, unique_by=lambda m: m["name"]))
+            body[name] = draw(st.lists(st.sampled_from(OWN_METRICS), max_size=2, unique_by=lambda m: m["name"]))
     if draw(st.booleans()):
         body["controlGroupID"] = draw(st.sampled_from([group["name"] for group in body["groups"]]))
     return body
@@ -179,7 +182,13 @@ def plain(kind_name: str, **referencing):
 KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experiment, "role": plain("role"),
          "project_settings": plain("project_settings"), "review_settings": plain("review_settings"),
          "role_settings": plain("role_settings", default_project_role=st.sampled_from(("Member", "Read Only"))),
-         "team_settings": plain("team_settings")}
+         "team_settings": plain("team_settings"),
+         "team": plain("team", members=st.lists(st.sampled_from(EMAILS), unique=True, max_size=3),
+                       admins=st.lists(st.sampled_from(EMAILS), unique=True, max_size=2),
+                       defaultTargetApplications=st.just([]), defaultHoldoutID=st.none(),
+                       **{name: st.lists(st.sampled_from(OWN_METRICS), unique_by=str, max_size=2)
+                          for name in ("defaultGateMetrics", "defaultExperimentPrimaryMetrics",
+                                       "defaultExperimentSecondaryMetrics", "defaultHoldoutMetrics")})}
 
 
 @st.composite
