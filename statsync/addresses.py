@@ -10,7 +10,7 @@ names or shapes otherwise than requests (`answered_as`, `answered_items`) are re
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from statsync.api.client import ConsoleClient
 from statsync.errors import StatsyncError
@@ -62,6 +62,15 @@ async def resolve(client: ConsoleClient, kind: Kind, object_id: str, path: str) 
         raise StatsyncError(f"more than one live {kind.title.lower()} has the {kind.identity} {object_id!r}: "
                             f"give one of them another {kind.identity} in the console first")
     return kind.path(address) + path[len(kind.path(object_id)):]
+
+
+def finder(client: ConsoleClient, kind: Kind, object_id: str) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+    """What tells whether a create whose answer was lost made the object: it has no path
+    of its own to read yet (Statsig makes the address), so the list is searched for it."""
+    async def find() -> dict[str, Any] | None:
+        objects = learn(client, kind, await client.list(kind.list_path or kind.path()))
+        return next((obj for obj in objects if obj.get(kind.identity) == object_id), None)
+    return find
 
 
 def _items_as_written(value: Any, item_key: str | None) -> Any:

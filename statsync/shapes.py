@@ -14,7 +14,7 @@ run addresses that kind by id. `statsync probe` settles both.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from statsync import addresses
 from statsync.api.client import ConsoleClient
@@ -27,6 +27,7 @@ async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: 
     """Send a step's request; `object_id` (the YAML id) lets a name-addressed path fall back."""
     if object_id is not None and kind.address is not None and not created_at:
         path = await addresses.resolve(client, kind, object_id, path)
+    finder = addresses.finder(client, kind, object_id) if created_at and kind.address and object_id else None
     if object_id is not None and kind.addressed_by_id_too and path.startswith(kind.path(object_id)) \
             and not created_at:
         if client.learned.get(f"{kind.name}:path") == "id":
@@ -40,7 +41,7 @@ async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: 
                     raise
                 client.learned[f"{kind.name}:path"] = "id"
                 path = moved
-    answer = await _send_shape(client, kind, method, path, body, created_at)
+    answer = await _send_shape(client, kind, method, path, body, finder or created_at)
     if created_at and kind.address is not None and isinstance(answer.get("data"), dict):
         addresses.learn(client, kind, [answer["data"]])  # a replaced object's old address is stale
     return answer
@@ -82,7 +83,7 @@ async def _by_id(client: ConsoleClient, kind: Kind, object_id: str, path: str) -
 
 
 async def _send_shape(client: ConsoleClient, kind: Kind, method: str, path: str, body: Any,
-                      created_at: str | None) -> dict:
+                      created_at: str | Callable[[], Awaitable[dict | None]] | None) -> dict:
     suffix = next((suffix for suffix in kind.body_alternates if path.endswith(suffix)), None)
     if suffix is None:
         return await client.request(method, path, body, created_at=created_at)

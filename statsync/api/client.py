@@ -14,7 +14,7 @@ import socket
 import time
 from collections import Counter
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import httpx
 
@@ -82,13 +82,14 @@ class ConsoleClient:
         return sum(self.requests.values())
 
     async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
-                      created_at: str | None = None) -> dict:
+                      created_at: str | Callable[[], Awaitable[dict | None]] | None = None) -> dict:
         """Send one request, retrying what is safe; return the decoded JSON body.
 
-        `created_at` marks a create: the path the new object will have. If a create's
-        outcome is unknown (connection dropped after sending, timeout, 5xx), that path
-        is read before the create is sent again, so a retry never duplicates an object
-        nor fails with a false "already in use".
+        `created_at` marks a create: the path the new object will have (or, for an object
+        whose address Statsig makes, a reader that finds it). If a create's outcome is
+        unknown (connection dropped after sending, timeout, 5xx), that path is read before
+        the create is sent again, so a retry never duplicates an object nor fails with a
+        false "already in use".
         """
         started = time.monotonic()
         deadline = started + self.retry.budget_seconds
@@ -168,12 +169,12 @@ class ConsoleClient:
             text = text.replace(secret, "<secret>")
         return text
 
-    async def _find(self, path: str) -> dict | None:
+    async def _find(self, path: str | Callable[[], Awaitable[dict | None]]) -> dict | None:
         """Does the object a create was making exist? None when it does not, or when
         even the check keeps failing (then the create is tried again, and a "name
         already in use" answer leads here once more)."""
         try:
-            return await self.get(path)
+            return await (self.get(path) if isinstance(path, str) else path())
         except (ConnectionFailed, ApiError) as exc:
             if isinstance(exc, AuthError):
                 raise

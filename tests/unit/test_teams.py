@@ -69,3 +69,16 @@ def test_a_teams_default_metrics_and_target_apps_are_references_created_first(em
     missing = write(tmp_path, TEAM + "defaultGateMetrics: [{name: nowhere, type: sum}]\n")
     with pytest.raises(InvalidConfig, match="metric 'nowhere::sum' does not exist"):
         plan_apply(emulator, missing, apply=False)
+
+
+def test_a_team_create_whose_answer_is_lost_is_found_in_the_list_not_made_twice(emulator, tmp_path):
+    """A team has no path of its own until Statsig answers its id: a dropped create is
+    checked by reading the list, not retried into "already exists" (found by the faulty
+    e2e emulator)."""
+    emulator.faults.script("POST /users/teams 1 drop-after")
+    plan, outcomes = plan_apply(emulator, write(tmp_path, TEAM))
+    assert [o.status for o in outcomes] == ["applied"], [o.error for o in outcomes]
+    assert [t["name"] for t in emulator.store.collection("users/teams").values()] == ["Checkout"]
+    posts = [r for r in emulator.log if (r.method, r.path) == ("POST", "/console/v1/users/teams")]
+    assert len(posts) == 1  # checked, not sent again
+    assert not plan_apply(emulator, write(tmp_path, TEAM), apply=False)[0].has_changes
