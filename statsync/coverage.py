@@ -43,10 +43,11 @@ def field_coverage(kind: Kind) -> list[Coverage]:
         elif name in contract.create_only:
             row = ("create-only", "only the create DTO takes it: a change is a delete and re-create (--allow-replace)")
         elif name in contract.update_only:
-            row = ("sent after create", "only the update DTO takes it: PATCHed right after the create")
+            row = ("sent after create", "only the update DTO takes it: sent by an update right after the create")
         elif name in kind.fields:
-            row = ("managed", "compared and sent as written" if name != "name" or not kind.name_defaults_to_id
-                   else "compared and sent; defaults to the id")
+            defaults_to_id = name in kind.id_defaults or (name == "name" and kind.name_defaults_to_id)
+            row = ("managed", "compared and sent; defaults to the id" if defaults_to_id
+                   else "compared and sent as written")
         elif name == "name":
             row = ("managed", "accepted when equal to the id (Statsig names the object by it)")
         elif name in kind.unmanaged:

@@ -24,7 +24,7 @@ from statsync.lifecycle import initial_status, status_owned
 from statsync.loader import load_file
 from statsync.normalize import canonical, fold_items, project
 from statsync.plan import LiveObjects, PlanOptions, build_plan
-from statsync.schemas import kind_schema
+from statsync.schemas import item_properties, kind_schema
 from statsync.validate import desired_objects
 
 FLOW_WIDTH = 100  # lists and small mappings shorter than this are written on one line
@@ -214,7 +214,7 @@ def _unrepresentable(kind: Kind, live: dict) -> list[Unrepresentable]:
             problems.append(Unrepresentable(address, name, f"two {name} are named {key!r}; statsync matches {name} "
                                                            f"by {keyed.key}, so they must be unique"))
     for name in kind.keyed_lists:
-        allowed = set(schema.get(name, {}).get("items", {}).get("properties", {}))
+        allowed = item_properties(schema.get(name, {}))
         server = {f.split(".", 1)[1] for f in kind.server_fields + kind.hidden if f.startswith(name + ".")}
         server |= set(kind.keyed_lists[name].server_ids) | set(kind.keyed_lists[name].carried)
         for item in live.get(name) or []:

@@ -118,6 +118,8 @@ def with_defaults(kind: Kind, object_id: str, obj: dict[str, Any]) -> dict[str, 
         obj.setdefault(name, copy.deepcopy(default))
     if kind.name_defaults_to_id:
         obj.setdefault("name", object_id)
+    for name in kind.id_defaults:
+        obj.setdefault(name, object_id)
     if kind.id_parts and kind.id_parts[0] in kind.fields:  # a metric's name: the id's first part
         obj.setdefault(kind.id_parts[0], object_id.rsplit("::", len(kind.id_parts) - 1)[0])
     return obj
@@ -138,11 +140,19 @@ def project(value: Any, schema: dict[str, Any]) -> Any:
                 for key, item in value.items() if key in schema["properties"]}
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [project(item, schema["items"]) for item in value]
-    for combinator in ("oneOf", "anyOf"):
-        for branch in schema.get(combinator, []):
-            if _fits(value, branch):
-                return project(value, branch)
+    fitting = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])
+               if _fits(value, branch)]
+    if fitting:  # a tagged union (a parameter by ref_type and param_type): the branch it is
+        return project(value, max(fitting, key=lambda branch: _agreement(value, branch)))
     return copy.deepcopy(value)
+
+
+def _agreement(value: Any, branch: dict) -> tuple[bool, int]:
+    """How well an object matches a union's branch: its tags (enum-valued properties) all
+    agree, then how many of its keys the branch has. The first of equals wins."""
+    props = branch.get("properties", {}) if isinstance(value, dict) else {}
+    tags_agree = all(value[key] in prop["enum"] for key, prop in props.items() if key in value and "enum" in prop)
+    return tags_agree, sum(key in props for key in value) if isinstance(value, dict) else 0
 
 
 def _fits(value: Any, schema: dict) -> bool:

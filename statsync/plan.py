@@ -145,6 +145,13 @@ def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
             refusals.append(Problem(obj.mark((step.changes[0].field,)),
                                     f"changing {fields} means deleting and re-creating {step.object_address} "
                                     f"(Statsig cannot update it), but {', '.join(sorted(users))} use it", ""))
+        elif step.action == "replace" and not all_kinds()[step.kind].deletable:
+            obj = next(o for o in desired if o.key == (step.kind, step.id))
+            fields = ", ".join(sorted({c.field for c in step.changes}))
+            refusals.append(Problem(obj.mark((step.changes[0].field,)),
+                                    f"{fields} cannot change once {step.object_address} exists, and Statsig's API "
+                                    f"cannot delete {_plural(step.kind)} to create it again: change it in the "
+                                    f"console, or leave it as it is live", step.changes[0].field))
         elif step.action == "replace" and obj_protected(desired, step):
             refusals.append(Problem(None, f"{step.object_address} is protected (statsync.protect) and would be "
                                           f"replaced to change {', '.join(sorted({c.field for c in step.changes}))}"))
@@ -243,6 +250,10 @@ def _shipped_into_layers(steps: list[Step], desired: list[DesiredObject]) -> lis
     return problems
 
 
+def _plural(kind_name: str) -> str:
+    return all_kinds()[kind_name].title.lower() + "s"
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
@@ -260,8 +271,8 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
     managed = {obj.key for obj in desired}
     candidates, unmanaged = [], []
     for kind_name, objects in live.items():
-        if kinds[kind_name].singleton or not kinds[kind_name].deletable:
-            continue  # always there, or never statsync's to delete (keys): never pruned, never "unmanaged"
+        if kinds[kind_name].singleton or not kinds[kind_name].creatable:
+            continue  # always there (settings, keys): never statsync's to delete, never "unmanaged"
         for object_id, obj in objects.items():
             if (kind_name, object_id) in managed:
                 continue
@@ -272,6 +283,9 @@ def _plan_deletes(plan: Plan, desired: list[DesiredObject], live: LiveObjects, o
                 plan.kept.append(Kept(address, "protected by prune.protect"))
             elif address in spared:
                 plan.kept.append(Kept(address, spared[address]))
+            elif not kinds[kind_name].deletable:
+                plan.kept.append(Kept(address, f"Statsig's API cannot delete {_plural(kind_name)}: "
+                                               f"delete it in the console"))
             else:
                 candidates.append((kind_name, object_id))
     referrers = referrers_after(desired, live, excluding=set(candidates))

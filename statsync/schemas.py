@@ -80,6 +80,12 @@ def _omit(schema: dict, dotted: str) -> None:
         _omit(variant, rest)
 
 
+def item_properties(node: dict) -> set[str]:
+    """Every property a list's items may have, across a union's branches (a parameter
+    store's parameters, one branch per ref_type and param_type)."""
+    return {name for variant in _object_variants(node) for name in variant["properties"]}
+
+
 def _object_variants(node: dict):
     if node.get("type") == "array" or "items" in node:
         node = node.get("items", {})
@@ -152,6 +158,7 @@ def _required(kind: Kind) -> list[str]:
     named = kind.name_defaults_to_id or kind.id_from_name or kind.identity == "name"
     return [name for name in spec.component(kind.create_dto).get("required", [])
             if name in kind.fields and name not in kind.defaults and name not in kind.id_parts
+            and name not in kind.id_defaults
             and not (name == "name" and named)]
 
 

@@ -94,6 +94,7 @@ def create_step(obj: DesiredObject) -> Step:
         fields[kind.lifecycle.field] = obj.body[kind.lifecycle.field]
     required = {name: copy.deepcopy(kind.defaults[name]) for name in (*kind.always_sent, *_contract(kind).required)
                 if name not in fields and kind.defaults.get(name) is not None}
+    required.update({name: obj.id for name in kind.id_defaults if name not in fields})
     identity = {} if kind.id_from_name or kind.id_parts else {kind.identity: obj.id}
     named = {"name": obj.id} if kind.name_defaults_to_id or kind.id_from_name else {}
     named.update(id_fields(kind, obj.id))
@@ -112,7 +113,11 @@ def create_step(obj: DesiredObject) -> Step:
     first = {name: value for name, value in body.items() if name not in _contract(kind).update_only}
     rest = {name: value for name, value in body.items() if name in _contract(kind).update_only}
     requests = [ApiRequest("POST", kind.path(), first)]
-    if rest:
+    if rest and kind.update_method == "POST":
+        # a full update: with every field it takes, so none it leaves out is reset
+        requests.append(ApiRequest("POST", kind.path(obj.id), {name: value for name, value in body.items()
+                                                               if name in _updated_fields(kind)}))
+    elif rest:
         requests.append(ApiRequest("PATCH", kind.path(obj.id), rest))
     for name, value in groups_named.items():  # the group's id is known once the create answers
         requests.append(ApiRequest("PATCH", kind.path(obj.id), {name: value}, group_field=name))
@@ -172,6 +177,11 @@ def _contract_of(kind_name: str) -> _Contract:
                      frozenset((updated - created) & fields))
 
 
+def _updated_fields(kind: Kind) -> set[str]:
+    """The fields the update DTO takes that the kind manages."""
+    return set(spec.component(kind.partial_update_dto).get("properties", {})) & set(kind.fields)
+
+
 def field_body(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """The fields an update compares and sends: lifecycle status and its inputs go
     through their own endpoints instead."""
@@ -226,9 +236,10 @@ def update_step(obj: DesiredObject, live: dict[str, Any], ignore: list[str]) -> 
                                                                            set(kind.fields))})]
     elif kind.update_method == "POST":
         # a full update: every update-DTO field the object has, the document's over live's
-        takes = set(spec.component(kind.partial_update_dto).get("properties", {})) & set(kind.fields)
+        takes = _updated_fields(kind)
         kept = {name: copy.deepcopy(live[name]) for name in takes if live.get(name) is not None}
-        body = {**kept, **update_body(kind, obj.id, wanted, live, takes & set(wanted))}
+        # (a changed field the document leaves out goes as its default: that is the change)
+        body = {**kept, **update_body(kind, obj.id, wanted, live, takes & (set(wanted) | fields))}
         requests = [ApiRequest("POST", kind.path(obj.id), dict(sorted(body.items())))]
     elif kind.patchable:
         body = update_body(kind, obj.id, wanted, live, fields - own)

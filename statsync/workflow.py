@@ -75,7 +75,7 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     needed |= {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
     if options.prune:  # a singleton is never pruned: reading it for pruning would be a wasted request
         needed |= {name for name in options.prune_kinds or all_kinds()
-                   if not all_kinds()[name].singleton and all_kinds()[name].deletable}
+                   if not all_kinds()[name].singleton and all_kinds()[name].creatable}
     return needed
 
 

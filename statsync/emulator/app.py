@@ -127,7 +127,10 @@ class Emulator:
                 routes.append(Route(f"{base}/{ENTITIES[collection].list_path}", self._endpoint, methods=["GET"]))
             routes.append(Route(base, self._endpoint,
                                 methods=["POST"] if ENTITIES[collection].list_path else ["GET", "POST"]))
-            routes.append(Route(base + "/{id:str}", self._endpoint, methods=["GET", "POST", "PATCH", "DELETE"]))
+            # only what the spec serves: a store Statsig cannot delete (param stores) answers no DELETE
+            routes.append(Route(base + "/{id:str}", self._endpoint,
+                                methods=[method for method in ("GET", "POST", "PATCH", "DELETE")
+                                         if spec.has_operation(method, f"/{collection}/{{id}}")]))
             if ENTITIES[collection].empty_overrides is not None:
                 routes.append(Route(base + "/{id:str}/overrides", self._fixed("overrides"),
                                     methods=["GET", "POST", "PATCH", "DELETE"]))
@@ -142,7 +145,7 @@ class Emulator:
         routes.append(Route(f"{API_PREFIX}/project", self._endpoint, methods=["GET"]))
         for version in ("v1", "v2"):  # what server SDKs download: the project compiled (sdk_config)
             routes.append(Route(f"/{version}/download_config_specs/{{key:str}}", self._sdk_config, methods=["GET"]))
-        return Starlette(routes=routes)
+        return Starlette(routes=routes, exception_handlers={404: _no_route, 405: _no_route})
 
     async def _sdk_config(self, request: Request) -> Response:
         """`GET /v2/download_config_specs/<server key>.json`: a server SDK's view of the project."""
@@ -507,3 +510,10 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     if value < 1:
         raise ApiError(400, f"{name} must be at least 1.")
     return value
+
+
+async def _no_route(request: Request, exc: Exception) -> Response:
+    """A path or method the API does not serve (DELETE of a parameter store): answered in
+    the API's error shape, `{status, message}` (⚠ unproven: Statsig's exact answer)."""
+    status = getattr(exc, "status_code", 404)
+    return JSONResponse({"status": status, "message": f"Cannot {request.method} {request.url.path}"}, status_code=status)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import json5
@@ -237,6 +238,7 @@ class Entity:
         obj = {**self.defaults(name), **copy.deepcopy(body), "_key": name}
         if self.server_id:
             obj["id"] = store.new_id()  # an opaque server id besides the name
+        self.finish(store, obj, body, None)
         self._hide_write_only(obj)
         store.put(self.collection, obj)
         return obj
@@ -268,9 +270,12 @@ class Entity:
             # A full update replaces every writable field; omitted optional
             # fields go back to their defaults (the undocumented case, read strictly).
             # the server's fields and the emulator's own (`_key`, an id list, overrides) stay
+            # — and so do fields the full update's DTO does not take (set at creation only)
+            taken = _full_update_fields(self.collection)
             kept = {key: value for key, value in obj.items()
-                    if key in _SERVER_FIELDS or key == "id" or key.startswith("_")}
-            updated = {**self.defaults(obj.get("id", obj.get("_key"))), "name": obj.get("name"), **kept,
+                    if key in _SERVER_FIELDS or key == "id" or key.startswith("_")
+                    or (taken is not None and key not in taken)}
+            updated = {**self.defaults(obj.get("_key", obj.get("id"))), "name": obj.get("name"), **kept,
                        **copy.deepcopy(_writable(body))}
         self.check_update(previous, updated)
         self.finish(store, updated, body, previous)
@@ -772,6 +777,27 @@ def _metric_source_defaults(name: str) -> dict:
     return {"description": "", "tags": [], "isReadOnly": False, "isVerified": False}
 
 
+@lru_cache(maxsize=None)
+def _full_update_fields(collection: str) -> frozenset[str] | None:
+    """What `POST /{collection}/{id}` takes, from the spec (None: no such update)."""
+    if not spec.has_operation("POST", f"/{collection}/{{id}}"):
+        return None
+    schema = spec.operation("POST", f"/{collection}/{{id}}")["request"] or {}
+    if "$ref" in schema:
+        schema = spec.component(schema["$ref"].rsplit("/", 1)[-1])
+    return frozenset(schema.get("properties", {}))
+
+
+def _param_store_defaults(name: str) -> dict:
+    """ParamStoreDto's required fields (the spec's examples: creator and modifier ids)."""
+    return {"displayName": name, "description": "", "parameters": [], "creatorID": API_USER["id"],
+            "lastModifierID": API_USER["id"]}
+
+
+def _finish_param_store(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    obj["createdTime"] = previous["createdTime"] if previous else store.now()
+
+
 def _team_defaults(team_id: str) -> dict:
     """A new team as the spec's create example answers it, fields not sent filled in."""
     return {"description": "", "members": [], "admins": [], "defaultGateMetrics": [],
@@ -856,6 +882,11 @@ ENTITIES: dict[str, Entity] = {
         Entity("users/teams", "Team", "TeamDto", defaults=_team_defaults, finish=_finish_team, audited=False,
                create_status=200, address="id", make_id=lambda store, body: store.new_id(),
                check_create=_check_team_create),
+        # by name, with an opaque id too (DIGEST §14); POST /param_stores/{name} a full update
+        # (⚠ unproven: statsync always sends description and parameters together); no DELETE
+        Entity("param_stores", "Parameter store", "ParamStoreDto", defaults=_param_store_defaults,
+               finish=_finish_param_store, by_name=True, server_id=True, audited=False, create_status=200,
+               write_only=("tags", "targetAppIDs")),
         # by name (TF-code internal/role_client.go); a new role's unset permissions are off ⚠ unproven
         Entity("roles", "Role", "RoleContractDto", defaults=lambda name: {"permissions": {}}, finish=_finish_role,
                by_name=True, audited=False, create_status=201),

@@ -168,6 +168,9 @@ class Kind:
     defaults: dict[str, Any] = field(default_factory=dict)
     # The display name defaults to the id (sent on create where `name` is required).
     name_defaults_to_id: bool = True
+    # Other fields whose value, when a file leaves them out, is the id (a parameter
+    # store's displayName, which its create DTO requires).
+    id_defaults: tuple[str, ...] = ()
     keyed_lists: dict[str, KeyedList] = field(default_factory=dict)
     # Unordered lists of scalars, compared sorted.
     set_fields: tuple[str, ...] = ()
@@ -364,13 +367,14 @@ COMMON_FIELD_DOCS = {
 
 def _registry() -> dict[str, Kind]:
     from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
-                                metric_source, project_settings, review_settings, role, role_settings, segment, tag,
+                                metric_source, param_store, project_settings, review_settings, role, role_settings, segment, tag,
                                 target_app, team, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
              segment.KIND, gate.KIND,
-             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, team.KIND, key.KIND)
+             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, param_store.KIND, team.KIND,
+             key.KIND)
     return {kind.name: kind for kind in kinds}
 
 

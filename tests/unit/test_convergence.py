@@ -165,6 +165,15 @@ def _consistent(body: dict, kind_name: str) -> dict:
     return body
 
 
+def _static_parameters():
+    """A parameter store's parameters that name no other object: static values of each type."""
+    value = st.one_of(st.tuples(st.just("boolean"), st.booleans()), st.tuples(st.just("number"), st.integers(-9, 99)),
+                      st.tuples(st.just("string"), NAMES))
+    item = st.tuples(NAMES, value).map(lambda p: {"name": p[0], "ref_type": "static", "param_type": p[1][0],
+                                                   "value": p[1][1]})
+    return st.lists(item, max_size=3, unique_by=lambda parameter: parameter["name"])
+
+
 def plain(kind_name: str, **referencing):
     from statsync.kinds import get
 
@@ -183,6 +192,8 @@ KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experimen
          "project_settings": plain("project_settings"), "review_settings": plain("review_settings"),
          "role_settings": plain("role_settings", default_project_role=st.sampled_from(("Member", "Read Only"))),
          "team_settings": plain("team_settings"),
+         "param_store": plain("param_store", parameters=_static_parameters(), tags=st.just([]),
+                              targetAppIDs=st.just([]), team=st.just("")),
          "team": plain("team", members=st.lists(st.sampled_from(EMAILS), unique=True, max_size=3),
                        admins=st.lists(st.sampled_from(EMAILS), unique=True, max_size=2),
                        defaultTargetApplications=st.just([]), defaultHoldoutID=st.none(),

@@ -162,7 +162,8 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
                         "GET /unit_id_types": 1, "GET /segments": 1, "GET /target_app": 1, "GET /layers": 1, "GET /holdouts": 1,
                         "GET /environments": 1, "GET /settings/project": 1, "GET /settings/reviews": 1,
                         "GET /settings/roles": 1, "GET /settings/teams": 1, "GET /roles": 1, "GET /metrics/list": 1,
-                        "GET /metrics/metric_source/list": 1, "GET /keys": 1, "GET /users/teams": 1}
+                        "GET /metrics/metric_source/list": 1, "GET /keys": 1, "GET /users/teams": 1,
+                        "GET /param_stores": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])
