@@ -73,6 +73,8 @@ def answered_status(kind: Kind, live: dict[str, Any]) -> Any:
     lifecycle = kind.lifecycle
     if lifecycle is None or lifecycle.field in live:
         return live.get(lifecycle.field) if lifecycle else None
+    if lifecycle.status_of is not None:
+        return lifecycle.status_of(live)
     fitting = [status for status, fields in lifecycle.status_fields.items()
                if fields and all(name in live and live[name] == value for name, value in fields.items())]
     return fitting[0] if len(fitting) == 1 else None
@@ -103,17 +105,19 @@ def request_body(transition: Transition, kind: Kind, desired: dict[str, Any], li
     reason = desired.get("decisionReason") or ""
     if transition.action == "abandon":
         return {"decisionReason": reason}
-    return {"id": group_id(desired.get("launchedGroupID"), live), "decisionReason": reason}
+    return {"id": group_id(desired.get("launchedGroupID"), live, kind), "decisionReason": reason}
 
 
-def group_id(wanted: Any, live: dict[str, Any] | None) -> str:
-    """launchedGroupID is written as a group name (or id); Statsig wants the live group id."""
-    groups = (live or {}).get("groups") or []
+def group_id(wanted: Any, live: dict[str, Any] | None, kind: Kind) -> str:
+    """launchedGroupID is written as a group (a variant) name or id; Statsig wants the live id."""
+    field = kind.lifecycle.groups_field
+    groups = (live or {}).get(field) or []
     for group in groups:
         if wanted in (group.get("name"), group.get("id")):
             return group["id"]
+    title = kind.title.lower()
     if not groups:
-        raise Refused("a decision needs the experiment running with its groups: apply the start first, "
+        raise Refused(f"a decision needs the {title} running with its {field}: apply the start first, "
                       "then plan the decision")
     names = ", ".join(repr(g.get("name")) for g in groups)
-    raise Refused(f"launchedGroupID {wanted!r} names no group of the live experiment ({names})")
+    raise Refused(f"launchedGroupID {wanted!r} names none of the live {title}'s {field} ({names})")

@@ -26,6 +26,7 @@ from statsync.emulator.entities import (API_USER, ENTITIES, SINGLETONS, BadReque
                                         new_project_keys, overrides, set_ids, set_overrides, set_segment_rules)
 from statsync.emulator.faults import MUTATIONS, ConnectionDropped, Faults
 from statsync.emulator.lifecycle import ACTIONS, READ_ONLY, STATUS_ACTIONS
+from statsync.emulator.lifecycle import status as lifecycle_status
 from statsync.emulator.ratelimit import RateLimit
 from statsync.emulator.readings import Readings
 from statsync.emulator.sdk_config import sdk_config
@@ -378,9 +379,9 @@ class Emulator:
 
     def _transition(self, entity: Entity, obj: dict, action: str, body: dict, actor: dict):
         rule = ACTIONS[entity.collection][action]
-        if rule.allowed_from and obj.get("status") not in rule.allowed_from:
+        if rule.allowed_from and lifecycle_status(obj) not in rule.allowed_from:
             raise BadRequest(f"Cannot {action.replace('_', ' ')} {entity.label.lower()} {obj['id']} "
-                             f"while its status is {obj.get('status')!r}.")
+                             f"while its status is {lifecycle_status(obj)!r}.")
         rule.effect(obj, body or {}, self.store.now())
         entity.touch(self.store, obj, actor)
         if rule.elsewhere is not None:

@@ -788,6 +788,20 @@ def _full_update_fields(collection: str) -> frozenset[str] | None:
     return frozenset(schema.get("properties", {}))
 
 
+def _autotune_defaults(autotune_id: str) -> dict:
+    """AutotuneExperimentDto's required fields a create may leave out; `_status` is the
+    emulator's own (the DTO answers only isStarted and winner)."""
+    return {"description": "", "successEventValue": "", "idType": "userID", "isStarted": False, "winner": None,
+            "tags": [], "targetApps": [], "holdoutIDs": [], "_status": "setup"}
+
+
+def _finish_autotune(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    if len(obj.get("variants") or []) < 2:
+        raise BadRequest("Invalid request. An autotune needs at least two variants.")
+    # variants keep their id when the client echoes it, like an experiment's groups
+    obj["variants"] = _groups(store, obj["variants"], (previous or {}).get("variants", []))
+
+
 def _param_store_defaults(name: str) -> dict:
     """ParamStoreDto's required fields (the spec's examples: creator and modifier ids)."""
     return {"displayName": name, "description": "", "parameters": [], "creatorID": API_USER["id"],
@@ -882,6 +896,9 @@ ENTITIES: dict[str, Entity] = {
         Entity("users/teams", "Team", "TeamDto", defaults=_team_defaults, finish=_finish_team, audited=False,
                create_status=200, address="id", make_id=lambda store, body: store.new_id(),
                check_create=_check_team_create),
+        # id derived from the name; variants get ids; lifecycle in emulator/lifecycle.py (spec only)
+        Entity("autotunes", "Autotune", "AutotuneExperimentDto", defaults=_autotune_defaults,
+               finish=_finish_autotune),
         # by name, with an opaque id too (DIGEST §14); POST /param_stores/{name} a full update
         # (⚠ unproven: statsync always sends description and parameters together); no DELETE
         Entity("param_stores", "Parameter store", "ParamStoreDto", defaults=_param_store_defaults,

@@ -75,6 +75,29 @@ def _reset(obj: dict, body: dict, now: int) -> None:
                decisionReason=None)
 
 
+def _autotune_start(obj: dict, body: dict, now: int) -> None:
+    obj.update(isStarted=True, _status="active")
+
+
+def _autotune_decision(obj: dict, body: dict, now: int) -> None:
+    """The winner is the variant shipped (AutotuneExperimentDto `winner: {id, name}`);
+    ⚠ unproven: whether isStarted stays true, and that a reset clears the winner."""
+    variant = next((v for v in obj.get("variants", []) if v.get("id") == body.get("id")), None)
+    if variant is None:
+        raise BadRequest(f"Invalid request. Variant {body.get('id')} is not a variant of this autotune.")
+    obj.update(winner={"id": variant["id"], "name": variant["name"]}, _status="decision_made")
+
+
+def _autotune_reset(obj: dict, body: dict, now: int) -> None:
+    obj.update(isStarted=False, winner=None, _status="setup")
+
+
+def status(obj: dict) -> str | None:
+    """An object's lifecycle status: answered, or the emulator's own where the API answers
+    none (an autotune's)."""
+    return obj.get("status", obj.get("_status"))
+
+
 _NOT_ARCHIVED_GATE = ("In Progress", "Launched", "Disabled")
 
 ACTIONS: dict[str, dict[str, Action]] = {
@@ -102,6 +125,11 @@ ACTIONS: dict[str, dict[str, Action]] = {
                         _reset, False),
         "archive": Action(("setup", "decision_made", "abandoned", "experiment_stopped"), _archive("archived"), False),
         "unarchive": Action(("archived",), _unarchive_experiment, False),
+    },
+    "autotunes": {
+        "start": Action(("setup",), _autotune_start, False),
+        "make_decision": Action(("active",), _autotune_decision, False),
+        "reset": Action(("active", "decision_made"), _autotune_reset, False),
     },
 }
 

@@ -146,6 +146,10 @@ class Lifecycle:
     only_increase: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (from, to) pairs statsync refuses, with the reason shown to the user
     forbidden: dict[tuple[str, str], str] = field(default_factory=dict)
+    # the status of a live object that answers none (an autotune: isStarted and winner)
+    status_of: Callable[[dict[str, Any]], str | None] | None = None
+    # the list a decision's launchedGroupID names an item of, by name or id
+    groups_field: str = "groups"
 
 
 @dataclass(frozen=True)
@@ -366,14 +370,14 @@ COMMON_FIELD_DOCS = {
 
 
 def _registry() -> dict[str, Kind]:
-    from statsync.kinds import (dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
+    from statsync.kinds import (autotune, dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
                                 metric_source, param_store, project_settings, review_settings, role, role_settings, segment, tag,
                                 target_app, team, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
              segment.KIND, gate.KIND,
-             dynamic_config.KIND, layer.KIND, experiment.KIND, holdout.KIND, param_store.KIND, team.KIND,
+             dynamic_config.KIND, layer.KIND, experiment.KIND, autotune.KIND, holdout.KIND, param_store.KIND, team.KIND,
              key.KIND)
     return {kind.name: kind for kind in kinds}
 

@@ -34,6 +34,9 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "layers": {"name": "known_layer", "idType": "userID"}, "holdouts": {"name": "known_holdout"},
          "roles": {"name": "known role", "permissions": {}}, "metrics": {"name": "known metric", "type": "sum"},
          "keys": {"description": "known key", "type": "SERVER"},
+         "autotunes": {"name": "known_autotune", "variants": [{"name": "a", "json": {}}, {"name": "b", "json": {}}],
+                       "successEvent": "click", "explorationWindow": "24hr", "attributionWindow": "2hr",
+                       "winnerThreshold": "95%"},
          "param_stores": {"name": "known_store", "description": "", "displayName": "known store"},
          "users/teams": {"name": "known team", "members": [], "admins": [], "defaultGateMetrics": [],
                          "defaultExperimentPrimaryMetrics": [], "defaultExperimentSecondaryMetrics": [],
@@ -46,7 +49,8 @@ MORE_SEEDS = {"segments": {"id": "known_list", "name": "known list", "type": "id
 KNOWN = {"gates": "known_gate", "dynamic_configs": "known_config", "experiments": "known_experiment",
          "tags": "known tag", "unit_id_types": "knownUnit", "segments": "known_segment", "target_app": "known app",
          "layers": "known_layer", "holdouts": "known_holdout", "roles": "known role",
-         "metrics": "known metric::sum", "metrics/metric_source": "known_source", "param_stores": "known_store"}
+         "metrics": "known metric::sum", "metrics/metric_source": "known_source", "param_stores": "known_store",
+         "autotunes": "known_autotune"}
 
 
 def implemented_operations():

@@ -67,6 +67,9 @@ def test_every_request_body_statsync_sends_validates_against_the_spec(emulator, 
     assert len([1 for m, _, _ in mutations if m == "PATCH"]) >= 5
     for method, path, body in mutations:
         validator = spec.request_validator(method, _template_of(method, path).removeprefix("/console/v1"))
+        if validator is None:  # the spec declares no body (an autotune's start): none is sent
+            assert body is None, f"{method} {path} sends a body the spec does not take"
+            continue
         errors = list(validator.iter_errors(body))
         assert errors == [], f"{method} {path}: {errors[0].message}"
 

@@ -14,6 +14,9 @@ from tests.e2e.served import ServedEmulator, statsync
 KEY = "console-e2e-safety"
 ENV = {"STATSIG_CONSOLE_API_KEY": KEY}
 FAULTY = ("--error-rate", "0.1", "--drop-rate", "0.1", "--seed", "9")
+# the examples' own allowance for a first apply (examples/configs/statsync.yaml), kept where
+# a test writes settings of its own
+EXAMPLE_SAFETY = "safety: {max_first_creates: 40}\n"
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_a_console_edit_between_plan_and_apply_is_a_conflict_and_is_kept(served,
 
 
 def test_prune_protect_and_references_through_the_cli(served, examples):
-    (examples / "statsync.yaml").write_text("prune: {protect: [gate.keep_*]}\n")
+    (examples / "statsync.yaml").write_text("prune: {protect: [gate.keep_*]}\n" + EXAMPLE_SAFETY)
     assert cli(served, examples, "apply", "--auto-approve").returncode == 0
     for gate in ("stray_gate", "keep_this"):
         assert console(served, "POST", "/gates", {"id": gate}).status_code in (200, 201)
@@ -93,7 +96,7 @@ def test_safety_thresholds_through_the_cli(served, examples):
     allowed = cli(served, examples, "apply", "--prune", "--auto-approve", "--allow-deletes", "6")
     assert allowed.returncode == 0 and "Apply finished: 6 applied" in allowed.stdout
 
-    (examples / "statsync.yaml").write_text("safety: {max_changed_percent: 10, min_managed: 5}\n")
+    (examples / "statsync.yaml").write_text("safety: {max_changed_percent: 10, min_managed: 5, max_first_creates: 40}\n")
     for name in ("employees", "search_v2"):
         path = examples / "gates" / f"{name}.yaml"
         path.write_text(path.read_text().replace("description: ", "description: Changed. "))
@@ -106,7 +109,7 @@ def test_safety_thresholds_through_the_cli(served, examples):
 
 
 def test_ignore_rules_through_the_cli(served, examples):
-    (examples / "statsync.yaml").write_text("ignore: ['gate:rules.*.passPercentage']\n")
+    (examples / "statsync.yaml").write_text("ignore: ['gate:rules.*.passPercentage']\n" + EXAMPLE_SAFETY)
     assert cli(served, examples, "apply", "--auto-approve").returncode == 0
     live = console(served, "GET", "/gates/new_checkout").json()["data"]
     rules = [dict(r, passPercentage=77) for r in live["rules"]]
@@ -171,7 +174,7 @@ def test_a_target_pinned_to_a_project_refuses_a_key_for_another(tmp_path, exampl
     try:
         def settings(project_id):
             (examples / "statsync.yaml").write_text(
-                f"targets:\n  prod:\n    api_url: {served.url}\n    project_id: {project_id}\n")
+                f"targets:\n  prod:\n    api_url: {served.url}\n    project_id: {project_id}\n" + EXAMPLE_SAFETY)
         settings("proj_production")
         for command in (("plan",), ("apply", "--auto-approve")):
             refused = statsync(*command, str(examples), "--target", "prod", env=ENV)

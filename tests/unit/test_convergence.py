@@ -27,7 +27,8 @@ REFERENCING = {"tags", "targetApps", "targetingGateID", "layerID", "idType", "ru
                "status", "launchedGroupID", "decisionReason", "primaryMetricTags", "secondaryMetricTags",
                "isEnabled", "releasePipelineID", "teamID", "team", "controlGroupID",
                "defaultValue", "defaultValueJson5", "schema", "schemaJson5", "default_project_role",
-               "primaryMetrics", "secondaryMetrics", "otherMetrics", "monitoringMetrics"}
+               "primaryMetrics", "secondaryMetrics", "otherMetrics", "monitoringMetrics", "variants",
+               "linkedExperimentName", "metricSourceID"}
 SELF_CONTAINED = tuple(sorted(DOCUMENTED_OPERATORS))
 NAMES = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=10)
 
@@ -182,8 +183,11 @@ def plain(kind_name: str, **referencing):
     @st.composite
     def make(draw, object_id: str, fresh: bool) -> dict:
         fields = {name: value for name, value in {**_scalar_fields(kind_name), **referencing}.items()
-                  if not (name == "name" and get(kind_name).identity == "name")}  # the id is its name
-        body = draw(st.fixed_dictionaries({}, optional=fields))
+                  if not (name == "name" and (get(kind_name).identity == "name" or get(kind_name).id_from_name))}  # the id is its name
+        required = set(kind_schema(kind_name).get("required", ()))  # what a create needs (an autotune's)
+        body = draw(st.fixed_dictionaries({name: value for name, value in fields.items() if name in required},
+                                          optional={name: value for name, value in fields.items()
+                                                    if name not in required}))
         return {"kind": kind_name, "id": object_id, **body}
     return make
 
@@ -192,6 +196,12 @@ KINDS = {"gate": gate, "dynamic_config": dynamic_config, "experiment": experimen
          "project_settings": plain("project_settings"), "review_settings": plain("review_settings"),
          "role_settings": plain("role_settings", default_project_role=st.sampled_from(("Member", "Read Only"))),
          "team_settings": plain("team_settings"),
+         "autotune": plain("autotune", variants=st.lists(
+             st.fixed_dictionaries({"name": NAMES, "json": JSON_OBJECTS}), min_size=2, max_size=3,
+             unique_by=lambda variant: variant["name"]),
+             # shares, at least 0.001 (the schema's minimum, which the drawn floats overlook)
+             explorationWindowRate=st.sampled_from((0.001, 0.25, 1)),
+             longtermExplorationAllocation=st.sampled_from((0.001, 0.1, 1))),
          "param_store": plain("param_store", parameters=_static_parameters(), tags=st.just([]),
                               targetAppIDs=st.just([]), team=st.just("")),
          "team": plain("team", members=st.lists(st.sampled_from(EMAILS), unique=True, max_size=3),

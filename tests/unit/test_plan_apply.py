@@ -163,7 +163,7 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
                         "GET /environments": 1, "GET /settings/project": 1, "GET /settings/reviews": 1,
                         "GET /settings/roles": 1, "GET /settings/teams": 1, "GET /roles": 1, "GET /metrics/list": 1,
                         "GET /metrics/metric_source/list": 1, "GET /keys": 1, "GET /users/teams": 1,
-                        "GET /param_stores": 1}
+                        "GET /param_stores": 1, "GET /autotunes": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])

@@ -54,7 +54,7 @@ def test_percentages_with_two_decimals_are_valid_despite_float_division():
 
 def test_unknown_kind_and_missing_kind_and_missing_id():
     every = ", ".join(all_kinds())  # in dependency order, as the registry declares them
-    assert every.startswith("project_settings, ") and ", gate, dynamic_config, layer, experiment, holdout" in every
+    assert every.startswith("project_settings, ") and ", gate, dynamic_config, layer, experiment, autotune, holdout" in every
     assert problems("kind: gatee\nid: abc\n") == [
         f"f.yaml:1:7: kind: unknown kind 'gatee' (did you mean 'gate'?); statsync manages: {every}"]
     assert problems("id: abc\n") == [f"f.yaml:1:1: missing `kind` (one of: {every})"]
