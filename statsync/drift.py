@@ -3,7 +3,8 @@
 A drift report is a plan read the other way round: each update step is an object
 someone changed in the console (or that statsync has not applied yet); each
 create step is an object missing from the live project. For gates and dynamic
-configs the versions endpoint tells which version brought the live values in.
+configs the versions endpoint tells which version brought the live values in; for
+objects that answer no modifier, the audit log tells who (auditlog).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from statsync import auditlog
 from statsync.api.client import ConsoleClient
 from statsync.config import Project
 from statsync.diff import Change
@@ -88,7 +90,21 @@ async def drift_report(project: Project, client: ConsoleClient, target: str) -> 
         if changed and step.object_address not in report.missing:
             by_object.setdefault(step.object_address, []).append(step)
     report.drifted = list(await asyncio.gather(*(_drifted(client, steps) for steps in by_object.values())))
+    await _from_audit_log(client, report)
     return report
+
+
+async def _from_audit_log(client: ConsoleClient, report: DriftReport) -> None:
+    """Who changed (or made) what answers no modifier: from the audit log, one read of
+    its newest pages, only when such an object drifted (auditlog)."""
+    unknown = {(d.kind, d.id): d for d in report.drifted if not d.modified_by}
+    made = {tuple(c.address.split(".", 1)): c for c in report.created_live if not c.by}
+    found = await auditlog.attribute(client, [*unknown, *made])
+    for key, entry in found.items():
+        if key in unknown:
+            unknown[key].modified_by, unknown[key].modified_time = entry.by, entry.time
+        if key in made:
+            made[key].by, made[key].time = entry.by, entry.time
 
 
 async def _drifted(client: ConsoleClient, steps: list) -> Drifted:

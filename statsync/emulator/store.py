@@ -34,6 +34,7 @@ class Store:
         self.readings: Any = None  # the emulator's Readings, for behaviour they switch
         self._last_time = 0
         self.project_id: str | None = None  # GET /project's `id`; made on first use, kept in the state
+        self.audit_log: list[dict[str, Any]] = []  # GET /audit_logs, newest first (emulator/audit.py)
         if path is not None and path.exists():
             self.load(path)
 
@@ -79,6 +80,7 @@ class Store:
         }
         self._last_time = state.get("last_time", 0)
         self.project_id = state.get("project_id")
+        self.audit_log = state.get("audit_logs", [])
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically: a crash mid-save never leaves a half-written state file."""
@@ -91,6 +93,7 @@ class Store:
                 "last_time": self._last_time,
                 **({"project_id": self.project_id} if self.project_id else {}),
                 "collections": {name: list(objects.values()) for name, objects in self.collections.items()},
+                "audit_logs": self.audit_log,
             }
             # key order is kept as the API received it, as Statsig keeps it
             text = json.dumps(state, indent=1)

@@ -297,6 +297,9 @@ class Kind:
     # in the console): a document naming none live is refused, pruning passes them over.
     creatable: bool = True
     deletable: bool = True
+    # The /audit_logs actionTypes recorded for this kind's objects: who changed an object
+    # that answers no modifier and has no versions (a tag, a team) is read from them.
+    audit_actions: tuple[str, ...] = ()
     # Fields an answer names otherwise than requests do (a key's primaryTargetApp is the
     # targetAppID it was sent): answered name → the name the YAML writes.
     answered_as: dict[str, str] = field(default_factory=dict)

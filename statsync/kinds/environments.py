@@ -27,4 +27,6 @@ KIND = Kind(
     singleton=True,
     fixed_entries=("environments", "isProduction"),
     safeguards={"environments.requiresReview": True, "environments.requiresReleasePipeline": True},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("company_environments_edit",),
 )

@@ -42,4 +42,7 @@ KIND = Kind(
     answered_as={"primaryTargetApp": "targetAppID", "secondaryTargetApps": "secondaryTargetAppIDs"},
     unmanaged={"type": "set when a key is made, in the console: statsync never makes keys",
                "description": "the key's identity in statsync (its `id`): changing it here would lose the key"},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("sdk_key_create", "sdk_key_update_description", "sdk_key_update_environments", "sdk_key_update_scopes",
+                   "sdk_key_update_target_app", "sdk_key_deactivate"),
 )

@@ -40,4 +40,7 @@ KIND = Kind(
     server_fields=(*AUDIT_FIELDS,),
     unmanaged={"dryRun": "a request flag (validate without saving), not a property of the source",
                "owner": "who owns the source is the console's, not the repository's"},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("create_echidna_metric_source", "update_echidna_metric_source", "update_echidna_metric_source_name",
+                   "update_echidna_metric_source_is_verified", "delete_echidna_metric_source"),
 )

@@ -49,4 +49,6 @@ KIND = Kind(
                                                   ("experiment", "experiment_name", "experiment")))),
     server_fields=("id", "createdTime", "creatorID", "lastModifierID", "teamID"),
     deletable=False,
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("param_store_create", "param_store_update", "param_store_update_owners", "param_store_delete"),
 )

@@ -24,4 +24,6 @@ KIND = Kind(
     },
     name_defaults_to_id=False,
     singleton=True,
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("company_basic_info_edit", "project_description_edit"),
 )

@@ -26,4 +26,6 @@ KIND = Kind(
     singleton=True,
     safeguards={"is_config_review_required": True, "is_metric_review_required": True,
                 "is_whn_analysis_only_review_required": True, "is_whn_source_review_required": True},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("config_require_reviews", "update_metric_review_required", "set_self_approvals_blocked"),
 )

@@ -28,4 +28,6 @@ KIND = Kind(
     # RoleContractDto does not list (TF commit 7c4f1d4 "Update permissions in role resources")
     beyond_spec={"permissions": {"bypass_precommit_webhook": {"type": "boolean"}, "whn_connection": {"type": "boolean"}}},
     safeguards={"permissions.self_approve_review": False, "permissions.bypass_reviews_for_overrides": False},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("upsert_user_role", "delete_user_role"),
 )

@@ -14,4 +14,6 @@ KIND = Kind(
     name_defaults_to_id=False,
     singleton=True,
     references=(Reference(target="role", field="default_project_role"),),
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("set_company_default_user_role",),
 )

@@ -22,4 +22,6 @@ KIND = Kind(
     server_fields=("id",),
     # Statsig's core tag, as the spec's examples answer it ("★ Core"; older ones "* Core")
     builtins=("★ Core", "* Core"),
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("tag_create", "tag_edit", "tag_delete", "delete_tag"),
 )

@@ -27,4 +27,6 @@ KIND = Kind(
     server_fields=("id",),
     unmanaged={name: "membership is kept on the other side, in each object's targetApps (one owner for one fact)"
                for name in ("gates", "experiments", "dynamicConfigs")},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("create_customer_app", "edit_target_app", "delete_target_app"),
 )

@@ -56,4 +56,6 @@ KIND = Kind(
     answered_items={"members": "email", "admins": "email"},
     # a team's review requirement switched off, or its configs opened to anyone
     safeguards={"requireReviews": True, "changeTeamConfigs": "team_only"},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("update_team", "update_team_settings", "update_team_admins", "update_team_name", "update_team_description"),
 )

@@ -13,4 +13,6 @@ KIND = Kind(
     name_defaults_to_id=False,
     singleton=True,
     safeguards={"require_teams_on_configs": True},
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("update_entities_require_teams",),
 )

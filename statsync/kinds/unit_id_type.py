@@ -16,4 +16,6 @@ KIND = Kind(
     name_defaults_to_id=False,
     always_sent=("description",),  # the update DTO requires it
     builtins=("userID", "stableID"),
+    # ⚠ unproven which action Statsig records for which change (the spec lists the names)
+    audit_actions=("company_ID_type_add", "company_ID_type_edit", "company_ID_type_delete"),
 )

@@ -19,7 +19,8 @@ def when(epoch_ms: Any) -> str:
 
 
 def _who(drifted) -> str:
-    return f"last changed by {drifted.modified_by or 'unknown'} at {when(drifted.modified_time)} (version {drifted.version})"
+    version = f" (version {drifted.version})" if drifted.version is not None else ""
+    return f"last changed by {drifted.modified_by or 'unknown'} at {when(drifted.modified_time)}{version}"
 
 
 def _since(drifted, change) -> str:
