@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 from statsync.api.client import ConsoleClient
 from statsync.errors import StatsyncError
-from statsync.kinds import Kind
+from statsync.kinds import Kind, all_kinds
 
 AMBIGUOUS = ""  # learned for an identity two live objects share
 
@@ -41,6 +41,7 @@ def learn(client: ConsoleClient, kind: Kind, objects: list[dict[str, Any]]) -> l
         if isinstance(identity, str) and isinstance(address, str) and address:
             key = _key(kind, identity)
             client.learned[key] = AMBIGUOUS if identity in seen else address
+            client.learned[f"{kind.name}:identity:{address}"] = identity
             seen.add(identity)
             if kind.secret_address:
                 client.secrets.add(address)
@@ -52,6 +53,11 @@ async def resolve(client: ConsoleClient, kind: Kind, object_id: str, path: str) 
     """`path` (written with the YAML id) with the object's address in its place."""
     if kind.address is None or not path.startswith(kind.path(object_id)):
         return path
+    return kind.path(await address_of(client, kind, object_id)) + path[len(kind.path(object_id)):]
+
+
+async def address_of(client: ConsoleClient, kind: Kind, object_id: str) -> str:
+    """The live object's address, from what a list read (one, when unknown) taught the client."""
     key = _key(kind, object_id)
     if key not in client.learned:
         learn(client, kind, await client.list(kind.list_path or kind.path()))
@@ -61,7 +67,31 @@ async def resolve(client: ConsoleClient, kind: Kind, object_id: str, path: str) 
     if address == AMBIGUOUS:
         raise StatsyncError(f"more than one live {kind.title.lower()} has the {kind.identity} {object_id!r}: "
                             f"give one of them another {kind.identity} in the console first")
-    return kind.path(address) + path[len(kind.path(object_id)):]
+    return address
+
+
+async def sent_with_addresses(client: ConsoleClient, kind: Kind, body: Any) -> Any:
+    """`body` with each field naming another object by identity where Statsig takes its
+    address (a gate's releasePipelineID) given the address, learned from a list read or
+    the target's create answer."""
+    refs = [ref for ref in kind.references if ref.by_address and isinstance(body, dict)
+            and isinstance(body.get(ref.field), str) and body[ref.field]]
+    if not refs:
+        return body
+    body = dict(body)
+    for ref in refs:
+        body[ref.field] = await address_of(client, all_kinds()[ref.target], body[ref.field])
+    return body
+
+
+def read_with_identities(client: ConsoleClient, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    """A live object with each address another object is named by read back as that
+    object's identity, as the YAML writes it (an unknown address stays as it is)."""
+    refs = [ref for ref in kind.references if ref.by_address and isinstance(obj.get(ref.field), str)]
+    if not refs:
+        return obj
+    return {**obj, **{ref.field: client.learned.get(f"{ref.target}:identity:{obj[ref.field]}", obj[ref.field])
+                      for ref in refs}}
 
 
 def finder(client: ConsoleClient, kind: Kind, object_id: str) -> Callable[[], Awaitable[dict[str, Any] | None]]:

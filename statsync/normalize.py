@@ -53,8 +53,8 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         obj["targetApps"] = [obj["targetApps"]]
     for dotted in kind.decimal_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, decimal(holder[key])))
-    if "rules" in obj:
-        obj["rules"] = [_rule(rule) for rule in obj["rules"]]
+    for dotted in ("rules", *kind.nested_rules):  # targeting rules, wherever the kind keeps them
+        _each(obj, dotted, lambda holder, key: holder.__setitem__(key, [_rule(rule) for rule in holder[key]]))
     for name, keyed in kind.keyed_lists.items():
         if isinstance(obj.get(name), list):
             # an item's previousName is statsync's (identity), not a value Statsig keeps

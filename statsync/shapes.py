@@ -28,6 +28,7 @@ async def send(client: ConsoleClient, kind: Kind, method: str, path: str, body: 
     if object_id is not None and kind.address is not None and not created_at:
         path = await addresses.resolve(client, kind, object_id, path)
     finder = addresses.finder(client, kind, object_id) if created_at and kind.address and object_id else None
+    body = await addresses.sent_with_addresses(client, kind, body)
     if object_id is not None and kind.addressed_by_id_too and path.startswith(kind.path(object_id)) \
             and not created_at:
         if client.learned.get(f"{kind.name}:path") == "id":

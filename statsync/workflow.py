@@ -37,7 +37,9 @@ async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -
     pages = await _all(_read_kind(client, kind) for kind in kinds)
     # objects Statsig owns itself (implicit layers, userID) are neither managed nor unmanaged: they are not
     # ours, and a list answering them must not make pruning delete them
-    return {kind.name: {obj[kind.identity]: _with_status(kind, obj) for obj in objects
+    # (read once every page is in: a field naming another object by its address is read as its name)
+    return {kind.name: {obj[kind.identity]: _with_status(kind, addresses.read_with_identities(client, kind, obj))
+                        for obj in objects
                         if not kind.is_implicit(obj[kind.identity]) and obj[kind.identity] not in kind.builtins}
             for kind, objects in zip(kinds, pages)}
 

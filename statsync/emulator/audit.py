@@ -31,6 +31,7 @@ ACTION_TYPES: dict[str, tuple[str | None, str, str | None]] = {
     "metrics": ("custom_metric_definition_create", "custom_metric_definition_edit", "custom_metric_definition_delete"),
     "metrics/metric_source": ("create_echidna_metric_source", "update_echidna_metric_source",
                               "delete_echidna_metric_source"),
+    "release_pipelines": ("release_pipeline_create", "release_pipeline_update", "release_pipeline_delete"),
     "keys": ("sdk_key_create", "sdk_key_update_scopes", "sdk_key_delete"),
     "environments": (None, "company_environments_edit", None),
     "settings/project": (None, "company_basic_info_edit", None),

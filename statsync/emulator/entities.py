@@ -364,6 +364,7 @@ def _target_apps(obj: dict) -> None:
 
 def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     _target_apps(obj)
+    _check_release_pipeline(store, obj)
     obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=False)
     settings = obj.get("reviewSettings") or {}
     obj["reviewSettings"] = {"requiredReview": settings.get("requiredReview", False), "allowedReviewers": []}
@@ -381,6 +382,7 @@ def _finish_gate(store: Store, obj: dict, body: dict, previous: dict | None) -> 
 
 def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
     _target_apps(obj)
+    _check_release_pipeline(store, obj)
     obj["rules"] = _rules(store, obj.get("rules", []), (previous or {}).get("rules", []), dynamic_config=True)
     if {"defaultValue", "defaultValueJson5"} & set(body) or previous is None:
         obj["defaultValue"], obj["defaultValueJson5"] = _json_twins(body, "defaultValue", "defaultValueJson5",
@@ -788,6 +790,26 @@ def _full_update_fields(collection: str) -> frozenset[str] | None:
     return frozenset(schema.get("properties", {}))
 
 
+def _check_release_pipeline(store: Store, obj: dict) -> None:
+    """releasePipelineID names a pipeline by its id (ExternalGateDto; ⚠ unproven that
+    Statsig refuses an unknown one with a 400)."""
+    pipeline = obj.get("releasePipelineID")
+    if pipeline and store.get("release_pipelines", pipeline) is None:
+        raise BadRequest(f"Invalid request. Release pipeline {pipeline} does not exist.")
+
+
+def _finish_release_pipeline(store: Store, obj: dict, body: dict, previous: dict | None) -> None:
+    """Phases and their rules get ids, kept when the client echoes them (like a gate's rules)."""
+    old = {phase.get("id"): phase for phase in (previous or {}).get("phases", [])}
+    phases = _groups(store, obj.get("phases") or [], (previous or {}).get("phases", []))
+    for phase in phases:
+        phase["rules"] = _groups(store, phase.get("rules") or [], old.get(phase["id"], {}).get("rules", []))
+        for rule in phase["rules"]:
+            rule.setdefault("environments", None)  # answered null when unset (the spec's examples)
+    obj["phases"] = phases
+    obj.setdefault("createdTime", store.now())
+
+
 def _autotune_defaults(autotune_id: str) -> dict:
     """AutotuneExperimentDto's required fields a create may leave out; `_status` is the
     emulator's own (the DTO answers only isStarted and winner)."""
@@ -896,6 +918,12 @@ ENTITIES: dict[str, Entity] = {
         Entity("users/teams", "Team", "TeamDto", defaults=_team_defaults, finish=_finish_team, audited=False,
                create_status=200, address="id", make_id=lambda store, body: store.new_id(),
                check_create=_check_team_create),
+        # by an opaque id Statsig makes, like teams (spec only)
+        Entity("release_pipelines", "Release pipeline", "ReleasePipelineDto",
+               defaults=lambda pipeline_id: {"phases": [], "creatorID": API_USER["id"],
+                                             "lastModifierID": API_USER["id"]},
+               finish=_finish_release_pipeline, audited=False, create_status=200, address="id",
+               make_id=lambda store, body: store.new_id()),
         # id derived from the name; variants get ids; lifecycle in emulator/lifecycle.py (spec only)
         Entity("autotunes", "Autotune", "AutotuneExperimentDto", defaults=_autotune_defaults,
                finish=_finish_autotune),

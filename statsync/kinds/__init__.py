@@ -60,6 +60,9 @@ class Reference:
     when: tuple[str, str] | None = None
     # item fields whose values, joined by "::", are the name (a metric's {name, type})
     item_parts: tuple[str, ...] = ()
+    # the field holds the target's address (a release pipeline's opaque id) where the YAML
+    # writes its identity (the name): sent as the address, read back as the identity
+    by_address: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,9 @@ class Kind:
     # in the console): a document naming none live is refused, pruning passes them over.
     creatable: bool = True
     deletable: bool = True
+    # Dotted paths of lists of targeting rules other than `rules` (a release pipeline's
+    # phases.rules): normalised as a gate's rules are (null environments, condition order).
+    nested_rules: tuple[str, ...] = ()
     # The /audit_logs actionTypes recorded for this kind's objects: who changed an object
     # that answers no modifier and has no versions (a tag, a team) is read from them.
     audit_actions: tuple[str, ...] = ()
@@ -343,6 +349,8 @@ OVERRIDE_ENVIRONMENTS = Reference(target="environments", items="overrides.enviro
 # `unit_id` conditions say which unit ID type they test in `customID`.
 CONDITION_UNIT_ID_TYPES = Reference(target="unit_id_type", condition_types=("unit_id",), condition_field="customID")
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType")
+# A gate's or config's release pipeline: by name in YAML, by the pipeline's id in Statsig.
+RELEASE_PIPELINE = Reference(target="release_pipeline", field="releasePipelineID", by_address=True)
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
                 "releasePipelineID")
@@ -374,14 +382,13 @@ COMMON_FIELD_DOCS = {
 
 def _registry() -> dict[str, Kind]:
     from statsync.kinds import (autotune, dynamic_config, environments, experiment, gate, holdout, key, layer, metric,
-                                metric_source, param_store, project_settings, review_settings, role, role_settings, segment, tag,
-                                target_app, team, team_settings, unit_id_type)
+                                metric_source, param_store, project_settings, release_pipeline, review_settings, role,
+                                role_settings, segment, tag, target_app, team, team_settings, unit_id_type)
 
     kinds = (project_settings.KIND, review_settings.KIND, role.KIND, role_settings.KIND, team_settings.KIND,
              environments.KIND, unit_id_type.KIND, tag.KIND, target_app.KIND, metric_source.KIND, metric.KIND,
-             segment.KIND, gate.KIND,
-             dynamic_config.KIND, layer.KIND, experiment.KIND, autotune.KIND, holdout.KIND, param_store.KIND, team.KIND,
-             key.KIND)
+             release_pipeline.KIND, segment.KIND, gate.KIND, dynamic_config.KIND, layer.KIND, experiment.KIND,
+             autotune.KIND, holdout.KIND, param_store.KIND, team.KIND, key.KIND)
     return {kind.name: kind for kind in kinds}
 
 

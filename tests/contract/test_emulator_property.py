@@ -37,6 +37,9 @@ SEEDS = {"gates": {"id": "known_gate"}, "dynamic_configs": {"name": "known_confi
          "autotunes": {"name": "known_autotune", "variants": [{"name": "a", "json": {}}, {"name": "b", "json": {}}],
                        "successEvent": "click", "explorationWindow": "24hr", "attributionWindow": "2hr",
                        "winnerThreshold": "95%"},
+         "release_pipelines": {"name": "known pipeline", "phases": [
+             {"name": "All", "timeIntervalMs": 3600000, "requiredReview": False,
+              "rules": [{"name": "All", "conditions": [{"type": "public"}]}]}]},
          "param_stores": {"name": "known_store", "description": "", "displayName": "known store"},
          "users/teams": {"name": "known team", "members": [], "admins": [], "defaultGateMetrics": [],
                          "defaultExperimentPrimaryMetrics": [], "defaultExperimentSecondaryMetrics": [],

@@ -87,6 +87,7 @@ def test_generated_live_objects_import_and_plan_back_to_zero_changes(emulator, t
             body = {**body, "id": f"{kind_name[:3]}_{next(COUNTER):05}"}
             body.setdefault("name", body["id"])  # as statsync sends it: configs and experiments require a name
             body.pop("targetingGateID", None)  # references need a real gate; covered by the examples test
+            body.pop("releasePipelineID", None)  # …and a real pipeline (tests/unit/test_release_pipelines.py)
             for rule in body.get("rules") or []:
                 rule["conditions"] = [c for c in rule["conditions"] if c.get("type") not in ("passes_gate", "fails_gate")]
 

@@ -108,7 +108,7 @@ def test_every_kind_is_applied_after_everything_it_references(emulator, examples
              for obj in desired for ref in references(obj.kind, obj.body)]
     assert {target.split(".")[0] for target, _ in edges} == {"segment", "gate", "layer", "tag", "unit_id_type",
                                                             "target_app", "environments", "experiment", "metric",
-                                                            "metric_source"}
+                                                            "metric_source", "release_pipeline"}
     for target, user in edges:
         if target == "environments.environments":
             assert target not in steps  # the examples' list is Statsig's default: nothing to wait for
@@ -163,7 +163,8 @@ def test_reading_live_state_costs_one_list_request_per_kind_per_100_objects(emul
                         "GET /environments": 1, "GET /settings/project": 1, "GET /settings/reviews": 1,
                         "GET /settings/roles": 1, "GET /settings/teams": 1, "GET /roles": 1, "GET /metrics/list": 1,
                         "GET /metrics/metric_source/list": 1, "GET /keys": 1, "GET /users/teams": 1,
-                        "GET /param_stores": 1, "GET /autotunes": 1}
+                        "GET /param_stores": 1, "GET /autotunes": 1,
+                        "GET /release_pipelines": 1}
 
 
 @pytest.mark.parametrize("field, value", [("description", "changed"), ("isEnabled", False)])
