@@ -45,6 +45,9 @@ def serve(host: str, port: int, state: str | None, api_key: str | None = None, p
 
         raise StatsyncError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     bound_port = sock.getsockname()[1]
+    # listening before saying so: a client that reads the line and connects at once must not
+    # find the port bound but refusing (uvicorn's own listen comes later, in run)
+    sock.listen(2048)
     # Tests read this line to learn the port when started with --port 0.
     print(f"statsync emulator listening on http://{host}:{bound_port}"
           + (f" (state: {state})" if state else " (in memory)"), flush=True)
