@@ -42,7 +42,7 @@ def test_emulator_logs_each_request_and_saves_state_on_sigterm(tmp_path, example
     assert "state saved to" in emulator.output
     state = json.loads((tmp_path / "state.json").read_text())
     assert sorted(obj["id"] for obj in state["collections"]["gates"]) == [
-        "employees", "new_checkout", "search_v2", "search_v2_killswitch"]
+        "checkout_v3", "employees", "new_checkout", "search_v2", "search_v2_killswitch"]
 
     # a restart from the state file serves the same objects: the plan is still empty
     again = ServedEmulator(tmp_path / "state.json", tmp_path / "emulator2.log")
