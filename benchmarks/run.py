@@ -198,8 +198,9 @@ def profile_plan(repo: Path, state: Path) -> str:
     from statsync.workflow import load_desired
 
     stored = json.loads(state.read_text())["collections"]
-    kind_of = {kind.plural: name for name, kind in all_kinds().items()}
-    # collections that are no kind (metrics the emulator keeps for tags) are not read by a plan
+    # the benchmark's kinds (gates, configs, experiments): a new project's keys and the rest
+    # are not read by a plan of this repository
+    kind_of = {kind.plural: name for name, kind in all_kinds().items() if name in project.SPLIT}
     live = {kind_of[c]: {o["id"]: o for o in objs} for c, objs in stored.items() if c in kind_of}
     profiler = cProfile.Profile()
     profiler.enable()
