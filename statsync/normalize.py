@@ -53,7 +53,9 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         obj["targetApps"] = [obj["targetApps"]]
     for dotted in kind.decimal_fields:
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, decimal(holder[key])))
-    for dotted in ("rules", *kind.nested_rules):  # targeting rules, wherever the kind keeps them
+    if "rules" in obj:
+        obj["rules"] = [_rule(rule) for rule in obj["rules"]]
+    for dotted in kind.nested_rules:  # targeting rules kept elsewhere (a release pipeline's phases)
         _each(obj, dotted, lambda holder, key: holder.__setitem__(key, [_rule(rule) for rule in holder[key]]))
     for name, keyed in kind.keyed_lists.items():
         if isinstance(obj.get(name), list):
@@ -140,11 +142,13 @@ def project(value: Any, schema: dict[str, Any]) -> Any:
                 for key, item in value.items() if key in schema["properties"]}
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [project(item, schema["items"]) for item in value]
+    if "oneOf" not in schema and "anyOf" not in schema:  # most leaves: no union to choose in
+        return copy.deepcopy(value)
     fitting = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])
                if _fits(value, branch)]
-    if fitting:  # a tagged union (a parameter by ref_type and param_type): the branch it is
+    if len(fitting) > 1:  # a tagged union (a parameter by ref_type and param_type): the branch it is
         return project(value, max(fitting, key=lambda branch: _agreement(value, branch)))
-    return copy.deepcopy(value)
+    return project(value, fitting[0]) if fitting else copy.deepcopy(value)
 
 
 def _agreement(value: Any, branch: dict) -> tuple[bool, int]:
