@@ -390,6 +390,7 @@ def _finish_dynamic_config(store: Store, obj: dict, body: dict, previous: dict |
     if {"schema", "schemaJson5"} & set(body):
         # stored minified, the readable text in schemaJson5 (spec examples)
         obj["schema"], obj["schemaJson5"] = _json_twins(body, "schema", "schemaJson5", None, minify=True)
+        _check_schema_object(obj["schema"])
     if (previous or {}).get("status") != "Archived":
         obj["status"] = "Enabled" if obj["isEnabled"] else "Disabled"
 
@@ -788,6 +789,19 @@ def _full_update_fields(collection: str) -> frozenset[str] | None:
     if "$ref" in schema:
         schema = spec.component(schema["$ref"].rsplit("/", 1)[-1])
     return frozenset(schema.get("properties", {}))
+
+
+def _check_schema_object(schema: Any) -> None:
+    """A config's schema is a JSON Schema: an object (⚠ unproven that Statsig refuses other
+    JSON with a 400; statsync's own validation asks for an object already)."""
+    if schema in (None, ""):
+        return
+    try:
+        parsed = json5.loads(schema) if isinstance(schema, str) else schema
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise BadRequest("Invalid request. schema must be a JSON object (a JSON Schema).")
 
 
 def _check_release_pipeline(store: Store, obj: dict) -> None:
