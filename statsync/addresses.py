@@ -41,10 +41,11 @@ def learn(client: ConsoleClient, kind: Kind, objects: list[dict[str, Any]]) -> l
         if isinstance(identity, str) and isinstance(address, str) and address:
             key = _key(kind, identity)
             client.learned[key] = AMBIGUOUS if identity in seen else address
-            client.learned[f"{kind.name}:identity:{address}"] = identity
             seen.add(identity)
             if kind.secret_address:
                 client.secrets.add(address)
+            else:  # what a reference sent as this address reads back as (release pipelines)
+                client.learned[f"{kind.name}:identity:{address}"] = identity
         out.append({name: value for name, value in obj.items() if not (kind.secret_address and name == kind.address)})
     return out
 
