@@ -825,10 +825,10 @@ def _finish_release_pipeline(store: Store, obj: dict, body: dict, previous: dict
 
 
 def _autotune_defaults(autotune_id: str) -> dict:
-    """AutotuneExperimentDto's required fields a create may leave out; `_status` is the
-    emulator's own (the DTO answers only isStarted and winner)."""
+    """AutotuneExperimentDto's required fields a create may leave out (it answers no status:
+    isStarted and winner say where an autotune is)."""
     return {"description": "", "successEventValue": "", "idType": "userID", "isStarted": False, "winner": None,
-            "tags": [], "targetApps": [], "holdoutIDs": [], "_status": "setup"}
+            "tags": [], "targetApps": [], "holdoutIDs": []}
 
 
 def _finish_autotune(store: Store, obj: dict, body: dict, previous: dict | None) -> None:

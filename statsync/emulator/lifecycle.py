@@ -76,7 +76,7 @@ def _reset(obj: dict, body: dict, now: int) -> None:
 
 
 def _autotune_start(obj: dict, body: dict, now: int) -> None:
-    obj.update(isStarted=True, _status="active")
+    obj.update(isStarted=True)
 
 
 def _autotune_decision(obj: dict, body: dict, now: int) -> None:
@@ -85,17 +85,19 @@ def _autotune_decision(obj: dict, body: dict, now: int) -> None:
     variant = next((v for v in obj.get("variants", []) if v.get("id") == body.get("id")), None)
     if variant is None:
         raise BadRequest(f"Invalid request. Variant {body.get('id')} is not a variant of this autotune.")
-    obj.update(winner={"id": variant["id"], "name": variant["name"]}, _status="decision_made")
+    obj.update(winner={"id": variant["id"], "name": variant["name"]})
 
 
 def _autotune_reset(obj: dict, body: dict, now: int) -> None:
-    obj.update(isStarted=False, winner=None, _status="setup")
+    obj.update(isStarted=False, winner=None)
 
 
 def status(obj: dict) -> str | None:
-    """An object's lifecycle status: answered, or the emulator's own where the API answers
-    none (an autotune's)."""
-    return obj.get("status", obj.get("_status"))
+    """An object's lifecycle status: answered, or where the API answers none (an
+    autotune), what its isStarted and winner say."""
+    if "status" in obj or "isStarted" not in obj:
+        return obj.get("status")
+    return "decision_made" if obj.get("winner") else "active" if obj["isStarted"] else "setup"
 
 
 _NOT_ARCHIVED_GATE = ("In Progress", "Launched", "Disabled")
