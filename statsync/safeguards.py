@@ -1,6 +1,7 @@
 """Safeguards a plan weakens: a review requirement switched off, a production environment
-that no longer needs a review. Read from each kind's `safeguards` (dotted field → the
-value that guards); the plan shows each as a warning and counts them in its summary."""
+that no longer needs a review, a key granted a scope that writes. Read from each kind's
+`safeguards` (dotted field → the value that guards) and `grants` (set field → the values
+that widen it); the plan shows each as a warning and counts them in its summary."""
 from __future__ import annotations
 
 import json
@@ -29,6 +30,12 @@ def weakened(kind: Kind, live_form: dict[str, Any], desired_form: dict[str, Any]
                 before, after = bool(before), bool(after)
             if before == guarded and after is not None and after != guarded:  # None: not managed
                 out.append(f"{PREFIX}: {label} {_text(before)} → {_text(after)}")
+    for name, powers in kind.grants.items():
+        if not isinstance(desired_form.get(name), list):  # not managed, or not a list: nothing granted
+            continue
+        had = live_form.get(name) if isinstance(live_form.get(name), list) else []
+        for granted in sorted(set(desired_form[name]) & set(powers) - set(had)):
+            out.append(f"{PREFIX}: {name} gains {_text(granted)}")
     return out
 
 

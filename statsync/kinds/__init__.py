@@ -273,6 +273,10 @@ class Kind:
     # value: a plan moving one away from it (a review requirement switched off) says so in
     # its summary, where the pull request's reviewer reads it.
     safeguards: dict[str, Any] = field(default_factory=dict)
+    # Set fields → the values whose arrival grants power (a key's `omni_read_write` scope):
+    # a plan adding one says so in its summary like a switched-off safeguard, so a pull
+    # request cannot widen what a key may do without the reviewer reading it.
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Fields a create/update DTO takes that statsync deliberately does not manage, and why
     # (the field-coverage table lists them; a DTO field in no category fails a test).
     unmanaged: dict[str, str] = field(default_factory=dict)

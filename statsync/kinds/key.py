@@ -39,6 +39,10 @@ KIND = Kind(
     secret_address=True,
     creatable=False,
     deletable=False,
+    # Scopes that let a key write the project, manage keys (and so read their secrets),
+    # write user data, or make client SDKs receive unhashed config names (DIGEST §15's enum).
+    grants={"scopes": ("omni_read_write", "can_access_keys", "personal_read_write",
+                       "client_can_write_user_store", "none_hash_enabled")},
     answered_as={"primaryTargetApp": "targetAppID", "secondaryTargetApps": "secondaryTargetAppIDs"},
     unmanaged={"type": "set when a key is made, in the console: statsync never makes keys",
                "description": "the key's identity in statsync (its `id`): changing it here would lose the key"},
