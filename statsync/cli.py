@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from statsync import __version__
+from statsync import __version__, bulk
 from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
 from statsync.kinds import all_kinds
@@ -46,6 +46,7 @@ class StatsyncGroup(click.Group):
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
+        bulk.one_command()
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from statsync import bulk
 from statsync.errors import InvalidConfig, Mark, Problem
 
 try:  # the C loader is several times faster on large repositories
@@ -321,6 +322,7 @@ class OnlyOurs:
                    for match in re.finditer(r"^kind:[ \t]*(\S+)", text, re.MULTILINE))
 
 
+@bulk.phase
 def load_paths(paths: Iterable[Path], only_ours: OnlyOurs | None = None) -> list[Document]:
     """Every document under `paths`; all files' problems are collected before raising.
     With `only_ours`, files found in directories that are not statsync's are passed over

@@ -11,7 +11,6 @@ Statsig; `diff` matches their items by key.
 """
 from __future__ import annotations
 
-import copy
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Callable
@@ -40,7 +39,7 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
         if name in kind.empty_is_none:
             obj[name] = ""
         elif kind.defaults.get(name) is not None:
-            obj[name] = copy.deepcopy(kind.defaults[name])  # null asks for Statsig's default
+            obj[name] = copied(kind.defaults[name])  # null asks for Statsig's default
         else:
             del obj[name]  # null is unset: Statsig leaves out what it cannot answer (isAnalysisOnly)
     for name, aliases in kind.aliases.items():
@@ -60,7 +59,7 @@ def canonical(kind: Kind, object_id: str, body: dict[str, Any]) -> dict[str, Any
     for name, keyed in kind.keyed_lists.items():
         if isinstance(obj.get(name), list):
             # an item's previousName is statsync's (identity), not a value Statsig keeps
-            filled = [{**copy.deepcopy(keyed.item_defaults),
+            filled = [{**copied(keyed.item_defaults),
                        **{key: value for key, value in item.items() if key != keyed.renamed_from}}
                       if isinstance(item, dict) else item for item in obj[name]]
             obj[name] = fold_items(kind, name, filled)
@@ -117,7 +116,7 @@ def chosen_twins(kind: Kind, written: dict[str, Any], form: dict[str, Any]) -> d
 def with_defaults(kind: Kind, object_id: str, obj: dict[str, Any]) -> dict[str, Any]:
     """Fill the values Statsig gives omitted fields (in place; returns obj)."""
     for name, default in kind.defaults.items():
-        obj.setdefault(name, copy.deepcopy(default))
+        obj.setdefault(name, copied(default))
     if kind.name_defaults_to_id:
         obj.setdefault("name", object_id)
     for name in kind.id_defaults:
@@ -143,12 +142,23 @@ def project(value: Any, schema: dict[str, Any]) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [project(item, schema["items"]) for item in value]
     if "oneOf" not in schema and "anyOf" not in schema:  # most leaves: no union to choose in
-        return copy.deepcopy(value)
+        return copied(value)
     fitting = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])
                if _fits(value, branch)]
     if len(fitting) > 1:  # a tagged union (a parameter by ref_type and param_type): the branch it is
         return project(value, max(fitting, key=lambda branch: _agreement(value, branch)))
-    return project(value, fitting[0]) if fitting else copy.deepcopy(value)
+    return project(value, fitting[0]) if fitting else copied(value)
+
+
+def copied(value: Any) -> Any:
+    """A copy of a JSON-shaped value: what copy.deepcopy gives for it at a fifth of the cost
+    (no memo: neither decoded JSON nor the loader's documents share sub-values — an alias
+    is built again)."""
+    if isinstance(value, dict):
+        return {key: copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copied(item) for item in value]
+    return value
 
 
 def _agreement(value: Any, branch: dict) -> tuple[bool, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from statsync import safeguards
+from statsync import bulk, safeguards
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.kinds import all_kinds
 from statsync.lifecycle import Refused
@@ -103,6 +103,7 @@ class PlanOptions:
     only: tuple[str, ...] = ()  # kind.id patterns (globs): plan and apply these objects only; empty: all
 
 
+@bulk.phase
 def build_plan(desired: list[DesiredObject], live: LiveObjects, target: str,
                options: PlanOptions = PlanOptions(), spared: dict[str, str] | None = None) -> Plan:
     """`spared`: addresses pruning must keep, and why (objects in files the loader skipped)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable
 
-from statsync import addresses
+from statsync import addresses, bulk
 from statsync.api.client import ConsoleClient
 from statsync.config import Project
 from statsync.executor import ApplyOptions, Outcome, execute
@@ -31,6 +31,7 @@ def load_desired(project: Project, check_refs: bool = True) -> list[DesiredObjec
     return objects
 
 
+@bulk.phase
 async def read_live(client: ConsoleClient, kind_names: set[str] | None = None) -> LiveObjects:
     """Live objects of the given kinds (default: every kind): one paged list read per kind."""
     kinds = [kind for name, kind in all_kinds().items() if kind_names is None or name in kind_names]
