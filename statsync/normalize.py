@@ -136,18 +136,47 @@ def decimal(value: Any) -> Any:
 
 def project(value: Any, schema: dict[str, Any]) -> Any:
     """Keep only what the schema models; free-form JSON stays untouched."""
-    if isinstance(value, dict) and "properties" in schema:
-        return {key: project(item, schema["properties"][key])
-                for key, item in value.items() if key in schema["properties"]}
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [project(item, schema["items"]) for item in value]
-    if "oneOf" not in schema and "anyOf" not in schema:  # most leaves: no union to choose in
-        return copied(value)
-    fitting = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])
-               if _fits(value, branch)]
-    if len(fitting) > 1:  # a tagged union (a parameter by ref_type and param_type): the branch it is
-        return project(value, max(fitting, key=lambda branch: _agreement(value, branch)))
-    return project(value, fitting[0]) if fitting else copied(value)
+    return _projector(schema)(value)
+
+
+# schema node's id → (the node, its projector). A plan projects every object twice (desired
+# and live) onto the same few schemas: each node's questions are asked once, not per value.
+_PROJECTORS: dict[int, tuple[dict[str, Any], Callable[[Any], Any]]] = {}
+
+
+def _projector(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    known = _PROJECTORS.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _PROJECTORS[id(schema)] = (schema, _compiled(schema))
+    return known[1]
+
+
+def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    properties = schema.get("properties")
+    items = schema["items"] if isinstance(schema.get("items"), dict) else None
+    union = "oneOf" in schema or "anyOf" in schema
+    branches = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])]
+    children: dict[str, Callable[[Any], Any]] = {}  # filled as properties are met (schemas may nest deep)
+
+    def child(key: str) -> Callable[[Any], Any]:
+        found = children.get(key)
+        if found is None:
+            found = children[key] = _projector(properties[key])
+        return found
+
+    def run(value: Any) -> Any:
+        if properties is not None and isinstance(value, dict):
+            return {key: child(key)(item) for key, item in value.items() if key in properties}
+        if items is not None and isinstance(value, list):
+            each = _projector(items)
+            return [each(item) for item in value]
+        if not union:  # most leaves: no union to choose in
+            return copied(value)
+        fitting = [branch for branch in branches if _fits(value, branch)]
+        if len(fitting) > 1:  # a tagged union (a parameter by ref_type and param_type): the branch it is
+            return project(value, max(fitting, key=lambda branch: _agreement(value, branch)))
+        return project(value, fitting[0]) if fitting else copied(value)
+    return run
 
 
 def copied(value: Any) -> Any:
@@ -256,6 +285,8 @@ def _text(value: Any) -> str:
 def _sorted(value: Any) -> Any:
     if not isinstance(value, list):
         return value
+    if all(isinstance(item, str) for item in value):  # names, the common case: no need to encode each
+        return sorted(value)
     return sorted(value, key=_sort_key)
 
 

@@ -311,7 +311,7 @@ def referrers_after(desired: list[DesiredObject], live: LiveObjects,
     managed = {obj.key for obj in desired}
     referrers: dict[tuple[str, str], list[str]] = {}
     for obj in desired:
-        for ref in references(obj.kind, obj.body):
+        for ref in obj.refs:
             referrers.setdefault((ref.target_kind, ref.target_id), []).append(f"{obj.kind.name}.{obj.id}")
     for kind_name, objects in live.items():
         for object_id, obj in objects.items():
@@ -344,7 +344,7 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
         if step.action not in ("create", "update", "replace"):
             continue
         obj = desired[(step.kind, step.id)]
-        for ref in references(obj.kind, obj.body):
+        for ref in obj.refs:
             if (ref.path[0] if separate_part(obj.kind, ref.path) else "") != step.part:
                 continue  # a separate part's references are its own step's to wait for
             # a reference to a singleton's entry waits for the singleton's step

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import graphlib
 from collections import Counter
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +25,7 @@ from statsync.errors import InvalidConfig, Mark, Problem, display_path
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
 from statsync.loader import Document
-from statsync.references import entry_names, references, separate_part
+from statsync.references import Ref, entry_names, references, separate_part
 from statsync.schemas import PATH_SEGMENT, kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
@@ -47,6 +47,12 @@ class DesiredObject:
 
     def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
         return self.document.mark(tuple(path), key)
+
+    @cached_property
+    def refs(self) -> tuple[Ref, ...]:
+        """What the object names. Worked out once: a plan asks five times (which kinds to
+        read, which names are new, the reference check, the order, who still refers)."""
+        return tuple(references(self.kind, self.body))
 
 
 @lru_cache(maxsize=None)
@@ -395,7 +401,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     unknowable = {name for name, kind in all_kinds().items() if kind.singleton and live_ids is None
                   and not any(obj.kind is kind for obj in objects)}
     for obj in objects:
-        for ref in references(obj.kind, obj.body):
+        for ref in obj.refs:
             if ref.target_kind in unknowable:
                 continue
             target = (ref.target_kind, ref.target_id)

@@ -75,7 +75,7 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     """The kinds a plan needs: those the repository holds or references, and those pruning
     may delete. A request spent on a kind nobody asked about is a request of the rate limit."""
     needed = {obj.kind.name for obj in desired}
-    needed |= {ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)}
+    needed |= {ref.target_kind for obj in desired for ref in obj.refs}
     if options.prune:  # a singleton is never pruned: reading it for pruning would be a wasted request
         needed |= {name for name in options.prune_kinds or all_kinds()
                    if not all_kinds()[name].singleton and all_kinds()[name].creatable}
@@ -121,7 +121,7 @@ async def load_against_live(project: Project, client: ConsoleClient,
 
 
 def _names_used(objects: list[DesiredObject], target: str) -> set[str]:
-    return {ref.target_id for obj in objects for ref in references(obj.kind, obj.body) if ref.target_kind == target}
+    return {ref.target_id for obj in objects for ref in obj.refs if ref.target_kind == target}
 
 
 def _names_in_use(live: LiveObjects, target: str) -> set[str]:
@@ -185,7 +185,7 @@ def live_names(desired: list[DesiredObject], live: LiveObjects) -> dict[str, set
 async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
     """Validation whose references may also name live objects (only referenced kinds are read)."""
     desired, _ = await load_against_live(project, client, lambda desired: {
-        ref.target_kind for obj in desired for ref in references(obj.kind, obj.body)})
+        ref.target_kind for obj in desired for ref in obj.refs})
     return desired
 
 
