@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from statsync import spec
@@ -501,6 +502,21 @@ def _success_status(method: str, template: str) -> int:
 def _answers_with_data(method: str, template: str) -> bool:
     """Whether the spec's 200 schema for this operation declares `data` (the object)."""
     return '"data"' in json.dumps(spec.operation(method, template)["responses"].get("200"))
+
+
+class JSONResponse(Response):
+    """Starlette's JSONResponse (compact UTF-8 JSON), encoded by orjson: a list page of 100
+    objects in ~0.3 ms instead of ~1.9 ms, which was most of the emulator's own time in a
+    10,000-object read (README: Performance). Answers are the same JSON text but for how a
+    float is spelt (1e16 for 1e+16)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+            return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def _public(obj: dict) -> dict:
