@@ -191,17 +191,60 @@ def cpu_memory_at_scale(size: int, repo: Path, docs: list[dict], state: Path, wo
             "plan_10pct_changed_peak_mb": round(c_peak), "changed_objects": changed}
 
 
+def _live_of(state: Path) -> dict:
+    stored = json.loads(state.read_text())["collections"]
+    # the benchmark's kinds (gates, configs, experiments): a new project's keys and the rest
+    # are not read by a plan of this repository
+    kind_of = {kind.plural: name for name, kind in all_kinds().items() if name in project.SPLIT}
+    return {kind_of[c]: {o["id"]: o for o in objs} for c, objs in stored.items() if c in kind_of}
+
+
+def plan_phases(repo: Path, state: Path) -> dict:
+    """CPU seconds of each phase of a no-change plan, run in a child as the CLI runs it
+    (one command per process: statsync/bulk.py). The read's CPU is measured on the wire,
+    in `timed_read`; here the live pages are decoded from their JSON text as the client would."""
+    script = f"""
+import json, sys, time
+sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+from run import _live_of
+from statsync import bulk, normalize, plan as planning, steps
+from statsync.config import load_project
+from statsync.plan import build_plan
+from statsync.render.text import render_plan
+from statsync.validate import check_references, desired_objects
+bulk.one_command()
+spent = {{"normalise": 0.0}}
+canonical = normalize.canonical
+def timed(*args, **kwargs):
+    started = time.process_time()
+    try:
+        return canonical(*args, **kwargs)
+    finally:
+        spent["normalise"] += time.process_time() - started
+steps.canonical = planning.canonical = timed
+clock = time.process_time
+t0 = clock(); documents = load_project(({str(repo)!r},)).documents()
+t1 = clock(); desired = desired_objects(documents); check_references(desired)
+t2 = clock(); text = json.dumps(_live_of(__import__("pathlib").Path({str(state)!r})))
+t3 = clock(); live = bulk.phase(json.loads)(text)
+t4 = clock(); plan = build_plan(desired, live, "bench")
+t5 = clock(); render_plan(plan, color=False)
+t6 = clock()
+assert not plan.has_changes
+print(json.dumps({{"load": t1 - t0, "validate": t2 - t1, "decode": t4 - t3, "normalise": spent["normalise"],
+                  "diff": t5 - t4 - spent["normalise"], "render": t6 - t5}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return {phase: round(seconds, 2) for phase, seconds in json.loads(result.stdout).items()}
+
+
 def profile_plan(repo: Path, state: Path) -> str:
     """Where plan's own time goes (YAML, validation, normalisation, diff): top functions."""
     from statsync.config import load_project
     from statsync.plan import build_plan
     from statsync.workflow import load_desired
 
-    stored = json.loads(state.read_text())["collections"]
-    # the benchmark's kinds (gates, configs, experiments): a new project's keys and the rest
-    # are not read by a plan of this repository
-    kind_of = {kind.plural: name for name, kind in all_kinds().items() if name in project.SPLIT}
-    live = {kind_of[c]: {o["id"]: o for o in objs} for c, objs in stored.items() if c in kind_of}
+    live = _live_of(state)
     profiler = cProfile.Profile()
     profiler.enable()
     desired = load_desired(load_project((str(repo),)))
