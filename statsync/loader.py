@@ -28,7 +28,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 FieldPath = tuple[str | int, ...]
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_INT, _FLOAT, _STR = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:str"
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _TRAILING_ZERO = re.compile(r"[-+]?[0-9]+\.[0-9]*0")  # 1.10, 4.20: a version that would lose its zero
 # Nesting deeper than this is refused before Python's recursion limit is near; statsync's
@@ -66,10 +66,6 @@ def _mark(file: str, node: yaml.Node) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _position(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
 class _Builder:
     """Node tree → Python values, recording marks and rejecting duplicate keys."""
 
@@ -85,10 +81,13 @@ class _Builder:
         self._alias_values = 0
 
     def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
-        self.marks[path] = _position(node)
+        start = node.start_mark
+        self.marks[path] = (start.line + 1, start.column + 1)
         if len(path) > MAX_DEPTH:
             self.problems.append(Problem(_mark(self.file, node), f"nested deeper than {MAX_DEPTH} levels"))
             return None
+        if node.tag == _STR and node.__class__ is yaml.ScalarNode:
+            return node.value  # most values: text, without the constructor's bookkeeping
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if node.tag not in _PLAIN_TAGS:
                 self.problems.append(Problem(_mark(self.file, node), f"unsupported YAML tag {node.tag}"))
@@ -108,7 +107,10 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self.problems.append(Problem(_mark(self.file, key_node), "merge keys (<<) are not supported"))
                     continue
-                key = self.build(key_node, (*path, "<key>"))
+                if key_node.tag == _STR and key_node.__class__ is yaml.ScalarNode and len(path) < MAX_DEPTH:
+                    key = key_node.value  # a plain text key, as build() would make it
+                else:
+                    key = self.build(key_node, (*path, "<key>"))
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.problems.append(Problem(_mark(self.file, key_node), "mapping keys must be plain strings"))
                     continue
@@ -119,14 +121,13 @@ class _Builder:
                         f"duplicate key {key!r} (first defined at line {first.line}, column {first.column})"))
                     continue
                 seen[key] = key_node
-                self.key_marks[(*path, key)] = _position(key_node)
+                start = key_node.start_mark
+                self.key_marks[(*path, key)] = (start.line + 1, start.column + 1)
                 out[key] = self.build(value_node, (*path, key))
             self.marks.pop((*path, "<key>"), None)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        if node.tag == "tag:yaml.org,2002:str":
-            return node.value  # the common case, without the constructor's bookkeeping
         construct = self._scalar_constructors.get(node.tag)
         if construct is None:
             return self._scalars.construct_object(node, deep=True)  # raises a marked error
