@@ -19,7 +19,6 @@ import os
 import platform
 import pstats
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -264,35 +263,98 @@ def _machine_free(line: str) -> str:
     return line.replace(f"{ROOT}/", "")
 
 
+def scaled_limits(window_scale: float) -> Limits:
+    """Statsig's limits with their windows scaled, so a run of hours takes seconds."""
+    return Limits(requests=100, request_seconds=10 * window_scale, mutations=900, mutation_seconds=900 * window_scale,
+                  margin_seconds=0.25 * window_scale)
+
+
+def serve_scaled(state: Path, log: Path, latency_ms: float, limits: Limits):
+    """An emulator enforcing `limits` (windows scaled): (process, log handle, url)."""
+    script = (f"from statsync.emulator.server import serve; from statsync.emulator.faults import Faults; "
+              f"from statsync.emulator.ratelimit import RateLimit; "
+              f"serve('127.0.0.1', 0, {str(state)!r}, faults=Faults(latency_ms={latency_ms}), "
+              f"rate_limit=RateLimit({limits.requests}, {limits.request_seconds}, {limits.mutations}, "
+              f"{limits.mutation_seconds}))")
+    handle = open(log, "w")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=handle, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT)
+    while not (match := re.search(r"listening on (\S+)", log.read_text())):
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        time.sleep(0.05)
+    return process, handle, match.group(1)
+
+
+# Terraform refreshes resources 10 at a time (its -parallelism default); the Statsig
+# provider's Read is one GET per resource (TF-code: resource_*.go).
+PEER_PARALLELISM = 10
+
+
+async def per_object_read(url: str, docs: list[dict], limits: Limits) -> float:
+    """Wall time of the per-object peer's refresh: one GET per object, PEER_PARALLELISM at
+    a time, paced by the same client and limits as statsync's read (so no 429 either)."""
+    kinds = all_kinds()
+    gate = asyncio.Semaphore(PEER_PARALLELISM)
+    async with ConsoleClient(url, KEY, limits=limits) as client:
+        async def one(doc: dict) -> None:
+            async with gate:
+                assert await client.get(kinds[doc["kind"]].path(doc["id"])) is not None
+        started = time.monotonic()
+        await asyncio.gather(*(one(doc) for doc in docs))
+        return time.monotonic() - started
+
+
+async def peer_side_by_side(work: Path, size: int, latency_ms: float, window_scale: float) -> dict:
+    """statsync's paged read and the per-object peer's, of one project, against one served
+    emulator with Statsig's windows scaled by `window_scale` (both read under the same limits)."""
+    from statsync.workflow import read_live
+
+    limits = scaled_limits(window_scale)
+    docs = project.objects(size, seed=7)
+    state = work / f"state_peer_{size}.json"
+    seed_state(docs, state)
+    process, handle, url = serve_scaled(state, work / f"emulator_peer_{size}.log", latency_ms, limits)
+    try:
+        async with ConsoleClient(url, KEY, limits=limits) as client:
+            started = time.monotonic()
+            live = await read_live(client, set(project.counts(size)))
+            ours = time.monotonic() - started
+        assert sum(map(len, live.values())) == size
+        await asyncio.sleep(limits.request_seconds + 0.5)  # the server's window empties
+        theirs = await per_object_read(url, docs, limits)
+    finally:
+        process.terminate()
+        process.wait()
+        handle.close()
+    return {"objects": size, "window_scale": window_scale, "statsync_read_s": round(ours, 2),
+            "per_object_read_s": round(theirs, 2), "ratio": round(theirs / ours, 1)}
+
+
+def per_object_bound(size: int, latency: float, limits: Limits) -> float:
+    """Fastest possible one-GET-per-object read at Statsig's real limits."""
+    return max(math.ceil(size / PEER_PARALLELISM) * latency, ((size - 1) // limits.requests) * limits.request_seconds)
+
+
 async def apply_throughput(work: Path, latency_ms: float, mutations: int, window_scale: float) -> dict:
     """Apply `mutations` updates against windows scaled down by `window_scale`, so a run
     that would take hours at Statsig's 900 mutations / 15 min takes seconds."""
-    from statsync.api.pacing import Limits
     from statsync.config import load_project
     from statsync.executor import ApplyOptions, execute
     from statsync.workflow import make_plan
 
-    limits = Limits(requests=100, request_seconds=10 * window_scale, mutations=900, mutation_seconds=900 * window_scale,
-                    margin_seconds=0.25 * window_scale)
+    limits = scaled_limits(window_scale)
     docs = project.objects(mutations, seed=5)
     repo = work / "repo_apply"
     project.write(repo, docs)
     state = work / "state_apply.json"
     seed_state(docs, state)
     project.write(repo, project.change(docs, 1.0))  # every object changes: one PATCH each
-    script = (f"from statsync.emulator.server import serve; from statsync.emulator.faults import Faults; "
-              f"from statsync.emulator.ratelimit import RateLimit; "
-              f"serve('127.0.0.1', 0, {str(state)!r}, faults=Faults(latency_ms={latency_ms}), "
-              f"rate_limit=RateLimit(100, {limits.request_seconds}, 900, {limits.mutation_seconds}))")
     log = work / "emulator_apply.log"
-    handle = open(log, "w")
-    process = subprocess.Popen([sys.executable, "-c", script], stdout=handle, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT)
-    while not (match := re.search(r"listening on (\S+)", log.read_text())):
-        time.sleep(0.05)
+    process, handle, url = serve_scaled(state, log, latency_ms, limits)
     try:
         proj = load_project((str(repo),))
-        async with ConsoleClient(match.group(1), KEY, limits=limits) as client:
+        async with ConsoleClient(url, KEY, limits=limits) as client:
             plan = await make_plan(proj, client, "bench")
             reads = client.request_count
             started = time.monotonic()
@@ -325,6 +387,9 @@ def main() -> int:
     parser.add_argument("--apply-mutations", type=int, default=500)
     parser.add_argument("--window-scale", type=float, default=0.1,
                         help="apply benchmark: Statsig's windows (10 s, 15 min) multiplied by this")
+    parser.add_argument("--peer-sizes", default="100,1000",
+                        help="sizes read both ways (statsync's pages, the peer's one GET per object), windows scaled")
+    parser.add_argument("--peer-window-scale", type=float, default=0.1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -340,7 +405,15 @@ def main() -> int:
     size, repo, docs, state = largest
     results["at_scale"] = {"objects": size, **cpu_memory_at_scale(size, repo, docs, state, work, args.latency_ms)}
     print(f"scale N={size}: {results['at_scale']}", flush=True)
+    results["phases"] = plan_phases(repo, state)
+    print(f"phases N={size}: {results['phases']}", flush=True)
     results["profile_top"] = profile_plan(repo, state)
+    results["peer"] = [asyncio.run(peer_side_by_side(work, peer, args.latency_ms, args.peer_window_scale))
+                       for peer in (int(s) for s in args.peer_sizes.split(",") if s)]
+    largest_row = results["plans"][-1]
+    results["peer_bound"] = {"objects": size, "statsync_read_s": largest_row["read_wall_s"],
+                             "per_object_lower_bound_s": round(per_object_bound(size, args.latency_ms / 1000, Limits()))}
+    print(f"peer: {results['peer']} {results['peer_bound']}", flush=True)
     results["apply"] = asyncio.run(apply_throughput(work, args.latency_ms, args.apply_mutations, args.window_scale))
     print(f"apply: {results['apply']}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
@@ -365,6 +438,16 @@ def report(results: dict) -> None:
     print(f"\nN={s['objects']}: validate {s['validate_cpu_s']} s CPU, {s['validate_peak_mb']} MB; "
           f"plan with 10% changed ({s['changed_objects']} updates) {s['plan_10pct_changed_cpu_s']} s CPU, "
           f"{s['plan_10pct_changed_peak_mb']} MB")
+    print(f"\nphases of a no-change plan at N={s['objects']} (CPU s): " +
+          ", ".join(f"{phase} {seconds}" for phase, seconds in results["phases"].items()))
+    print(f"\nthe per-object peer (one GET per object, {PEER_PARALLELISM} at a time, same client and limits; "
+          f"windows × {results['peer'][0]['window_scale'] if results['peer'] else '-'}):")
+    for p in results["peer"]:
+        print(f"{p['objects']:>8} objects: statsync {p['statsync_read_s']} s, per object {p['per_object_read_s']} s "
+              f"→ {p['ratio']}× longer")
+    b = results["peer_bound"]
+    print(f"{b['objects']:>8} objects at Statsig's limits: statsync {b['statsync_read_s']} s, per object at least "
+          f"{b['per_object_lower_bound_s']} s")
     a = results["apply"]
     print(f"apply: {a['mutations']} updates in {a['apply_s']} s (best possible {a['best_possible_s']} s at the "
           f"scaled limits → efficiency {a['rate_efficiency']}), {a['http_429']} × 429")

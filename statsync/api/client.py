@@ -246,8 +246,7 @@ class ConsoleClient:
 
 def _check_complete(path: str, items: list, total: int | None) -> None:
     # an object with neither id nor name (a key, known by its secret) is told apart by all it holds
-    keys = [json.dumps([item.get("id"), item.get("name")] if item.get("id") or item.get("name") else item,
-                       default=str, sort_keys=True) if isinstance(item, dict) else repr(item) for item in items]
+    keys = [_listed_as(item) for item in items]
     repeated = len(keys) - len(set(keys))
     if (total is None or len(items) == total) and not repeated:
         return
@@ -256,6 +255,16 @@ def _check_complete(path: str, items: list, total: int | None) -> None:
     raise IncompleteList(f"GET {path}: the pages held {len(items)} object(s){twice}{said}, twice in a row; "
                          f"nothing is planned from a partial read (was the project edited while it was read? "
                          f"run again)")
+
+
+def _listed_as(item: Any) -> Any:
+    """What tells a listed object apart: its id and name, or (a key, known by its secret) all it holds."""
+    if not isinstance(item, dict):
+        return repr(item)
+    named = (item.get("id"), item.get("name"))
+    if any(named) and all(part is None or isinstance(part, str) for part in named):
+        return named  # the common case, without encoding each object
+    return json.dumps(list(named) if any(named) else item, default=str, sort_keys=True)
 
 
 def _answer(method: str, path: str, response: httpx.Response, payload: Any) -> dict:
@@ -292,6 +301,8 @@ _NOT_JSON = object()
 
 
 def _json(response: httpx.Response) -> Any:
+    # (not orjson: it reads an integer of more than 64 bits as a float, losing digits a config
+    # may hold, and finding such integers first costs more than it saves)
     try:
         return response.json()
     except ValueError:

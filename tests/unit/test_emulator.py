@@ -222,3 +222,15 @@ def test_fields_an_operation_does_not_declare_are_not_stored(emulator):
     call(emulator, "PATCH", "/layers/a_layer", {"parameters": parameters, "idType": "stableID"})
     layer = emulator.store.get("layers", "a_layer")
     assert layer["parameters"] == parameters and layer["idType"] == "userID"  # idType is create-only
+
+
+def test_answers_carry_any_json_a_config_holds_unicode_and_integers_beyond_64_bits_too(emulator):
+    # the emulator's answers are encoded by orjson, which refuses integers past 64 bits:
+    # those answers are encoded as before, never a 500
+    value = {"huge": 2 ** 70, "text": "naïve ✓", "nested": [1.5, None, True, {"k": "v"}]}
+    created = call(emulator, "POST", "/dynamic_configs", {"name": "Huge", "defaultValue": value})
+    assert created.status_code == 201, created.text
+    listed = call(emulator, "GET", "/dynamic_configs")
+    assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+    [config] = [c for c in listed.json()["data"] if c["id"] == "huge"]
+    assert config["defaultValue"] == value
