@@ -170,7 +170,7 @@ def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
         if items is not None and isinstance(value, list):
             each = _projector(items)
             return [each(item) for item in value]
-        if not union:  # most leaves: no union to choose in
+        if not union or not isinstance(value, (dict, list)):  # most leaves: no union, or no branch to choose
             return copied(value)
         fitting = [branch for branch in branches if _fits(value, branch)]
         if len(fitting) > 1:  # a tagged union (a parameter by ref_type and param_type): the branch it is
