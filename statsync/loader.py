@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,23 +44,79 @@ MAX_ALIAS_VALUES = 100_000
 class Document:
     """One YAML document: its data and where every value in it came from.
 
-    Positions are kept as (line, column) pairs and made into Marks only when a
-    message needs one: a large repository has hundreds of thousands of values.
+    A large repository has over a million values and keys, and a dictionary from each
+    one's path to a (line, column) pair was half of `validate`'s memory. So positions are
+    kept in the order the values were built — depth first, a mapping before its entries, a
+    key before its value — one packed integer each, and a path is found again by walking
+    `data` in that order when a message needs a Mark (rarely: never for a valid repository).
+    `data` keeps the shape it was loaded with (a scalar may be replaced by a scalar).
     """
 
     file: str
     data: Any
-    marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    marks: array = field(default_factory=lambda: array("Q"))  # every value, in build order
+    key_marks: array = field(default_factory=lambda: array("Q"))  # every mapping key, in build order
 
     def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
         """The mark of `path`'s value (or key), or of its nearest existing ancestor."""
         path = tuple(path)
-        if key and path in self.key_marks:
-            return Mark(self.file, *self.key_marks[path])
-        while path and path not in self.marks:
-            path = path[:-1]
-        return Mark(self.file, *self.marks[path])
+        value_index, reached, key_index = _indexes(self.data, path)
+        if key and reached == len(path) and key_index is not None and key_index < len(self.key_marks):
+            return _unpacked(self.file, self.key_marks[key_index])
+        # (past the end only if someone reshaped `data`: the document's start, never a traceback)
+        return _unpacked(self.file, self.marks[value_index] if value_index < len(self.marks) else self.marks[0])
+
+
+def _indexes(data: Any, path: FieldPath) -> tuple[int, int, int | None]:
+    """Where `path` is in build order: the index of its deepest part that exists, how many
+    of its parts exist, and the index of its last key (when the last part is a key)."""
+    values = keys = 0
+    key_index = None
+    node = data
+    for depth, part in enumerate(path):
+        if isinstance(node, dict) and _hashable(part) and part in node:
+            for name, value in node.items():
+                if name == part:
+                    break
+                values, keys = values + _values(value), keys + 1 + _keys(value)
+            values, key_index, keys = values + 1, keys, keys + 1
+            node = node[part]
+        elif isinstance(node, list) and type(part) is int and 0 <= part < len(node):
+            for value in node[:part]:
+                values, keys = values + _values(value), keys + _keys(value)
+            values, key_index = values + 1, None
+            node = node[part]
+        else:
+            return values, depth, None
+    return values, len(path), key_index
+
+
+def _hashable(part: Any) -> bool:
+    return isinstance(part, (str, int, float, bool))
+
+
+def _values(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_values(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_values(item) for item in value)
+    return 1
+
+
+def _keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_keys(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_keys(item) for item in value)
+    return 0
+
+
+# A position as one integer: the 0-based line above _COLUMN_BITS, the 0-based column below.
+_COLUMN_BITS = 32
+
+
+def _unpacked(file: str, packed: int) -> Mark:
+    return Mark(file, (packed >> _COLUMN_BITS) + 1, (packed & ((1 << _COLUMN_BITS) - 1)) + 1)
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
@@ -71,8 +128,8 @@ class _Builder:
 
     def __init__(self, file: str):
         self.file = file
-        self.marks: dict[FieldPath, tuple[int, int]] = {}
-        self.key_marks: dict[FieldPath, tuple[int, int]] = {}
+        self.marks = array("Q")
+        self.key_marks = array("Q")
         self.problems: list[Problem] = []
         self._scalars = yaml.constructor.SafeConstructor()
         self._scalar_constructors = yaml.constructor.SafeConstructor.yaml_constructors
@@ -80,9 +137,12 @@ class _Builder:
         self._sizes: dict[int, int] = {}
         self._alias_values = 0
 
-    def build(self, node: yaml.Node, path: FieldPath = ()) -> Any:
-        start = node.start_mark
-        self.marks[path] = (start.line + 1, start.column + 1)
+    def build(self, node: yaml.Node, path: FieldPath = (), value: bool = True) -> Any:
+        """`node` as a Python value; `value`: it is one of the document's values (not a
+        mapping key), so its position is kept."""
+        if value:
+            start = node.start_mark
+            self.marks.append(start.line << _COLUMN_BITS | start.column)
         if len(path) > MAX_DEPTH:
             self.problems.append(Problem(_mark(self.file, node), f"nested deeper than {MAX_DEPTH} levels"))
             return None
@@ -110,7 +170,7 @@ class _Builder:
                 if key_node.tag == _STR and key_node.__class__ is yaml.ScalarNode and len(path) < MAX_DEPTH:
                     key = key_node.value  # a plain text key, as build() would make it
                 else:
-                    key = self.build(key_node, (*path, "<key>"))
+                    key = self.build(key_node, (*path, "<key>"), value=False)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.problems.append(Problem(_mark(self.file, key_node), "mapping keys must be plain strings"))
                     continue
@@ -122,9 +182,8 @@ class _Builder:
                     continue
                 seen[key] = key_node
                 start = key_node.start_mark
-                self.key_marks[(*path, key)] = (start.line + 1, start.column + 1)
+                self.key_marks.append(start.line << _COLUMN_BITS | start.column)
                 out[key] = self.build(value_node, (*path, key))
-            self.marks.pop((*path, "<key>"), None)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]

@@ -422,7 +422,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     known |= {(obj.kind.name, name) for obj in objects if obj.kind.singleton
               for name in entry_names(obj.kind, obj.body)}
     graph: dict[ObjectKey, set[ObjectKey]] = {}
-    where: dict[tuple[ObjectKey, ObjectKey], Mark] = {}
+    where: dict[tuple[ObjectKey, ObjectKey], tuple[DesiredObject, tuple]] = {}  # marked only for a cycle
     # A singleton the repository does not hold (every project has an environment list)
     # can only be checked against the live project.
     unknowable = {name for name, kind in all_kinds().items() if kind.singleton and live_ids is None
@@ -442,7 +442,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
                 problems.append(Problem(obj.mark(ref.path), message, display_path(ref.path)))
             if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)
-                where.setdefault((obj.key, target), obj.mark(ref.path))
+                where.setdefault((obj.key, target), (obj, ref.path))
     by_key = {obj.key: obj for obj in objects}
     problems += [problem for obj in objects for check in obj.kind.checks for problem in check(obj, by_key)]
     try:
@@ -450,6 +450,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     except graphlib.CycleError as exc:
         cycle = exc.args[1]
         names = " → ".join(f"{kind} {object_id}" for kind, object_id in reversed(cycle))
-        problems.append(Problem(where.get((cycle[1], cycle[0])), f"reference cycle: {names}"))
+        referrer = where.get((cycle[1], cycle[0]))
+        problems.append(Problem(referrer[0].mark(referrer[1]) if referrer else None, f"reference cycle: {names}"))
     if problems:
         raise InvalidConfig(sorted_problems(problems))

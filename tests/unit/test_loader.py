@@ -84,3 +84,51 @@ def test_hostile_input_never_escapes_as_anything_but_invalid_config(text):
         load_text(text, "fuzz.yaml")
     except InvalidConfig as exc:
         assert all(str(problem).startswith("fuzz.yaml") for problem in exc.problems)
+
+
+# Any YAML value statsync reads: nested mappings and lists of text, numbers and booleans.
+_values = st.recursive(
+    st.one_of(st.text(alphabet="abcxyz :-#'\"é", max_size=6), st.integers(-5, 10**6), st.booleans(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(alphabet="abkz_", min_size=1, max_size=5), inner, max_size=4)),
+    max_leaves=25)
+
+
+def _node_marks(node, path=(), out=None, keys=None):
+    """Every value's and key's position, read off PyYAML's own node tree (the oracle)."""
+    import yaml
+
+    out, keys = ({} if out is None else out), ({} if keys is None else keys)
+    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = yaml.safe_load(yaml.serialize(key_node))
+            keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _node_marks(value_node, (*path, key), out, keys)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _node_marks(item, (*path, index), out, keys)
+    return out, keys
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(alphabet="abkz_", min_size=1, max_size=5), _values, min_size=1, max_size=5),
+       st.booleans())
+def test_every_value_and_key_is_marked_where_yaml_says_it_starts(document, flow):
+    """Positions are kept in build order and found again by walking the data (loader.Document):
+    each path's mark is the position PyYAML's composer gives that node, a key's too, and a
+    path that goes past the data is marked at its deepest part that exists."""
+    import yaml
+
+    text = "# leading comment\n" + yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    [loaded] = load_text(text, "doc.yaml")
+    assert loaded.data == document
+    values, keys = _node_marks(yaml.compose(text))
+    for path, (line, column) in values.items():
+        mark = loaded.mark(path)
+        assert (mark.line, mark.column) == (line, column), path
+        beyond = loaded.mark((*path, "no such key", 3))
+        assert (beyond.line, beyond.column) == (line, column), path
+    for path, (line, column) in keys.items():
+        mark = loaded.mark(path, key=True)
+        assert (mark.line, mark.column) == (line, column), path
