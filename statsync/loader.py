@@ -137,13 +137,14 @@ class _Builder:
         self._sizes: dict[int, int] = {}
         self._alias_values = 0
 
-    def build(self, node: yaml.Node, path: FieldPath = (), value: bool = True) -> Any:
-        """`node` as a Python value; `value`: it is one of the document's values (not a
-        mapping key), so its position is kept."""
+    def build(self, node: yaml.Node, depth: int = 0, in_target_value: bool = False, value: bool = True) -> Any:
+        """`node` as a Python value, `depth` levels down, inside a condition's `targetValue`
+        or not; `value`: it is one of the document's values (not a mapping key), so its
+        position is kept. (No path is built: positions are found again by walking the data.)"""
         if value:
             start = node.start_mark
             self.marks.append(start.line << _COLUMN_BITS | start.column)
-        if len(path) > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             self.problems.append(Problem(_mark(self.file, node), f"nested deeper than {MAX_DEPTH} levels"))
             return None
         if node.tag == _STR and node.__class__ is yaml.ScalarNode:
@@ -167,10 +168,10 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self.problems.append(Problem(_mark(self.file, key_node), "merge keys (<<) are not supported"))
                     continue
-                if key_node.tag == _STR and key_node.__class__ is yaml.ScalarNode and len(path) < MAX_DEPTH:
+                if key_node.tag == _STR and key_node.__class__ is yaml.ScalarNode and depth < MAX_DEPTH:
                     key = key_node.value  # a plain text key, as build() would make it
                 else:
-                    key = self.build(key_node, (*path, "<key>"), value=False)
+                    key = self.build(key_node, depth + 1, in_target_value, value=False)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.problems.append(Problem(_mark(self.file, key_node), "mapping keys must be plain strings"))
                     continue
@@ -183,16 +184,16 @@ class _Builder:
                 seen[key] = key_node
                 start = key_node.start_mark
                 self.key_marks.append(start.line << _COLUMN_BITS | start.column)
-                out[key] = self.build(value_node, (*path, key))
+                out[key] = self.build(value_node, depth + 1, in_target_value or key == "targetValue")
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            return [self.build(item, depth + 1, in_target_value) for item in node.value]
         construct = self._scalar_constructors.get(node.tag)
         if construct is None:
             return self._scalars.construct_object(node, deep=True)  # raises a marked error
         value = construct(self._scalars, node)
         if node.tag in (_INT, _FLOAT) and not node.style:  # plain (the C loader says "", Python None)
-            reading = _yaml11_reading(node.value, value, path)
+            reading = _yaml11_reading(node.value, value, in_target_value)
             if reading:
                 self.problems.append(Problem(_mark(self.file, node), reading))
         return value
@@ -211,7 +212,7 @@ class _Abandon(Exception):
     """Stop building a document whose problem is already recorded."""
 
 
-def _yaml11_reading(text: str, value: Any, path: FieldPath) -> str:
+def _yaml11_reading(text: str, value: Any, in_target_value: bool) -> str:
     """Why an unquoted number would not mean what it says, or ''. YAML 1.1 (PyYAML) reads
     0x10 as 16, 017 as 15, 1:30 as 90 and 1_000 as 1000; a version 1.10 becomes 1.1."""
     quoted = f'"{text}"'
@@ -223,7 +224,7 @@ def _yaml11_reading(text: str, value: Any, path: FieldPath) -> str:
     if isinstance(value, float) and ("_" in text or ":" in text):
         return (f"YAML reads {text} as the number {value:g}; quote it ({quoted}) to keep the text, "
                 f"or write {value:g}")
-    if isinstance(value, float) and "targetValue" in path and _TRAILING_ZERO.fullmatch(text) \
+    if isinstance(value, float) and in_target_value and _TRAILING_ZERO.fullmatch(text) \
             and repr(value) != text.lstrip("+"):
         return (f"YAML reads {text} as the number {value!r}, which compares differently from the text "
                 f"(a version 1.10 is not 1.1); quote it ({quoted})")
