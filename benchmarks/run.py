@@ -109,6 +109,21 @@ def run_cli(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, float, 
     return result, wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024
 
 
+REPEAT = 3  # each CPU figure is the median of this many runs (--repeat); the machine's speed drifts
+
+
+def median_cli(*args: str, env: dict, between: float = 0.0) -> tuple[subprocess.CompletedProcess, float, float, float]:
+    """run_cli REPEAT times: the first run's result and the median wall, CPU and peak. `between`:
+    seconds to wait before each further run (a rate-limited emulator's window to empty)."""
+    runs = []
+    for index in range(REPEAT):
+        if index and between:
+            time.sleep(between)
+        runs.append(run_cli(*args, env=env))
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    return runs[0][0], median([r[1] for r in runs]), median([r[2] for r in runs]), median([r[3] for r in runs])
+
+
 async def timed_read(url: str, kinds: set[str]) -> float:
     """Wall time of statsync's live read alone (what a plan spends on the network),
     from a new client: connections included, one-time imports and warm-up not."""
@@ -141,11 +156,13 @@ def plan_benchmark(size: int, work: Path, latency_ms: float) -> dict:
     served = Served(state, work / f"emulator_{size}.log", "--latency-ms", str(latency_ms), "--rate-limit")
     env = {"STATSIG_CONSOLE_API_KEY": KEY}
     try:
-        result, wall, cpu, peak = run_cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode", env=env)
+        result, *_ = run_cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode", env=env)
         if result.returncode != 0:
             raise RuntimeError(f"plan of an in-sync project: exit {result.returncode}\n{result.stdout[-2000:]}{result.stderr}")
-        log = served.requests()
-        reads = [r for r in log if r[1] == "GET"]
+        reads = [r for r in served.requests() if r[1] == "GET"]  # one plan's reads
+        time.sleep(10.5)  # the emulator's 10 s window empties: no run waits on a 429
+        _, wall, cpu, peak = median_cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode", env=env,
+                                        between=10.5)
         time.sleep(10.5)  # let the emulator's 10 s window empty before the timed reads
         read_wall = asyncio.run(timed_read(served.url, set(project.counts(size))))
         rate_limited = sum(1 for r in served.requests() if r[3] == "429")
@@ -173,14 +190,14 @@ def plan_benchmark(size: int, work: Path, latency_ms: float) -> dict:
 
 def cpu_memory_at_scale(size: int, repo: Path, docs: list[dict], state: Path, work: Path, latency_ms: float) -> dict:
     env = {"STATSIG_CONSOLE_API_KEY": KEY}
-    validate, v_wall, v_cpu, v_peak = run_cli("validate", str(repo), env=env)
+    validate, v_wall, v_cpu, v_peak = median_cli("validate", str(repo), env=env)
     assert validate.returncode == 0, validate.stderr
     changed_repo = work / f"repo_{size}_changed"
     project.write(changed_repo, project.change(docs, 0.10))
     served = Served(state, work / f"emulator_{size}_changed.log", "--latency-ms", str(latency_ms), "--rate-limit")
     try:
-        result, c_wall, c_cpu, c_peak = run_cli("plan", str(changed_repo), "--api-url", served.url,
-                                                "--detailed-exitcode", env=env)
+        result, c_wall, c_cpu, c_peak = median_cli("plan", str(changed_repo), "--api-url", served.url,
+                                                   "--detailed-exitcode", env=env, between=10.5)
         assert result.returncode == 2, result.stderr
         changed = int(re.search(r"(\d+) to update", result.stdout).group(1))
     finally:
@@ -391,11 +408,14 @@ def main() -> int:
     parser.add_argument("--apply-mutations", type=int, default=500)
     parser.add_argument("--window-scale", type=float, default=0.1,
                         help="apply benchmark: Statsig's windows (10 s, 15 min) multiplied by this")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per CPU figure (the median is kept)")
     parser.add_argument("--peer-sizes", default="100,1000",
                         help="sizes read both ways (statsync's pages, the peer's one GET per object), windows scaled")
     parser.add_argument("--peer-window-scale", type=float, default=0.1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="statsync-bench-"))
     results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
