@@ -112,6 +112,11 @@ def run_cli(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, float, 
 REPEAT = 3  # each CPU figure is the median of this many runs (--repeat); the machine's speed drifts
 
 
+def _repeat(times: int) -> None:
+    global REPEAT
+    REPEAT = max(1, times)
+
+
 def median_cli(*args: str, env: dict, between: float = 0.0) -> tuple[subprocess.CompletedProcess, float, float, float]:
     """run_cli REPEAT times: the first run's result and the median wall, CPU and peak. `between`:
     seconds to wait before each further run (a rate-limited emulator's window to empty)."""
@@ -414,8 +419,7 @@ def main() -> int:
     parser.add_argument("--peer-window-scale", type=float, default=0.1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args()
-    global REPEAT
-    REPEAT = max(1, args.repeat)
+    _repeat(args.repeat)
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="statsync-bench-"))
     results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
