@@ -109,8 +109,9 @@ async def load_against_live(project: Project, client: ConsoleClient,
     names = live_names(desired, live)
     for name in lists:
         # names live objects already use are ones Statsig has: the list is read only for new ones
-        in_use = _names_in_use(live, name)
-        if _names_used(desired, name) <= in_use:
+        used = _names_used(desired, name)
+        in_use = _names_in_use(live, name, used)
+        if used <= in_use:
             names[name] = in_use
         else:
             live.update(await read_live(client, {name}))
@@ -124,10 +125,17 @@ def _names_used(objects: list[DesiredObject], target: str) -> set[str]:
     return {ref.target_id for obj in objects for ref in obj.refs if ref.target_kind == target}
 
 
-def _names_in_use(live: LiveObjects, target: str) -> set[str]:
+def _names_in_use(live: LiveObjects, target: str, wanted: set[str]) -> set[str]:
+    """Names of `target` live objects use, read until every `wanted` one is seen (a few
+    objects, usually, instead of every reference of every live object)."""
     kinds = all_kinds()
-    return {ref.target_id for kind_name, objects in live.items() for obj in objects.values()
-            for ref in references(kinds[kind_name], obj) if ref.target_kind == target}
+    found: set[str] = set()
+    for kind_name, objects in live.items():
+        for obj in objects.values():
+            found.update(ref.target_id for ref in references(kinds[kind_name], obj) if ref.target_kind == target)
+            if wanted <= found:
+                return found
+    return found
 
 
 async def read_own_endpoints(client: ConsoleClient, desired: list[DesiredObject], live: LiveObjects) -> None:
