@@ -1,11 +1,12 @@
-"""statsync benchmarks: reads per plan, plan wall time, CPU and memory, apply throughput.
+"""statsync benchmarks: reads per plan, plan wall time, CPU per phase and memory, the
+per-object peer's read beside statsync's, apply throughput.
 
-Run:  .venv/bin/python benchmarks/run.py            (N = 100, 1,000, 10,000; ~2 minutes)
-      .venv/bin/python benchmarks/run.py --sizes 100,1000 --latency-ms 50
+Run:  .venv/bin/python benchmarks/run.py            (N = 100, 1,000, 10,000; ~10 minutes)
+      .venv/bin/python benchmarks/run.py --sizes 100,1000 --latency-ms 50 --repeat 1
 
 Everything runs against `statsync emulator` over a real loopback socket with
-added latency and Statsig's rate limits switched on. Prints a table and writes
-benchmarks/results/latest.json.
+added latency and Statsig's rate limits switched on. CPU figures are medians of
+--repeat runs. Prints a table and writes benchmarks/results/latest.json.
 """
 from __future__ import annotations
 
