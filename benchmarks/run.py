@@ -234,7 +234,7 @@ from statsync.config import load_project
 from statsync.plan import build_plan
 from statsync.render.text import render_plan
 from statsync.validate import check_references, desired_objects
-bulk.one_command()
+bulk.one_command().__enter__()  # this child is one command, as the CLI's process is
 spent = {{"normalise": 0.0}}
 canonical = normalize.canonical
 def timed(*args, **kwargs):
@@ -270,12 +270,12 @@ def profile_plan(repo: Path, state: Path) -> str:
     from statsync.workflow import load_desired
 
     live = _live_of(state)
-    bulk.one_command()
     profiler = cProfile.Profile()
-    profiler.enable()
-    desired = load_desired(load_project((str(repo),)))
-    plan = build_plan(desired, live, "bench")
-    profiler.disable()
+    with bulk.one_command():
+        profiler.enable()
+        desired = load_desired(load_project((str(repo),)))
+        plan = build_plan(desired, live, "bench")
+        profiler.disable()
     assert not plan.has_changes
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)

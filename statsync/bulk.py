@@ -6,13 +6,13 @@ one, and an older generation's pass walks every container that has survived so f
 10,000 objects (600,000 YAML values) paid for about 1.5 s of passes in a 4 s `validate`,
 and a plan pays again for the live objects and the canonical forms. What is built in
 these phases makes no reference cycles to collect (YAML trees, decoded JSON, canonical
-forms), so collection waits until the phase is over. In a process that ends with its
-command (the CLI says so: `one_command()`), what the phase built is then moved out of the
-collector's sight (`gc.freeze`): it lives until the command ends anyway, and refcounting
-still frees whatever is dropped; without that, the passes after the phase walk it again
-(about 1 s of the same `validate`). A process that lives on (tests, a library caller)
-keeps collecting normally, so nothing it drops later is held. Measured in
-benchmarks/run.py (README).
+forms), so collection waits until the phase is over. While a command runs in a process
+that ends with it (the CLI says so: `with one_command():`), what the phase built is then
+moved out of the collector's sight (`gc.freeze`): it lives until the command ends anyway,
+and refcounting still frees whatever is dropped; without that, the passes after the phase
+walk it again (about 1 s of the same `validate`). Outside a command (a library caller, a
+test after it ran the CLI in-process) phases freeze nothing. Measured in benchmarks/run.py
+(README).
 """
 from __future__ import annotations
 
@@ -25,10 +25,16 @@ from typing import Any, Callable, Iterator
 _freeze_after = False
 
 
-def one_command() -> None:
-    """This process ends when its command does: what a phase builds may be frozen."""
+@contextmanager
+def one_command() -> Iterator[None]:
+    """A command of a process that ends with it runs inside: what its phases build may be
+    frozen. (Frozen objects stay frozen after; the process is about to end.)"""
     global _freeze_after
-    _freeze_after = True
+    before, _freeze_after = _freeze_after, True
+    try:
+        yield
+    finally:
+        _freeze_after = before
 
 
 @contextmanager

@@ -46,7 +46,10 @@ class StatsyncGroup(click.Group):
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
-        bulk.one_command()
+        with bulk.one_command():
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args, **kwargs):
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:

@@ -39,17 +39,21 @@ def test_a_nested_phase_leaves_the_pause_to_the_outer_one(collector):
     assert gc.isenabled()
 
 
-def test_only_a_one_command_process_freezes_what_a_phase_built(collector):
+def test_only_a_phase_inside_a_command_freezes_what_it_built(collector):
     gc.enable()
     bulk._freeze_after = False
     gc.unfreeze()
     with bulk.building():
         kept = [[index] for index in range(1000)]  # lists: always tracked
-    assert gc.get_freeze_count() == 0  # a test run or a library caller keeps collecting all it holds
-    bulk.one_command()
-    with bulk.building():
+    assert gc.get_freeze_count() == 0  # a library caller keeps collecting all it holds
+    with bulk.one_command():
+        with bulk.building():
+            kept += [[index] for index in range(1000)]
+        assert gc.get_freeze_count() >= 1000
+    gc.unfreeze()
+    with bulk.building():  # after the command (a test that ran the CLI in-process): nothing frozen
         kept += [[index] for index in range(1000)]
-    assert gc.get_freeze_count() >= 1000
+    assert gc.get_freeze_count() == 0
 
 
 async def _answer():
