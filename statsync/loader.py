@@ -48,7 +48,7 @@ class Document:
     one's path to a (line, column) pair was half of `validate`'s memory. So positions are
     kept in the order the values were built — depth first, a mapping before its entries, a
     key before its value — one packed integer each, and a path is found again by walking
-    `data` in that order when a message needs a Mark (rarely: never for a valid repository).
+    `data` in that order, once, when a message first needs a Mark (never for a valid repository).
     `data` keeps the shape it was loaded with (a scalar may be replaced by a scalar).
     """
 
@@ -57,58 +57,42 @@ class Document:
     marks: array = field(default_factory=lambda: array("Q"))  # every value, in build order
     key_marks: array = field(default_factory=lambda: array("Q"))  # every mapping key, in build order
 
+    # path → index into marks, and key path → index into key_marks: worked out by one walk
+    # of `data` the first time a message needs a mark (a valid repository never asks)
+    _paths: tuple[dict, dict] | None = field(default=None, init=False, repr=False, compare=False)
+
     def mark(self, path: Iterable[str | int] = (), key: bool = False) -> Mark:
         """The mark of `path`'s value (or key), or of its nearest existing ancestor."""
+        if self._paths is None:
+            self._paths = _build_order(self.data)
+        values, keys = self._paths
         path = tuple(path)
-        value_index, reached, key_index = _indexes(self.data, path)
-        if key and reached == len(path) and key_index is not None and key_index < len(self.key_marks):
-            return _unpacked(self.file, self.key_marks[key_index])
+        if key and keys.get(path, len(self.key_marks)) < len(self.key_marks):
+            return _unpacked(self.file, self.key_marks[keys[path]])
+        while path and path not in values:
+            path = path[:-1]
+        index = values.get(path, 0)
         # (past the end only if someone reshaped `data`: the document's start, never a traceback)
-        return _unpacked(self.file, self.marks[value_index] if value_index < len(self.marks) else self.marks[0])
+        return _unpacked(self.file, self.marks[index] if index < len(self.marks) else self.marks[0])
 
 
-def _indexes(data: Any, path: FieldPath) -> tuple[int, int, int | None]:
-    """Where `path` is in build order: the index of its deepest part that exists, how many
-    of its parts exist, and the index of its last key (when the last part is a key)."""
-    values = keys = 0
-    key_index = None
-    node = data
-    for depth, part in enumerate(path):
-        if isinstance(node, dict) and _hashable(part) and part in node:
-            for name, value in node.items():
-                if name == part:
-                    break
-                values, keys = values + _values(value), keys + 1 + _keys(value)
-            values, key_index, keys = values + 1, keys, keys + 1
-            node = node[part]
-        elif isinstance(node, list) and type(part) is int and 0 <= part < len(node):
-            for value in node[:part]:
-                values, keys = values + _values(value), keys + _keys(value)
-            values, key_index = values + 1, None
-            node = node[part]
-        else:
-            return values, depth, None
-    return values, len(path), key_index
+def _build_order(data: Any) -> tuple[dict[FieldPath, int], dict[FieldPath, int]]:
+    """Every value's path and every key's path, numbered in the order _Builder kept them."""
+    values: dict[FieldPath, int] = {}
+    keys: dict[FieldPath, int] = {}
 
+    def walk(value: Any, path: FieldPath) -> None:
+        values[path] = len(values)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                keys[(*path, name)] = len(keys)
+                walk(item, (*path, name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
 
-def _hashable(part: Any) -> bool:
-    return isinstance(part, (str, int, float, bool))
-
-
-def _values(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + sum(_values(item) for item in value.values())
-    if isinstance(value, list):
-        return 1 + sum(_values(item) for item in value)
-    return 1
-
-
-def _keys(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_keys(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_keys(item) for item in value)
-    return 0
+    walk(data, ())
+    return values, keys
 
 
 # A position as one integer: the 0-based line above _COLUMN_BITS, the 0-based column below.

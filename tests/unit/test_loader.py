@@ -132,3 +132,18 @@ def test_every_value_and_key_is_marked_where_yaml_says_it_starts(document, flow)
     for path, (line, column) in keys.items():
         mark = loaded.mark(path, key=True)
         assert (mark.line, mark.column) == (line, column), path
+
+
+def test_a_document_walks_its_data_once_however_many_messages_it_marks(monkeypatch):
+    """A file with thousands of bad values gets a mark per message: walking the data for
+    each made a 5,000-rule file take 41 s to report (a pull request could stall CI with one)."""
+    from statsync import loader
+
+    walks = []
+    real = loader._build_order
+    monkeypatch.setattr(loader, "_build_order", lambda data: walks.append(1) or real(data))
+    text = "kind: gate\nid: g\nrules:\n" + "".join(f"  - {{name: r{i}, passPercentage: bad}}\n" for i in range(300))
+    [document] = load_text(text, "g.yaml")
+    marks = [document.mark(("rules", index, "passPercentage")) for index in range(300)]
+    assert [(mark.line, mark.column) for mark in marks[:2]] == [(4, 32), (5, 32)] and marks[-1].line == 303
+    assert len(walks) == 1
