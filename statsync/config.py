@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statsync import spec
-from statsync.api.pacing import Limits
 from statsync.errors import InvalidConfig, Problem, StatsyncError
 from statsync.loader import CONFIG_FILE, Document, OnlyOurs, load_file, load_paths
 from statsync.schemas import config_schema
+
+if TYPE_CHECKING:
+    from statsync.api.pacing import Limits
 
 DEFAULT_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
 # A plan deleting more than max_deletes objects, or changing more than
@@ -61,6 +63,8 @@ class Project:
     @property
     def limits(self) -> Limits | None:
         """The pacing budget for real targets: Statsig's documented limits unless set."""
+        from statsync.api.pacing import Limits  # asyncio with it: only commands that talk to a target ask
+
         setting = self.settings.get("rate_limit", {})
         if setting is False:
             return None

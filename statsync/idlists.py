@@ -11,11 +11,13 @@ import os
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from statsync import spec
-from statsync.diff import Change
 from statsync.kinds import IdList, Kind
+
+if TYPE_CHECKING:  # statsync.diff brings deepdiff; validation, which imports this module, never diffs
+    from statsync.diff import Change
 
 PREVIEW = 3  # ids named in a plan line; the rest are counted
 
@@ -93,6 +95,8 @@ def requests(id_list: IdList, live: list[str] | None, desired: list[str]) -> lis
 
 def change(id_list: IdList, live: list[str] | None, desired: list[str]) -> Change | None:
     """One plan line: how many ids, and which come and go (the first few named)."""
+    from statsync.diff import Change
+
     have, wanted = set(live or []), set(desired)
     added, removed = sorted(wanted - have), sorted(have - wanted)
     if not added and not removed:

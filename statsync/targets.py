@@ -8,16 +8,15 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
-import httpx
-
-from statsync.api.client import ConsoleClient
 from statsync.api.paths import DEFAULT_API_URL
-from statsync.api.retry import RetryPolicy
 from statsync.config import DEFAULT_KEY_ENV, LOCAL_TARGET, Project
 from statsync import secrets
 from statsync.errors import StatsyncError
+
+if TYPE_CHECKING:
+    from statsync.api.client import ConsoleClient
 
 LOCAL_KEY = "console-local-emulator"
 DEFAULT_TIMEOUT = 60.0  # seconds one request may take, retries included
@@ -44,6 +43,12 @@ async def open_target(project: Project, connection: Connection, respect_review_s
     Where the key goes: --api-url, else the named target's api_url, else STATSIG_API_URL,
     else Statsig. A URL from a file (the target's) must pass `secrets.check_destination`;
     so must every other, since a saved plan may name one too."""
+    # the HTTP stack is imported here, not with Connection: offline `validate` never needs it
+    import httpx
+
+    from statsync.api.client import ConsoleClient
+    from statsync.api.retry import RetryPolicy
+
     target, api_url, timeout = connection.target, connection.api_url, connection.timeout
     if target == LOCAL_TARGET:
         from statsync.emulator.app import Emulator
