@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -19,6 +19,9 @@ from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
 from statsync.kinds import all_kinds
 from statsync.explain import EXPLAINABLE
+
+if TYPE_CHECKING:
+    import asyncio
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
