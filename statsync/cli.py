@@ -248,8 +248,15 @@ def _validate(paths, config, connection, json_output: bool = False) -> None:
     if connection.target is None and connection.api_url is None:
         from statsync.validate import check_references, desired_objects
 
-        documents = project.documents()  # read once: objects and tests both come from them
-        objects = desired_objects(documents)
+        from statsync import cache
+
+        kept = cache.for_validate()  # unchanged files from an earlier validate: see statsync/cache.py
+        try:
+            documents = project.documents(kept)  # read once: objects and tests both come from them
+            objects = desired_objects(documents)
+        finally:
+            if kept is not None:
+                kept.save()  # what was read afresh, and which documents passed their schemas
         check_references(objects)
     else:
         from statsync.targets import open_target

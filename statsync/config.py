@@ -12,6 +12,7 @@ from statsync.schemas import config_schema
 
 if TYPE_CHECKING:
     from statsync.api.pacing import Limits
+    from statsync.cache import LoadCache
 
 DEFAULT_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
 # A plan deleting more than max_deletes objects, or changing more than
@@ -43,15 +44,15 @@ class Project:
     passed_over: list[Path] = field(default_factory=list)
     found: int | None = None  # statsync documents the last read found (None: not read yet)
 
-    def documents(self) -> list[Document]:
+    def documents(self, cache: LoadCache | None = None) -> list[Document]:
         """Every statsync document in the project's paths, read afresh (files change between
-        a plan and the next). Where the paths are statsync.yaml's `paths:`, every YAML file
+        a plan and the next) unless `cache` (validate's) holds a file as it is. Where the paths are statsync.yaml's `paths:`, every YAML file
         there must be statsync's; otherwise other YAML (docker-compose, manifests) is passed
         over and listed in `passed_over`."""
         from statsync.kinds import all_kinds
 
         only_ours = None if self.paths_declared else OnlyOurs(frozenset([*all_kinds(), "test"]))
-        documents = load_paths(self.paths, only_ours)
+        documents = load_paths(self.paths, only_ours, cache)
         self.passed_over = only_ours.passed_over if only_ours else []
         self.found = len(documents)
         return documents

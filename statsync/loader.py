@@ -12,12 +12,15 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import yaml
 
 from statsync import bulk
 from statsync.errors import InvalidConfig, Mark, Problem
+
+if TYPE_CHECKING:
+    from statsync.cache import LoadCache
 
 try:  # the C loader is several times faster on large repositories
     from yaml import CSafeLoader as _Loader
@@ -56,6 +59,8 @@ class Document:
     data: Any
     marks: array = field(default_factory=lambda: array("Q"))  # every value, in build order
     key_marks: array = field(default_factory=lambda: array("Q"))  # every mapping key, in build order
+    # its kind's schema passed it, this run or (statsync/cache.py) an earlier one with the same bytes and statsync
+    schema_checked: bool = field(default=False, compare=False)
 
     # path → index into marks, and key path → index into key_marks: worked out by one walk
     # of `data` the first time a message needs a mark (a valid repository never asks)
@@ -215,16 +220,23 @@ def _yaml11_reading(text: str, value: Any, in_target_value: bool) -> str:
     return ""
 
 
-def load_file(path: Path, display: str | None = None) -> list[Document]:
+def load_file(path: Path, display: str | None = None, cache: LoadCache | None = None) -> list[Document]:
     """Every document in one YAML file. Raises InvalidConfig on bad YAML."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        if cache is not None and (kept := cache.take(path, content, name)) is not None:
+            return kept
+        # as read_text reads it: UTF-8, and \r\n or \r ends a line like \n
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise InvalidConfig([Problem(Mark(name, 1, 1), f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise InvalidConfig([Problem(None, f"{name}: cannot read: {exc.strerror}")]) from None
-    return load_text(text, name)
+    documents = load_text(text, name)
+    if cache is not None:
+        cache.offer(path, content, documents)
+    return documents
 
 
 def load_text(text: str, name: str) -> list[Document]:
@@ -368,10 +380,11 @@ class OnlyOurs:
 
 
 @bulk.phase
-def load_paths(paths: Iterable[Path], only_ours: OnlyOurs | None = None) -> list[Document]:
+def load_paths(paths: Iterable[Path], only_ours: OnlyOurs | None = None,
+               cache: LoadCache | None = None) -> list[Document]:
     """Every document under `paths`; all files' problems are collected before raising.
     With `only_ours`, files found in directories that are not statsync's are passed over
-    (and listed in it)."""
+    (and listed in it). With `cache` (validate only), unchanged files are taken from it."""
     paths = list(paths)
     named = {path for path in paths if not path.is_dir()}
     documents: list[Document] = []
@@ -379,7 +392,7 @@ def load_paths(paths: Iterable[Path], only_ours: OnlyOurs | None = None) -> list
     for path in find_files(paths):
         judge = only_ours if only_ours is not None and path not in named else None
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, cache=cache)
         except InvalidConfig as exc:
             if judge is not None and not judge.ours_text(path):
                 judge.passed_over.append(path)

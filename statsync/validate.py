@@ -388,10 +388,12 @@ def desired_objects(documents: Iterable[Document]) -> list[DesiredObject]:
             problems.extend(shape)
             continue
         data = document.data
-        schema_problems = _schema_problems(document, data["kind"], counts[data["kind"]] >= FAST_FROM)
-        if schema_problems:
-            problems.extend(schema_problems)
-            continue
+        if not document.schema_checked:
+            schema_problems = _schema_problems(document, data["kind"], counts[data["kind"]] >= FAST_FROM)
+            if schema_problems:
+                problems.extend(schema_problems)
+                continue
+            document.schema_checked = True
         kind = all_kinds()[data["kind"]]
         body = {key: value for key, value in data.items() if key not in ("kind", "id", "statsync")}
         if kind.id_list is not None:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -13,6 +16,11 @@ from click.testing import CliRunner
 from statsync.api.client import ConsoleClient
 from statsync.cli import main
 from statsync.emulator.app import Emulator
+
+# validate's cache (statsync/cache.py) lives in a directory of this run's own, for every test and
+# every statsync a test starts, never in the user's ~/.cache
+os.environ["STATSYNC_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="statsync-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "configs"
