@@ -46,21 +46,42 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
                 if isinstance(name, str) and name and name not in target.builtins and not target.is_implicit(name):
                     yield Ref(ref.target, name, where)
             continue
-        for rule_index, rule in enumerate(body.get("rules") or []):
-            if not isinstance(rule, dict):
-                continue
+        for at, rule in rules(kind, body):
             if ref.rule_field is not None and isinstance(rule.get(ref.rule_field), list):
                 for index, name in enumerate(rule[ref.rule_field]):
                     if isinstance(name, str) and name:
-                        yield Ref(ref.target, name, ("rules", rule_index, ref.rule_field, index))
+                        yield Ref(ref.target, name, (*at, ref.rule_field, index))
             for cond_index, condition in enumerate(rule.get("conditions") or []):
                 if not isinstance(condition, dict) or condition.get("type") not in ref.condition_types:
                     continue
-                path = ("rules", rule_index, "conditions", cond_index, ref.condition_field)
+                path = (*at, "conditions", cond_index, ref.condition_field)
                 value = condition.get(ref.condition_field)
                 for name in value if isinstance(value, list) else [value]:
                     if isinstance(name, str) and name and name not in target.builtins:
                         yield Ref(ref.target, name, path)
+
+
+def rules(kind: Kind, body: dict[str, Any]) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    """(path, rule) for every targeting rule: `rules`, and the lists `nested_rules` names
+    (a release pipeline's `phases.rules`), whose conditions name objects as a gate's do."""
+    for dotted in ("rules", *kind.nested_rules):
+        yield from _rules_at(body, tuple(dotted.split(".")), ())
+
+
+def _rules_at(value: Any, parts: tuple[str, ...], at: FieldPath) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    if isinstance(value, list):  # list items are implied between the dotted names (phases[i].rules)
+        for index, item in enumerate(value):
+            yield from _rules_at(item, parts, (*at, index))
+        return
+    if not isinstance(value, dict):
+        return
+    found = value.get(parts[0])
+    if len(parts) > 1:
+        yield from _rules_at(found, parts[1:], (*at, parts[0]))
+        return
+    for index, rule in enumerate(found if isinstance(found, list) else []):
+        if isinstance(rule, dict):
+            yield (*at, parts[0], index), rule
 
 
 def _item_references(ref, body: dict[str, Any]) -> Iterator[Ref]:

@@ -9,7 +9,8 @@ by name and keep their ids; each phase's rules are a gate's rules (conditions, o
 environments). Updates POST the pipeline whole. No Statsig artefact beyond the spec shows
 pipelines (the Terraform provider has none): the emulator's readings are the spec's.
 """
-from statsync.kinds import KeyedList, Kind
+from statsync.kinds import (CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS, KeyedList,
+                            Kind)
 
 KIND = Kind(
     name="release_pipeline",
@@ -28,6 +29,9 @@ KIND = Kind(
     keyed_lists={"phases": KeyedList(key="name", server_ids=("id",), values=("requiredReview",))},
     hidden=("phases.id", "phases.rules.id"),
     nested_rules=("phases.rules",),
+    # a phase's rules name gates, segments, environments and unit ID types as a gate's rules do:
+    # checked, and the pipeline is created after what they name
+    references=(GATE_CONDITIONS, SEGMENT_CONDITIONS, ENVIRONMENTS, CONDITION_UNIT_ID_TYPES),
     address="id",
     server_fields=("id", "creatorID", "createdTime", "lastModifierID"),
     # a phase that no longer waits for a review is a review requirement switched off

@@ -77,3 +77,42 @@ def test_pruning_keeps_a_pipeline_a_gate_names_and_deletes_one_at_its_id(emulato
     assert [(s.action, s.address) for s in plan.steps] == [("delete", "release_pipeline.Unused")]
     assert [k.address for k in plan.kept] == ["release_pipeline.Staged release"]
     assert ("DELETE", f"/console/v1/release_pipelines/{unused['id']}") in [(r.method, r.path) for r in emulator.log]
+
+
+# A phase's rules name objects as a gate's rules do (passes_gate, passes_segment,
+# environments): they are references, checked and ordered.
+GUARDED = PIPELINE.replace("rules:\n      - {name: All, conditions: [{type: public}]}",
+                           "rules:\n      - {name: All, conditions: [{type: passes_gate, targetValue: [kill_switch_off]}],"
+                           " environments: [production]}")
+KILL_SWITCH = "---\nkind: gate\nid: kill_switch_off\n"
+
+
+def test_a_phase_rule_naming_no_gate_is_refused_at_its_line(emulator, tmp_path):
+    assert GUARDED != PIPELINE
+    line = next(n for n, text in enumerate(GUARDED.splitlines(), 1) if "kill_switch_off" in text)
+    with pytest.raises(InvalidConfig, match=rf"objects.yaml:{line}:\d+: phases\[1\].rules\[0\].conditions\[0\]"
+                                            r".targetValue: gate 'kill_switch_off' does not exist"):
+        plan_apply(emulator, write(tmp_path, GUARDED), apply=False)
+
+
+def test_a_pipeline_is_created_after_the_gate_its_phase_rules_name(emulator, tmp_path):
+    plan, outcomes = plan_apply(emulator, write(tmp_path, GUARDED + KILL_SWITCH))
+    assert all(o.ok for o in outcomes), [(o.step.address, o.error) for o in outcomes]
+    pipeline_step = next(s for s in plan.steps if s.kind == "release_pipeline")
+    assert pipeline_step.depends_on == ["gate.kill_switch_off"]
+    [phase_rule] = _pipeline(emulator)["phases"][1]["rules"]
+    assert phase_rule["conditions"][0]["targetValue"] == ["kill_switch_off"]
+    assert not plan_apply(emulator, write(tmp_path, GUARDED + KILL_SWITCH), apply=False)[0].has_changes
+
+
+def test_a_gate_in_its_own_pipelines_phase_rules_is_a_cycle(emulator, tmp_path):
+    gate_in_pipeline = GUARDED.replace("kill_switch_off", "new_checkout")
+    with pytest.raises(InvalidConfig, match="reference cycle: .*release_pipeline Staged release.*gate new_checkout"
+                                            "|reference cycle: .*gate new_checkout.*release_pipeline Staged release"):
+        plan_apply(emulator, write(tmp_path, gate_in_pipeline + GATE), apply=False)
+
+
+def test_a_phase_rule_naming_an_unknown_environment_is_refused(emulator, tmp_path):
+    with pytest.raises(InvalidConfig, match=r"phases\[1\].rules\[0\].environments\[0\]: 'staging_eu' is not in"):
+        plan_apply(emulator, write(tmp_path, GUARDED.replace("[production]", "[staging_eu]") + KILL_SWITCH),
+                   apply=False)
