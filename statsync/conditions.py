@@ -9,7 +9,7 @@ the author meant, so validation names it before anything is sent.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 # value families → operators
 _SET = ("any", "none", "any_case_sensitive", "none_case_sensitive", "in_segment_list", "not_in_segment_list")
@@ -56,12 +56,13 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def operator_problems(rules: Any) -> Iterator[tuple[tuple, str]]:
-    """(path, message) for each condition whose operator does not fit its type."""
-    for rule_index, rule in enumerate(rules if isinstance(rules, list) else []):
-        for cond_index, condition in enumerate((rule or {}).get("conditions") or []):
+def operator_problems(rules: Iterable[tuple[tuple, dict]]) -> Iterator[tuple[tuple, str]]:
+    """(path, message) for each condition whose operator does not fit its type; `rules`:
+    (path, rule) pairs (references.rules)."""
+    for at, rule in rules:
+        for cond_index, condition in enumerate(rule.get("conditions") or []):
             kind, operator = condition.get("type"), operator_of(condition)
-            path = ("rules", rule_index, "conditions", cond_index, "operator")
+            path = (*at, "conditions", cond_index, "operator")
             if kind in NO_OPERATOR:
                 if operator:
                     yield path, f"{kind} conditions take no operator (found {operator!r})"

@@ -25,7 +25,7 @@ from statsync.errors import InvalidConfig, Mark, Problem, display_path
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
 from statsync.loader import Document
-from statsync.references import Ref, entry_names, references, separate_part
+from statsync.references import Ref, entry_names, references, rules, separate_part
 from statsync.schemas import PATH_SEGMENT, kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
@@ -236,9 +236,8 @@ def _semantic_problems(obj: DesiredObject) -> list[Problem]:
     problems += _lifecycle_problems(obj)
     problems += _override_group_problems(obj)
     problems += _twin_problems(obj)
-    if "rules" in obj.kind.keyed_lists:
-        problems += [Problem(obj.mark(path), message, display_path(path))
-                     for path, message in operator_problems(obj.body.get("rules"))]
+    problems += [Problem(obj.mark(path), message, display_path(path))
+                 for path, message in operator_problems(rules(obj.kind, obj.body))]
     for list_name in obj.kind.sums_to_100:
         items = obj.body.get(list_name)
         if items:

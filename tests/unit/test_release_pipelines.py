@@ -116,3 +116,10 @@ def test_a_phase_rule_naming_an_unknown_environment_is_refused(emulator, tmp_pat
     with pytest.raises(InvalidConfig, match=r"phases\[1\].rules\[0\].environments\[0\]: 'staging_eu' is not in"):
         plan_apply(emulator, write(tmp_path, GUARDED.replace("[production]", "[staging_eu]") + KILL_SWITCH),
                    apply=False)
+
+
+def test_a_phase_rules_operator_is_checked_as_a_gates(emulator, tmp_path):
+    wrong = PIPELINE.replace("operator: str_contains_any", "operator: gt")
+    with pytest.raises(InvalidConfig, match=r"objects.yaml:\d+:\d+: phases\[0\].rules\[0\].conditions\[0\].operator: "
+                                            r"'gt' does not fit email conditions"):
+        plan_apply(emulator, write(tmp_path, wrong), apply=False)
