@@ -155,6 +155,8 @@ def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
     properties = schema.get("properties")
     items = schema["items"] if isinstance(schema.get("items"), dict) else None
     union = "oneOf" in schema or "anyOf" in schema
+    if properties is None and items is None and not union:
+        return copied  # a leaf (most nodes): nothing to project, one call fewer per value
     branches = [branch for combinator in ("oneOf", "anyOf") for branch in schema.get(combinator, [])]
     children: dict[str, Callable[[Any], Any]] = {}  # filled as properties are met (schemas may nest deep)
 
@@ -179,10 +181,15 @@ def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
     return run
 
 
+_SCALARS = frozenset((str, int, float, bool))
+
+
 def copied(value: Any) -> Any:
     """A copy of a JSON-shaped value: what copy.deepcopy gives for it at a fifth of the cost
     (no memo: neither decoded JSON nor the loader's documents share sub-values — an alias
     is built again)."""
+    if type(value) in _SCALARS or value is None:  # most values
+        return value
     if isinstance(value, dict):
         return {key: copied(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -259,7 +266,8 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
         # until Statsig's treatment of it is verified (DIGEST §20.1).
         if rule.get("environments") is None:
             rule.pop("environments", None)
-    rule["conditions"] = sorted((_condition(c) for c in rule.get("conditions") or []), key=_sort_key)
+    conditions = [_condition(c) for c in rule.get("conditions") or []]
+    rule["conditions"] = sorted(conditions, key=_sort_key) if len(conditions) > 1 else conditions
     return rule
 
 
