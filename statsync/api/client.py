@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from functools import lru_cache
 from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -240,8 +241,11 @@ class ConsoleClient:
             number += 1
 
     async def _page(self, path: str, number: int) -> dict:
+        # a list path may carry a query of its own (metrics: showHiddenMetrics=true), kept beside the page's
+        path, _, query = path.partition("?")
         async with self._reads:
-            return await self.request("GET", path, params={"page": number, "limit": PAGE_SIZE})
+            return await self.request("GET", path, params={**dict(parse_qsl(query)), "page": number,
+                                                           "limit": PAGE_SIZE})
 
 
 def _check_complete(path: str, items: list, total: int | None) -> None:

@@ -434,6 +434,8 @@ class Emulator:
 
     def _page(self, request: Request, entity: Entity, items: list | None = None, suffix: str = "") -> dict:
         objects = list(self.store.collection(entity.collection).values()) if items is None else items
+        if entity.shows_hidden and request.query_params.get(entity.shows_hidden) != "true":
+            objects = [obj for obj in objects if not obj.get("isHidden")]
         chunk, pagination = _paginate(request, objects, f"{API_PREFIX}/{entity.collection}{suffix}", self.page_cap)
         return {"message": f"{entity.label}s listed successfully.", "data": [_public(obj) for obj in chunk],
                 "pagination": pagination}

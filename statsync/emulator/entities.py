@@ -194,6 +194,10 @@ class Entity:
     check_overrides: Callable[[Store, dict, dict], None] | None = None
     # where the list is read when not at the collection (`metrics/list`)
     list_path: str | None = None
+    # the query parameter without which the list leaves out objects answered `isHidden: true`
+    # (`GET /metrics/list?showHiddenMetrics=true`: the spec's "Should hidden metrics be returned";
+    # ⚠ unproven that leaving it out hides them, the reading hardest on a client)
+    shows_hidden: str | None = None
     # the id Statsig makes for a new object, (store, body) → id, when not derived from the name
     make_id: Callable[[Store, dict], str] | None = None
     # the field Statsig makes as the object's address, when it has no id (a key's secret)
@@ -925,7 +929,8 @@ ENTITIES: dict[str, Entity] = {
                audited=False, create_status=200, address="key", make_id=_new_key),
         # `<name>::<type>` (spec list examples), kept on rename; POST /metrics/{id} is a full update
         Entity("metrics", "Metric", "ExternalMetricDefinitionContractDto", defaults=_metric_defaults,
-               finish=_finish_metric, list_path="list", make_id=lambda store, body: f"{body['name']}::{body['type']}"),
+               finish=_finish_metric, list_path="list", make_id=lambda store, body: f"{body['name']}::{body['type']}",
+               shows_hidden="showHiddenMetrics"),
         Entity("metrics/metric_source", "Metric source", "MetricSourceContractDto", defaults=_metric_source_defaults,
                finish=_no_finish, by_name=True, list_path="list", audited=False),
         # by an opaque id Statsig makes (`/users/teams/{id}`, TeamDto `id`); spec only

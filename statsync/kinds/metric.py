@@ -25,7 +25,9 @@ KIND = Kind(
     plural="metrics",
     title="Metric",
     collection="/metrics",
-    list_path="/metrics/list",
+    # hidden metrics too (the spec's `showHiddenMetrics`): a metric someone hid in the console
+    # is still the repository's, not one to create again (⚠ unproven that a plain list hides them)
+    list_path="/metrics/list?showHiddenMetrics=true",
     create_dto="MetricCreationContractDto",
     partial_update_dto="MetricsUpdateContractDto",
     response_dto="ExternalMetricDefinitionContractDto",

@@ -1,10 +1,12 @@
 """Metrics and metric sources: a metric is its `<name>::<type>` id, created from it, renamed
 without a new id, updated by POSTing it whole; what only creation sets is a replace;
 experiments name metrics by {name, type} and wait for the repository's."""
+import asyncio
+
 import pytest
 
 from statsync.errors import InvalidConfig
-from tests.conftest import plan_apply, write
+from tests.conftest import client_for, plan_apply, write
 
 SOURCE = """---
 kind: metric_source
@@ -37,6 +39,28 @@ def test_a_metric_is_created_from_its_id_and_read_from_the_list(emulator, tmp_pa
     emulator.log.clear()
     assert not plan_apply(emulator, repo, apply=False)[0].has_changes
     assert [r.path for r in emulator.log] == ["/console/v1/metrics/list"]  # GET /metrics reads values
+
+
+def test_a_metric_hidden_in_the_console_is_still_the_repositorys(emulator, tmp_path):
+    """A plain `GET /metrics/list` leaves hidden metrics out (⚠ the emulator's reading of the
+    spec's `showHiddenMetrics`); read so, a hidden metric would be planned as a create that
+    Statsig refuses, and an edit to it would never be planned."""
+    repo = write(tmp_path, CHECKOUTS)
+    plan_apply(emulator, repo)
+    emulator.console_edit("metrics", "checkouts::event_count_custom", {"isHidden": True})
+
+    async def lists():
+        async with client_for(emulator) as client:
+            return (await client.list("/metrics/list"), await client.list("/metrics/list?showHiddenMetrics=true"))
+    plain, with_hidden = asyncio.run(lists())
+    assert plain == [] and [m["id"] for m in with_hidden] == ["checkouts::event_count_custom"]
+    emulator.log.clear()
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
+    assert [r.path for r in emulator.log] == ["/console/v1/metrics/list"]
+    edited = write(tmp_path, CHECKOUTS.replace("Completed checkouts", "Checkouts, hidden or not"))
+    plan, outcomes = plan_apply(emulator, edited)
+    assert [(s.action, s.address) for s in plan.steps] == [("update", "metric.checkouts::event_count_custom")]
+    assert emulator.store.get("metrics", "checkouts::event_count_custom")["description"] == "Checkouts, hidden or not"
 
 
 def test_a_rename_keeps_the_id_and_an_update_posts_the_whole_metric(emulator, tmp_path):
