@@ -18,6 +18,7 @@ from statsync import __version__, bulk
 from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
 from statsync.kinds import all_kinds
+from statsync.render import printable
 from statsync.explain import EXPLAINABLE
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def verbose() -> bool:
 
 def fail(message: str) -> None:
     for line in str(message).splitlines() or ["error"]:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {printable(line)}", err=True)  # an answer's message is the server's text
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,7 +113,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InvalidConfig as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             count = len(exc.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
             _annotate(exc.problems)
@@ -150,7 +151,7 @@ def _annotate(problems, level: str = "error") -> None:
     for problem in problems:
         message = (f"{problem.path}: " if problem.path else "") + problem.message
         # workflow-command escaping: %, CR and LF in the message; also , and : in properties
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        message = printable(message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
         if problem.mark is None:
             click.echo(f"::{level}::{message}")
             continue

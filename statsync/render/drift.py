@@ -8,6 +8,7 @@ from typing import Any
 
 from statsync.diff import ABSENT
 from statsync.drift import DriftReport
+from statsync.render import printable
 from statsync.render.markdown import MARKER, cell
 from statsync.render.text import value_text
 
@@ -30,7 +31,7 @@ def _since(drifted, change) -> str:
 
 def render_text(report: DriftReport) -> str:
     if not report.has_drift:
-        return f"No drift: {report.in_sync} object(s) on {report.target} match the repository.\n"
+        return printable(f"No drift: {report.in_sync} object(s) on {report.target} match the repository.\n")
     lines = [f"Drift on {report.target}: {len(report.drifted)} object(s) differ from the repository, "
              f"{len(report.missing)} missing, {len(report.created_live)} created live.", ""]
     for drifted in report.drifted:
@@ -45,13 +46,13 @@ def render_text(report: DriftReport) -> str:
                      f"{created.by or 'unknown'} at {when(created.time)}); import it or delete it")
     if report.ignored:
         lines += ["", f"{report.ignored} live difference(s) left alone by ignore rules."]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def render_markdown(report: DriftReport) -> str:
     lines = [MARKER, f"### statsync drift on `{report.target}`", ""]
     if not report.has_drift:
-        return "\n".join(lines + [f"**No drift.** {report.in_sync} object(s) match the repository."]) + "\n"
+        return printable("\n".join(lines + [f"**No drift.** {report.in_sync} object(s) match the repository."]) + "\n")
     lines += [f"**{len(report.drifted)} object(s) differ from the repository, {len(report.missing)} missing, "
               f"{len(report.created_live)} created live.**", "",
               "| object | fields | last changed by |", "|---|---|---|"]
@@ -66,7 +67,7 @@ def render_markdown(report: DriftReport) -> str:
                   "| field | live | repository |", "|---|---|---|"]
         lines += [f"| `{c.path}` | {cell(c.before)}{_since(drifted, c)} | {cell(c.after)} |" for c in drifted.changes]
         lines += ["", "</details>"]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def render_json(report: DriftReport) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from statsync.diff import ABSENT
 from statsync.plan import Plan, Step
+from statsync.render import printable
 from statsync.render.text import replace_reason, requests_text
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -36,7 +37,7 @@ def render_plan(plan: Plan, title: str = "statsync plan", limit: int = GITHUB_CO
     head = [MARKER, f"### {title} for `{plan.target}`", ""]
     if not plan.has_changes:
         head.append(f"**No changes.** {plan.unchanged} object(s) match the repository.")
-        return "\n".join(head + _notes(plan)) + "\n"
+        return printable("\n".join(head + _notes(plan)) + "\n")
     head.append(f"**{plan.count('create')} to create, {plan.count('update')} to update, "
                 f"{plan.count('delete')} to delete**, {plan.unchanged} unchanged · "
                 f"about {plan.apply_request_count} API request(s) ({plan.request_count} write(s), "
@@ -108,7 +109,7 @@ def _fit(head: list[str], rows: list[str], sections: list[str], notes: list[str]
             what = "GitHub's" if limit == GITHUB_COMMENT_LIMIT else "the"
             parts += ["", f"*{omitted} object(s) not shown in detail: the comment would pass {what} "
                           f"{limit:,}-character limit; {see_all}.*"]
-        return "\n".join(parts + notes) + "\n"
+        return printable("\n".join(parts + notes) + "\n")  # measured as it will be posted
 
     total_rows, sections_shown = len(rows) - 2, len(sections)
     text = build(total_rows, sections_shown)

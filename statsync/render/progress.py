@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 
 import click
 
+from statsync.render import printable
+
 MARKS = {"applied": ("✓", "green"), "pending_review": ("…", "cyan"), "conflict": ("!", "magenta"),
          "failed": ("✗", "red"), "skipped": ("-", "yellow")}
 
@@ -30,8 +32,8 @@ class Progress:
         mark = click.style(symbol, fg=colour) if self.color else outcome.status
         detail = f": {outcome.error}" if outcome.error else ""
         self._clear()
-        click.echo(f"[{self.done}/{self.total}] {mark} {outcome.step.action} {outcome.step.address}{detail}",
-                   file=self.stream)
+        click.echo(printable(f"[{self.done}/{self.total}] {mark} {outcome.step.action} {outcome.step.address}"
+                             f"{detail}", styled=self.color), file=self.stream)
 
     @asynccontextmanager
     async def running(self):

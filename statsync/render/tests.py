@@ -7,6 +7,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from statsync.render import printable
+
 
 def report(results: list, uncovered: list[str], rules: int, tests: int) -> dict[str, Any]:
     failed = [r for r in results if not r.ok]
@@ -24,7 +26,7 @@ def text(data: dict[str, Any]) -> str:
     if data["uncovered_rules"]:
         lines.append(f"Rule coverage {data['rule_coverage']:.0f}%; rules no case reached "
                      f"({len(data['uncovered_rules'])}): " + "; ".join(data["uncovered_rules"]))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def as_json(data: dict[str, Any]) -> str:
@@ -38,7 +40,7 @@ def markdown(data: dict[str, Any]) -> str:
     if data["uncovered_rules"]:
         lines += ["", f"Rule coverage {data['rule_coverage']:.0f}%; rules no case reached: "
                   + ", ".join(f"`{rule}`" for rule in data["uncovered_rules"])]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def junit(data: dict[str, Any]) -> str:

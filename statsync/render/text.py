@@ -14,6 +14,7 @@ import click
 from statsync.api.pacing import Limits
 from statsync.diff import ABSENT, Change
 from statsync.plan import Plan, Step
+from statsync.render import printable
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"), "replace": ("-/+", "red")}
 MAX_VALUE = 120  # characters of a value shown inline before it is shortened
@@ -33,7 +34,7 @@ def render_plan(plan: Plan, color: bool = False, limits: Limits | None = None) -
     if not plan.has_changes:
         lines = [f"No changes. {plan.unchanged} object(s) on target {plan.target} match the repository."]
         lines += _notes(plan)
-        return "\n".join(lines) + "\n"
+        return printable("\n".join(lines) + "\n")
     lines = [f"statsync will make these changes on target {plan.target}:", ""]
     for step in plan.steps:
         lines += _step_lines(step, paint)
@@ -41,7 +42,7 @@ def render_plan(plan: Plan, color: bool = False, limits: Limits | None = None) -
     lines.append(paint(summary(plan), "white", bold=True))
     lines.append(cost(plan, limits))
     lines += _notes(plan)
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n", styled=color)
 
 
 def _step_lines(step: Step, paint) -> list[str]:
