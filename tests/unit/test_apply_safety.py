@@ -97,7 +97,8 @@ def test_a_referenced_gate_is_not_deleted(emulator, examples):
     plan = plan_for(emulator, project, prune=True)  # at plan time the live employees gate resolves
     kept = {k.address: k.reason for k in plan.kept}
     assert kept["gate.shared_gate"] == "still referenced by gate.console_gate"
-    assert kept["gate.employees"] == "still referenced by dynamic_config.checkout_settings, gate.new_checkout"
+    assert kept["gate.employees"] == ("still referenced by dynamic_config.checkout_settings, gate.new_checkout, "
+                                      "release_pipeline.Staged release")  # its staff phase passes employees
     assert kept["gate.console_gate"] == "protected by prune.protect"
     assert [s.address for s in plan.steps if s.action == "delete"] == []
     apply(emulator, plan)
@@ -125,11 +126,14 @@ def test_deletes_run_after_the_steps_that_stop_referencing_them(emulator, exampl
          "      - {type: email, operator: str_contains_any, targetValue: ['@example.com']}\n")
     edit(examples / "dynamic_configs" / "checkout_settings.yaml", "[{type: passes_gate, targetValue: employees}]",
          "[{type: public}]")
+    edit(examples / "release_pipelines" / "staged.yaml", "[{type: passes_gate, targetValue: [employees]}]",
+         "[{type: public}]")
     (examples / "gates" / "employees.yaml").unlink()
     plan = plan_for(emulator, project, prune=True)
     delete = next(s for s in plan.steps if s.action == "delete")
     assert delete.address == "gate.employees"
-    assert sorted(delete.depends_on) == ["dynamic_config.checkout_settings", "gate.new_checkout"]
+    assert sorted(delete.depends_on) == ["dynamic_config.checkout_settings", "gate.new_checkout",
+                                         "release_pipeline.Staged release"]
     outcomes = apply(emulator, plan)
     assert all(o.status == "applied" for o in outcomes.values())
 
