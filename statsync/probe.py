@@ -26,7 +26,9 @@ from statsync.errors import StatsyncError
 
 PREFIX = "statsync_probe_"
 # what the probe creates, and so what must hold nothing else
-WRITES = ("/gates", "/dynamic_configs", "/segments", "/experiments", "/target_app")
+WRITES = ("/gates", "/dynamic_configs", "/segments", "/experiments", "/target_app", "/metrics")
+# where a kind is listed when not at its collection (`GET /metrics` reads a metric's values)
+LISTED_AT = {"/metrics": "/metrics/list?showHiddenMetrics=true"}
 NAMED = ("/target_app",)  # kinds whose objects are addressed by name (and perhaps by id)
 # answer fields that name a person: never written to a fixture
 PERSONAL = ("creatorID", "creatorName", "creatorEmail", "lastModifierID", "lastModifierName", "lastModifierEmail",
@@ -212,6 +214,29 @@ async def builtins_listed(session: Session) -> str:
     return "listed" if "userID" in names else "unlisted"
 
 
+# fields every write moves, whatever it was
+_WRITE_MARKS = ("version", "lastModifiedTime", "lastModifierID", "lastModifierName", "lastModifierEmail")
+
+
+async def metric_archive_answer(session: Session) -> str:
+    name = session.name("metric")
+    metric = await session.create("/metrics", {"name": name, "type": "event_count_custom",
+                                               "metricEvents": [{"name": name}]})
+    path = f"/metrics/{metric.get('id')}"
+    _, before = await session.send("GET", path)
+    status, _ = await session.send("PUT", f"{path}/schedule_archive")
+    if status >= 400:
+        return f"unsettled: the archive was refused ({status})"
+    _, after = await session.send("GET", path)
+    await session.send("PUT", f"{path}/cancel_archive")  # within the grace period: undone
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return "unsettled: no metric answered"
+    changed = sorted(key for key in {*before, *after} if key not in _WRITE_MARKS and before.get(key) != after.get(key))
+    if not changed:
+        return "silent"
+    return "hidden" if changed == ["isHidden"] and after["isHidden"] else f"unsettled: it changed {', '.join(changed)}"
+
+
 PROBES: dict[str, Callable[[Session], Awaitable[str]]] = {
     "segment_rules_body": segment_rules_body,
     "experiment_override_key": experiment_override_key,
@@ -221,25 +246,34 @@ PROBES: dict[str, Callable[[Session], Awaitable[str]]] = {
     "target_app_path": target_app_path,
     "version_per_write": version_per_write,
     "builtins_listed": builtins_listed,
+    "metric_archive_answer": metric_archive_answer,
 }
 assert set(PROBES) == {question.name for question in QUESTIONS}
 
 
 # --- running and reporting ----------------------------------------------------------
 
+def _made_by_statsig(collection: str, object_id: str) -> bool:
+    """Metrics Statsig keeps for every project or logged event (`dau::user`): never the user's."""
+    from statsync.kinds import all_kinds
+
+    return collection == "/metrics" and all_kinds()["metric"].is_implicit(object_id)
+
+
 async def foreign_objects(client: ConsoleClient) -> list[str]:
     """Objects in the kinds the probe writes that a probe did not create."""
     found = []
     for collection in WRITES:
         try:
-            listed = await client.list(collection)
+            listed = await client.list(LISTED_AT.get(collection, collection))
         except ApiError as exc:
             if exc.status >= 500:
                 raise
             continue  # a kind this project cannot use (target apps are Enterprise): nothing of it to harm
         for obj in listed:
             object_id = str(obj.get("name") if collection in NAMED else obj.get("id") or obj.get("name"))
-            if not object_id.startswith(PREFIX) and not object_id.startswith("statsig::"):
+            if not object_id.startswith(PREFIX) and not object_id.startswith("statsig::") \
+                    and not _made_by_statsig(collection, object_id):
                 found.append(f"{collection.strip('/')}/{object_id}")
     return found
 

@@ -399,7 +399,11 @@ class Emulator:
         if rule.allowed_from and lifecycle_status(obj) not in rule.allowed_from:
             raise BadRequest(f"Cannot {action.replace('_', ' ')} {entity.label.lower()} {obj['id']} "
                              f"while its status is {lifecycle_status(obj)!r}.")
+        if rule.before is not None:
+            rule.before(self.store, obj)
         rule.effect(obj, body or {}, self.store.now())
+        if entity.collection == "metrics" and self.readings.metric_archive_answer == "hidden":
+            obj["isHidden"] = bool(obj.get("_archive"))  # the reading that an archive shows as hidden
         entity.touch(self.store, obj, actor)
         if rule.elsewhere is not None:
             rule.elsewhere(self.store, obj, actor)

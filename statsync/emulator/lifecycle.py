@@ -23,6 +23,8 @@ class Action:
     # what the move changes on other objects (shipping a group rewrites its layer):
     # (store, object, actor)
     elsewhere: Callable[[Store, dict, dict], None] | None = None
+    # a check that needs the other objects, before the effect: (store, object); raises BadRequest
+    before: Callable[[Store, dict], None] | None = None
 
 
 def _set(**fields) -> Effect:
@@ -92,6 +94,33 @@ def _autotune_reset(obj: dict, body: dict, now: int) -> None:
     obj.update(isStarted=False, winner=None)
 
 
+# A metric's archive (docs `metrics/archiving-metrics.md`, statsig-io/docs): it starts a
+# 24-hour grace period that can be undone (`cancel_archive`); after it the metric is
+# archived until `unarchive`. A metric other metrics are built from cannot be archived
+# ("metric dependencies will require you to remove the dependency first"). The emulator
+# never lets the grace period run out. What a metric answers meanwhile is unproven
+# (Readings.metric_archive_answer): the spec's metric declares no archive state.
+def _archivable(store: Store, obj: dict) -> None:
+    if obj.get("_archive"):
+        raise BadRequest(f"Invalid request. Metric {obj['id']} is already {obj['_archive']}.")
+    users = sorted(other["id"] for other in store.collection("metrics").values()
+                   if {"name": obj.get("name"), "type": obj.get("type")} in [
+                       {"name": part.get("name"), "type": part.get("type")}
+                       for part in other.get("metricComponentMetrics") or [] if isinstance(part, dict)])
+    if users:
+        raise BadRequest(f"Invalid request. Metric {obj['id']} is used by {', '.join(users)}: remove that first.")
+
+
+def _metric_archive(move: str) -> Effect:
+    def apply(obj: dict, body: dict, now: int) -> None:
+        if move == "cancel" and obj.get("_archive") != "scheduled":
+            raise BadRequest(f"Invalid request. Metric {obj['id']} is not scheduled for archive.")
+        if move == "unarchive" and not obj.get("_archive"):
+            raise BadRequest(f"Invalid request. Metric {obj['id']} is not archived.")
+        obj.pop("_archive", None)
+    return apply
+
+
 def status(obj: dict) -> str | None:
     """An object's lifecycle status: answered, or where the API answers none (an
     autotune), what its isStarted and winner say."""
@@ -127,6 +156,11 @@ ACTIONS: dict[str, dict[str, Action]] = {
                         _reset, False),
         "archive": Action(("setup", "decision_made", "abandoned", "experiment_stopped"), _archive("archived"), False),
         "unarchive": Action(("archived",), _unarchive_experiment, False),
+    },
+    "metrics": {
+        "schedule_archive": Action((), _set(_archive="scheduled"), False, before=_archivable),
+        "cancel_archive": Action((), _metric_archive("cancel"), False),
+        "unarchive": Action((), _metric_archive("unarchive"), False),
     },
     "autotunes": {
         "start": Action(("setup",), _autotune_start, False),

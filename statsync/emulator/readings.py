@@ -41,6 +41,10 @@ QUESTIONS = (
              "another writer's"),
     Question("builtins_listed", "userID and stableID in GET /unit_id_types", "unlisted", "listed",
              "migrations `src/statsig.ts` special-cases userID"),
+    Question("metric_archive_answer", "what a metric answers once PUT /metrics/{id}/schedule_archive is taken",
+             "silent", "hidden",
+             "docs `metrics/archiving-metrics.md`: a 24-hour grace period that can be undone, then the metric "
+             "leaves catalogue search; the spec's metric declares no archive state, only `isHidden`"),
 )
 
 
@@ -62,6 +66,8 @@ class Readings:
     version_per_write: str = "one"
     # "listed": the built-in unit ID types come first in the list
     builtins_listed: str = "unlisted"
+    # "hidden": a metric scheduled for archive (or archived) answers isHidden: true
+    metric_archive_answer: str = "silent"
 
     def __post_init__(self) -> None:
         for question in QUESTIONS:

@@ -12,7 +12,8 @@ from what git owns.
 
 Not managed yet: the archive lifecycle (`schedule_archive`, `cancel_archive`,
 `unarchive`). The metric the API answers declares no archive state (`isHidden` is not
-documented as one), so a plan could not tell where a metric is: a probe question first.
+documented as one), so a plan could not tell where a metric is: `statsync probe` asks
+(`metric_archive_answer`), and the emulator serves the endpoints (emulator/lifecycle.py).
 """
 from statsync.kinds import AUDIT_FIELDS, TAGS, Kind, Reference
 

@@ -5,6 +5,9 @@ import asyncio
 
 import pytest
 
+from statsync.api.errors import ApiError
+from statsync.emulator.app import Emulator
+from statsync.emulator.readings import Readings
 from statsync.errors import InvalidConfig
 from tests.conftest import client_for, plan_apply, write
 
@@ -154,3 +157,41 @@ def test_a_metric_source_without_what_creation_needs_is_refused(tmp_path):
         load_desired(load_project((str(repo),)))
     assert sorted(str(p).split(": ", 1)[1] for p in caught.value.problems) == [
         "'idTypeMapping' is required", "'timestampColumn' is required"]
+
+
+def _put(emulator, path):
+    async def go():
+        async with client_for(emulator) as client:
+            return await client.request("PUT", path)
+    return asyncio.run(go())
+
+
+def test_a_metric_others_are_built_from_cannot_be_archived_and_an_archive_can_be_undone(emulator, tmp_path):
+    """docs `metrics/archiving-metrics.md`: an archive waits 24 hours and can be undone;
+    a metric other metrics use must lose them first."""
+    composite = ("---\nkind: metric\nid: checkouts_total::composite_sum\n"
+                 "metricComponentMetrics: [{name: checkouts, type: event_count_custom}]\n")
+    plan_apply(emulator, write(tmp_path, CHECKOUTS + composite))
+    with pytest.raises(ApiError, match="used by checkouts_total::composite_sum"):
+        _put(emulator, "/metrics/checkouts::event_count_custom/schedule_archive")
+    with pytest.raises(ApiError, match="not scheduled for archive"):
+        _put(emulator, "/metrics/checkouts_total::composite_sum/cancel_archive")
+    _put(emulator, "/metrics/checkouts_total::composite_sum/schedule_archive")
+    with pytest.raises(ApiError, match="already scheduled"):
+        _put(emulator, "/metrics/checkouts_total::composite_sum/schedule_archive")
+    _put(emulator, "/metrics/checkouts_total::composite_sum/cancel_archive")
+    with pytest.raises(ApiError, match="not archived"):
+        _put(emulator, "/metrics/checkouts_total::composite_sum/unarchive")
+
+
+@pytest.mark.parametrize("answer", ["silent", "hidden"])
+def test_a_metric_archived_in_the_console_is_planned_as_before_under_either_reading(answer, tmp_path):
+    """Whatever a metric answers once archived (Readings.metric_archive_answer, ⚠ until a
+    probe), statsync still finds it and plans nothing for it."""
+    emulator = Emulator(seed=7, readings=Readings(metric_archive_answer=answer))
+    repo = write(tmp_path, CHECKOUTS)
+    plan_apply(emulator, repo)
+    _put(emulator, "/metrics/checkouts::event_count_custom/schedule_archive")
+    assert emulator.store.get("metrics", "checkouts::event_count_custom")["isHidden"] is (answer == "hidden")
+    plan, _ = plan_apply(emulator, repo, apply=False)
+    assert not plan.has_changes
