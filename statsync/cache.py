@@ -13,8 +13,9 @@ never chosen by statsync.yaml. Commands that plan or change Statsig never use it
 every file afresh. A damaged, foreign or stale entry is a miss, never an error; a cache that
 cannot be written is skipped silently.
 
-One entry per file path (its name is a digest of the absolute path), so the cache holds at
-most one entry per file ever validated and an edited file overwrites its own entry.
+One entry per file path (its name is a digest of the absolute path), so an edited file
+overwrites its own entry; entries not written for KEEP_DAYS (files validated once, in a
+directory since gone) are removed whenever a run writes entries.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 from array import array
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from statsync.loader import Document
 
 FORMAT = 1
+KEEP_DAYS = 30
 DISABLE_ENV, DIRECTORY_ENV = "STATSYNC_CACHE", "STATSYNC_CACHE_DIR"
 
 
@@ -111,9 +114,23 @@ class LoadCache:
                 clean = [d.schema_checked for d in documents]
                 entry = marshal.dumps((FORMAT, code_digest(), source, _digest(payload), clean, payload))
                 _write_whole(self.root / _entry_name(path), entry)
+            _forget_old(self.root)
         except OSError:
             pass  # a read-only or full disk: the next run reads the files again
         self._pending.clear()
+
+
+def _forget_old(root: Path) -> None:
+    """Remove entries written more than KEEP_DAYS ago (an unchanged file's entry is written
+    again the first run after: one read afresh a month)."""
+    oldest = time.time() - KEEP_DAYS * 86400
+    with os.scandir(root) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < oldest:
+                    os.unlink(entry.path)
+            except OSError:
+                continue  # another run removed or replaced it first
 
 
 def _write_whole(target: Path, content: bytes) -> None:

@@ -4,7 +4,9 @@ afresh: an edit, another statsync, a damaged or forged entry. Plans never use it
 from __future__ import annotations
 
 import marshal
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,19 @@ def test_it_lives_in_the_users_cache_directory_not_the_repository(monkeypatch, t
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache.directory() == tmp_path / "home" / ".cache" / "statsync"
+
+
+def test_entries_not_written_for_a_month_are_forgotten(repo, tmp_path, cache_dir):
+    gate = repo / "gates" / "new_checkout.yaml"
+    _read([gate], cache_dir)
+    entries = cache_dir / f"load-{cache.FORMAT}"
+    (old,) = entries.iterdir()
+    month_ago = time.time() - (cache.KEEP_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    _read([gate], cache_dir)  # a hit writes nothing: nothing is pruned yet
+    assert old.exists()
+    _read([repo / "gates" / "employees.yaml"], cache_dir)  # a run that writes prunes the stale one
+    assert not old.exists() and len(list(entries.iterdir())) == 1
+    (_,), warm = _read([gate], cache_dir)
+    assert warm.hits == 0  # read afresh, and kept again
+    assert len(list(entries.iterdir())) == 2
