@@ -18,7 +18,7 @@ from statsync import __version__, bulk
 from statsync.config import load_project
 from statsync.errors import InvalidConfig, StatsyncError
 from statsync.kinds import all_kinds
-from statsync.render import printable
+from statsync.render import json_safe, printable
 from statsync.explain import EXPLAINABLE
 
 if TYPE_CHECKING:
@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for what a person reads: text from the live project or the files (a name,
+    an error message) shows its control characters as escapes; only the colour codes
+    statsync's renderers wrote pass (statsync/render/__init__.py)."""
+    click.echo(printable(message, styled=True), err=err, nl=nl)
+
+
+def echo_json(text: str, nl: bool = True) -> None:
+    """JSON output: the same document to a parser, nothing a terminal acts on."""
+    click.echo(json_safe(text), nl=nl)
 
 
 def _run(coroutine):
@@ -74,7 +86,7 @@ class StatsyncGroup(click.Group):
             exc.show()
             sys.exit(EXIT_ERROR)
         except click.exceptions.Abort:
-            click.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # the reader went away: nothing more can be said on stdout; don't let Python complain at exit
@@ -101,7 +113,7 @@ def verbose() -> bool:
 
 def fail(message: str) -> None:
     for line in str(message).splitlines() or ["error"]:
-        click.echo(f"error: {printable(line)}", err=True)  # an answer's message is the server's text
+        echo(f"error: {line}", err=True)
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -113,9 +125,9 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InvalidConfig as exc:
             for problem in exc.problems:
-                click.echo(printable(str(problem)), err=True)
+                echo(str(problem), err=True)
             count = len(exc.problems)
-            click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+            echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
             _annotate(exc.problems)
             sys.exit(EXIT_ERROR)
         except StatsyncError as exc:
@@ -126,7 +138,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"{where}: {exc.strerror or exc}")
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
     return wrapper
 
@@ -151,12 +163,12 @@ def _annotate(problems, level: str = "error") -> None:
     for problem in problems:
         message = (f"{problem.path}: " if problem.path else "") + problem.message
         # workflow-command escaping: %, CR and LF in the message; also , and : in properties
-        message = printable(message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         if problem.mark is None:
-            click.echo(f"::{level}::{message}")
+            echo(f"::{level}::{message}")
             continue
         where = str(problem.mark.file).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
-        click.echo(f"::{level} file={where},line={problem.mark.line},col={problem.mark.column}::{message}")
+        echo(f"::{level} file={where},line={problem.mark.line},col={problem.mark.column}::{message}")
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
@@ -165,12 +177,12 @@ config_option = click.option("--config", "config", type=click.Path(dir_okay=Fals
                                   "or in the current directory).")
 def _note(message: str) -> None:
     """Retries and waits, on stderr: a slow API is never silence."""
-    click.echo(f"note: {message}", err=True)
+    echo(f"note: {message}", err=True)
 
 
 def _trace(message: str) -> None:
     """One line per HTTP request under -v (the client redacts the key before it gets here)."""
-    click.echo(f"http: {message}", err=True)
+    echo(f"http: {message}", err=True)
 
 
 def with_target(help_target: str = "Named target from statsync.yaml, or `local` for the embedded emulator.",
@@ -235,7 +247,7 @@ def validate(paths: tuple[str, ...], config: str | None, connection, output_form
         try:
             return _validate(paths, config, connection, json_output=True)
         except InvalidConfig as exc:
-            click.echo(json.dumps({"valid": False, "problems": [
+            echo_json(json.dumps({"valid": False, "problems": [
                 {"file": p.mark.file if p.mark else None, "line": p.mark.line if p.mark else None,
                  "column": p.mark.column if p.mark else None, "path": p.path, "message": p.message}
                 for p in exc.problems]}, indent=2, ensure_ascii=False))
@@ -272,9 +284,9 @@ def _validate(paths, config, connection, json_output: bool = False) -> None:
     tests = load_tests(documents if documents is not None else project.documents(), objects)
     _report_skipped(project)
     if json_output:
-        click.echo(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
+        echo_json(json.dumps({"valid": True, "objects": len(objects), "tests": len(tests), "problems": []}))
         return
-    click.echo(f"{len(objects)} object(s) valid" + (f", {len(tests)} test(s)." if tests else "."))
+    echo(f"{len(objects)} object(s) valid" + (f", {len(tests)} test(s)." if tests else "."))
 
 
 prune_option = click.option("--prune", is_flag=True, default=None,
@@ -338,13 +350,13 @@ def plan(paths, config, connection, prune, only, output_format, out, detailed_ex
     if out:
         _write(out, saved)
     if output_format == "json":
-        click.echo(saved, nl=False)
+        echo_json(saved, nl=False)
     elif output_format == "markdown":
-        click.echo(markdown.render_plan(result), nl=False)
+        echo(markdown.render_plan(result), nl=False)
     else:
-        click.echo(render_plan(result, color=use_color(), limits=limits), nl=False)
+        echo(render_plan(result, color=use_color(), limits=limits), nl=False)
         if out:
-            click.echo(f"Saved the plan to {out}; apply exactly it with: statsync apply --plan {out}")
+            echo(f"Saved the plan to {out}; apply exactly it with: statsync apply --plan {out}")
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
@@ -355,16 +367,16 @@ def _report_skipped(project) -> None:
 
     for skipped in skipped_files(project.paths, all_kinds()):
         addresses = ", ".join(f"{kind}.{object_id}" for kind, object_id in skipped.objects)
-        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}; not managed: {addresses}", err=True)
+        echo(f"warning: skipped {skipped.path}: {skipped.reason}; not managed: {addresses}", err=True)
     if project.found == 0:
-        click.echo(f"warning: no statsync objects found in {', '.join(map(str, project.paths))}", err=True)
+        echo(f"warning: no statsync objects found in {', '.join(map(str, project.paths))}", err=True)
     if project.passed_over:
         count = len(project.passed_over)
-        click.echo(f"note: passed over {count} YAML file(s) that are not statsync's (no statsync `kind`)"
+        echo(f"note: passed over {count} YAML file(s) that are not statsync's (no statsync `kind`)"
                    + ("" if verbose() else "; -v lists them"), err=True)
         if verbose():
             for path in project.passed_over:
-                click.echo(f"note:   {path}", err=True)
+                echo(f"note:   {path}", err=True)
 
 
 def _write(path: str, text: str) -> None:
@@ -425,7 +437,7 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
     as_json = output_format == "json"
     if as_json and not (auto_approve or plan_file):
         raise StatsyncError("--format json cannot ask for confirmation: give --auto-approve or --plan FILE")
-    say = functools.partial(click.echo, err=as_json)  # what a person reads: stderr when stdout is JSON
+    say = functools.partial(echo, err=as_json)  # what a person reads: stderr when stdout is JSON
     saved = planfile.load(Path(plan_file)) if plan_file else None
     if saved is not None:
         # the plan says where it was made: its paths and target, unless given again
@@ -448,9 +460,9 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
             reviewed = await reviewed_plan(project, client, name, *saved, options)
             result = reviewed.plan
             for address in reviewed.done:
-                click.echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)
+                echo(f"{address}: already as the reviewed plan leaves it; nothing to send", err=True)
             for address in reviewed.not_reviewed:
-                click.echo(f"{address}: has changes the reviewed plan does not show; not applied "
+                echo(f"{address}: has changes the reviewed plan does not show; not applied "
                            f"(plan again to review them)", err=True)
         else:
             options = plan_options(project, prune, only)
@@ -462,7 +474,7 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         check_safety(result, project.safety, force=force, allow_deletes=allow_deletes, allow_replace=allow_replace,
                      allow_creates=allow_creates)
         if saved is None and not auto_approve and not _confirmed(name):
-            click.echo("Apply cancelled; nothing was changed.", err=True)
+            echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         journal = open_journal(project, name)
         progress = Progress(len(result.steps), client.pacer, color=color, stream=sys.stderr if as_json else None)
@@ -489,11 +501,11 @@ def apply(paths, config, connection, prune, only, plan_file, auto_approve, force
         if journal.failed:
             overwritten.append(journal.failed)
         for line in overwritten:
-            click.echo(f"error: {line}", err=True)
+            echo(f"error: {line}", err=True)
         _apply_json(as_json, name, outcomes, overwritten, journal.path, interrupted.is_set())
         if interrupted.is_set():
             left = [o.step.address for o in outcomes if o.status == "skipped"]
-            click.echo(f"Interrupted: {sum(o.ok for o in outcomes)} step(s) applied, {len(left)} not started "
+            echo(f"Interrupted: {sum(o.ok for o in outcomes)} step(s) applied, {len(left)} not started "
                        f"(plan again to see what is left).", err=True)
             return EXIT_INTERRUPTED
         return EXIT_OK if all(outcome.ok for outcome in outcomes) and not overwritten else EXIT_ERROR
@@ -508,7 +520,7 @@ def _apply_json(as_json: bool, target: str, outcomes, errors: list[str], journal
     from statsync.executor import OUTCOMES
 
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in OUTCOMES}
-    click.echo(json.dumps({
+    echo_json(json.dumps({
         "target": target,
         "applied_changes": counts["applied"] > 0 or counts["pending_review"] > 0,
         "ok": all(o.ok for o in outcomes) and not errors and not interrupted,
@@ -530,7 +542,7 @@ def _finish_on_interrupt(interrupted: asyncio.Event):
 
     def first() -> None:
         interrupted.set()
-        click.echo("\ninterrupted: finishing the steps in flight, starting no more (Ctrl-C again to stop at once)",
+        echo("\ninterrupted: finishing the steps in flight, starting no more (Ctrl-C again to stop at once)",
                    err=True)
         loop.add_signal_handler(signal.SIGINT, second)
 
@@ -573,7 +585,7 @@ def drift(paths, config, connection, output_format) -> None:
 
     report = _run(run())
     renderer = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
-    click.echo(renderer[output_format](report), nl=False)
+    (echo_json if output_format == "json" else echo)(renderer[output_format](report), nl=False)
     if output_format == "text":  # the other formats stay parseable
         _annotate(_drift_problems(project, report), level="warning")
     sys.exit(EXIT_CHANGES if report.has_drift else EXIT_OK)
@@ -608,11 +620,11 @@ def show(plan_file, output_format) -> None:
 
     result, meta = planfile.load(Path(plan_file))
     if output_format == "markdown":
-        click.echo(markdown.render_plan(result), nl=False)
+        echo(markdown.render_plan(result), nl=False)
     else:
-        click.echo(f"Saved plan {plan_file}: made {meta.get('created', '?')} by statsync "
+        echo(f"Saved plan {plan_file}: made {meta.get('created', '?')} by statsync "
                    f"{meta.get('statsync_version', '?')}.")
-        click.echo(render_plan(result, color=use_color()), nl=False)
+        echo(render_plan(result, color=use_color()), nl=False)
 
 
 @main.command()
@@ -628,7 +640,7 @@ def schema(out) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, document in all_schemas().items():
         (folder / name).write_text(json.dumps(document, indent=2) + "\n")
-    click.echo(f"Wrote {len(all_schemas())} schemas to {folder}/ (statsync {__version__}).")
+    echo(f"Wrote {len(all_schemas())} schemas to {folder}/ (statsync {__version__}).")
 
 
 @main.command("test")
@@ -678,14 +690,14 @@ def test_(paths, config, connection, output_format, min_coverage) -> None:
     failed = [r for r in results if not r.ok]
     data = report(results, uncovered, rules, len(tests))
     coverage = data["rule_coverage"]
-    click.echo(FORMATS[output_format](data), nl=False)
+    (echo_json if output_format == "json" else echo)(FORMATS[output_format](data), nl=False)
     from statsync.errors import Problem
 
     if output_format == "text":  # the other formats stay parseable
         _annotate([Problem(r.mark, f"{r.test} / {r.case}: {r.message}") for r in failed])
     short = min_coverage is not None and coverage < min_coverage
     if short:
-        click.echo(f"error: rule coverage {coverage:.0f}% is below --min-coverage {min_coverage:g}%", err=True)
+        echo(f"error: rule coverage {coverage:.0f}% is below --min-coverage {min_coverage:g}%", err=True)
     sys.exit(EXIT_ERROR if failed or short else EXIT_OK)
 
 
@@ -719,7 +731,7 @@ def explain(kind, object_id, paths, config, user_json, environment, at) -> None:
         lines = explain_one(load_desired(project), kind, object_id, user, environment, at)
     except Unsupported as exc:
         raise StatsyncError(str(exc)) from None
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @main.command()
@@ -751,17 +763,17 @@ def pull(paths, config, connection, only) -> None:
     result = _run(run())
     for written in result.written:
         how = "new file, created in the console" if written.new_file else "rewritten in place"
-        click.echo(f"pulled {written.address} into {written.file} ({how})")
+        echo(f"pulled {written.address} into {written.file} ({how})")
     for address in result.not_live:
-        click.echo(f"note: {address} is in the files but not live; left as it is (apply creates it)", err=True)
+        echo(f"note: {address} is in the files but not live; left as it is (apply creates it)", err=True)
     for problem in result.unrepresentable:
         fail(f"cannot pull {problem}; its file is unchanged")
     for address in result.not_converged:
         fail(f"{address}: pulled, but its files still plan a change (please report this)")
     if not result.written and not result.unrepresentable:
-        click.echo("Nothing to pull: the files match the live project.")
+        echo("Nothing to pull: the files match the live project.")
     elif result.written:
-        click.echo(f"Pulled {len(result.written)} object(s); review with `git diff`, commit to accept the drift.")
+        echo(f"Pulled {len(result.written)} object(s); review with `git diff`, commit to accept the drift.")
     sys.exit(EXIT_ERROR if result.unrepresentable or result.not_converged else EXIT_OK)
 
 
@@ -787,14 +799,14 @@ def fmt(paths, config, check) -> None:
     files = [path for path in find_files(project.paths) if path not in set(project.passed_over)]
     result = format_files(files, write=not check)
     for line in result.left:
-        click.echo(f"note: {line}", err=True)
+        echo(f"note: {line}", err=True)
     for path in result.changed:
-        click.echo(f"{'would format' if check else 'formatted'} {path}")
+        echo(f"{'would format' if check else 'formatted'} {path}")
     if check and result.changed:
-        click.echo(f"{len(result.changed)} file(s) not in the canonical layout; run `statsync fmt`.", err=True)
+        echo(f"{len(result.changed)} file(s) not in the canonical layout; run `statsync fmt`.", err=True)
         sys.exit(EXIT_ERROR)
     if not result.changed:
-        click.echo("Every file is in the canonical layout.")
+        echo("Every file is in the canonical layout.")
 
 
 @main.command("import")
@@ -838,14 +850,14 @@ def import_(config, connection, kinds, id_glob, tag, out, overwrite, lenient, de
     live, name, requests = _run(run())
     result = write_all(live, Path(out), kinds, id_glob, tag, overwrite, lenient, name)
     for problem in result.unrepresentable:
-        click.echo(f"{'warning' if lenient else 'error'}: cannot represent {problem}", err=True)
+        echo(f"{'warning' if lenient else 'error'}: cannot represent {problem}", err=True)
     for path in result.kept:
-        click.echo(f"kept {path}: it differs from live (use --overwrite to replace it)", err=True)
+        echo(f"kept {path}: it differs from live (use --overwrite to replace it)", err=True)
     kind_of_reads = "" if deep else "list "
-    click.echo(f"Imported from {name} with {requests} {kind_of_reads}request(s): {len(result.written)} written, "
+    echo(f"Imported from {name} with {requests} {kind_of_reads}request(s): {len(result.written)} written, "
                f"{len(result.unchanged)} unchanged, {len(result.kept)} kept, {len(result.skipped)} not representable.")
     for address in result.not_round_tripping:
-        click.echo(f"error: {address} does not plan back to zero changes after import (a statsync bug: please report it)",
+        echo(f"error: {address} does not plan back to zero changes after import (a statsync bug: please report it)",
                    err=True)
     if result.skipped or result.not_round_tripping:
         sys.exit(EXIT_ERROR)
@@ -858,7 +870,7 @@ async def _verified(project, client, target, options, outcomes, journal) -> list
     try:
         lines = await verify_applied(project, client, target, options, outcomes)
     except StatsyncError as exc:
-        click.echo(f"warning: could not read the project again to verify the apply: {exc}", err=True)
+        echo(f"warning: could not read the project again to verify the apply: {exc}", err=True)
         return []
     for line in lines:
         journal.write({"type": "overwritten", "message": line})
@@ -984,15 +996,15 @@ def probe(config, connection, allow_writes, out, only, report_from) -> None:
                 return await probing.run(client, source, allow_writes, tuple(only))
         findings, left = _run(run())
         written = probing.write(findings, Path(out))
-        click.echo(f"Wrote {len(written)} fixture(s) to {out}/.", err=True)
+        echo(f"Wrote {len(written)} fixture(s) to {out}/.", err=True)
     table, disagree = probing.report(findings)
     if not report_from:
         (Path(out) / "report.md").write_text(table)
-    click.echo(table, nl=False)
+    echo(table, nl=False)
     for path in left:
         fail(f"could not delete {path}: delete it by hand")
     unsettled = sum(1 for finding in findings if finding.answer.startswith("unsettled"))
-    click.echo(f"{len(findings) - disagree - unsettled} agree, {disagree} disagree, {unsettled} unsettled.", err=True)
+    echo(f"{len(findings) - disagree - unsettled} agree, {disagree} disagree, {unsettled} unsettled.", err=True)
     if disagree or unsettled or left:
         sys.exit(EXIT_ERROR)
 

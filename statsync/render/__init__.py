@@ -35,3 +35,10 @@ def printable(text: str, styled: bool = False) -> str:
         last = match.end()
     kept.append(_UNSAFE.sub(_escaped, text[last:]))
     return "".join(kept)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the same characters as `\\uXXXX` escapes: the same document to a
+    parser, nothing for a terminal to act on (json.dumps escapes C0 itself, not C1 or the
+    bidirectional overrides)."""
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -66,3 +66,31 @@ def test_printable_escapes_every_control_and_keeps_everything_else(text, colour)
         assert shown == styled  # text with nothing to fear is shown exactly as it is
     if colour:
         assert shown.startswith(styled[:5]) and shown.endswith("\x1b[0m")
+
+
+def test_the_command_line_shows_a_hostile_live_project_escaped_and_its_json_parses_back(examples, monkeypatch):
+    """Through the CLI, as an operator runs it: text output escapes what the server wrote;
+    JSON output escapes it as JSON does (\\u009b), so a parser reads back exactly the text."""
+    import json
+
+    from click.testing import CliRunner
+
+    from statsync.cli import main
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["apply", str(examples), "--target", "local", "--auto-approve"]).exit_code == 0
+    state_file = examples / ".statsync" / "local.json"
+    state = json.loads(state_file.read_text())
+    [gate] = [obj for obj in state["collections"]["gates"] if obj["id"] == "employees"]
+    gate["description"], gate["lastModifierName"] = f"Edited {HOSTILE}", f"Mallory{HOSTILE}"
+    state_file.write_text(json.dumps(state))
+
+    text = runner.invoke(main, ["drift", str(examples), "--target", "local"])
+    assert "employees" in text.output and "Mallory\\x1b[1A" in text.output
+    assert _acted_on(text.output) == []
+    as_json = runner.invoke(main, ["drift", str(examples), "--target", "local", "--format", "json"])
+    assert _acted_on(as_json.output) == []
+    [drifted] = [d for d in json.loads(as_json.output)["drifted"] if d["address"] == "gate.employees"]
+    assert drifted["lastModifierName"] == f"Mallory{HOSTILE}"  # the same text, read back whole
+    plan = runner.invoke(main, ["plan", str(examples), "--target", "local", "--format", "markdown"])
+    assert "employees" in plan.output and _acted_on(plan.output) == []
