@@ -49,6 +49,7 @@ def _run(coroutine):
 
 
 def render_plan(*args, **kwargs) -> str:
+    # the text renderer brings the planner and deepdiff with it: imported by the commands that plan
     from statsync.render.text import render_plan as render
 
     return render(*args, **kwargs)
