@@ -166,9 +166,11 @@ def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
             found = children[key] = _projector(properties[key])
         return found
 
+    known = children.get  # a property's projector once worked out, without a call of child()
+
     def run(value: Any) -> Any:
         if properties is not None and isinstance(value, dict):
-            return {key: child(key)(item) for key, item in value.items() if key in properties}
+            return {key: (known(key) or child(key))(item) for key, item in value.items() if key in properties}
         if items is not None and isinstance(value, list):
             each = _projector(items)
             return [each(item) for item in value]
@@ -304,6 +306,10 @@ def _sort_key(value: Any) -> str:
 
 def _each(obj: Any, dotted: str, apply: Callable[[dict, str], None]) -> None:
     """Call apply(holder, key) for every place `a.b.c` names (list items implied)."""
+    if "." not in dotted and isinstance(obj, dict):  # a top-level field, the common case
+        if obj.get(dotted) is not None:
+            apply(obj, dotted)
+        return
     head, _, rest = dotted.partition(".")
     if isinstance(obj, list):
         for item in obj:
