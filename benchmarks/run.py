@@ -3,6 +3,8 @@ per-object peer's read beside statsync's, apply throughput.
 
 Run:  .venv/bin/python benchmarks/run.py            (N = 100, 1,000, 10,000; ~10 minutes)
       .venv/bin/python benchmarks/run.py --sizes 100,1000 --latency-ms 50 --repeat 1
+      .venv/bin/python benchmarks/run.py --sizes 10000 --against e4cfeca   (this tree against a
+            revision, validate and plan CPU interleaved in the same minutes: how to judge a change)
 
 Everything runs against `statsync emulator` over a real loopback socket with
 added latency and Statsig's rate limits switched on. CPU figures are medians of
@@ -92,13 +94,15 @@ _MEASURED = ("import atexit, runpy, sys\n"
              "runpy.run_module('statsync', run_name='__main__')\n")
 
 
-def run_cli(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, float, float, float]:
+def run_cli(*args: str, env: dict, python: str = sys.executable) -> tuple[subprocess.CompletedProcess, float, float, float]:
     """(result, wall s, cpu s, peak MB) of one statsync command in a child process; CPU
-    from os.wait4 (this child's alone), peak from the child itself (see _MEASURED)."""
+    from os.wait4 (this child's alone), peak from the child itself (see _MEASURED).
+    `python`: the interpreter whose statsync runs (another revision's, for --against); it
+    runs outside the working tree, so `-c` does not find this tree's statsync first."""
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen([sys.executable, "-c", _MEASURED, *args], stdout=out, stderr=err, text=True,
-                                 env={**os.environ, "NO_COLOR": "1", **env})
+        child = subprocess.Popen([python, "-c", _MEASURED, *args], stdout=out, stderr=err, text=True,
+                                 env={**os.environ, "NO_COLOR": "1", **env}, cwd=tempfile.gettempdir())
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.monotonic() - started
         out.seek(0), err.seek(0)
@@ -415,6 +419,48 @@ async def apply_throughput(work: Path, latency_ms: float, mutations: int, window
             "http_429": len(re.findall(r" 429 [0-9.]+ms", text))}
 
 
+def against(revision: str, size: int, work: Path, latency_ms: float, times: int) -> dict:
+    """This tree against `revision`, interleaved in the same minutes (this machine's speed
+    drifts ±30 % within a day, so figures from different hours cannot judge a change):
+    validate (cache off) and a no-change plan at `size` objects, `times` runs each, medians."""
+    tree = work / "against"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), revision],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
+        subprocess.run([str(tree / ".venv" / "bin" / "pip"), "install", "--quiet", "-e", str(tree)], check=True)
+        docs = project.objects(size)
+        repo, state = work / f"against_repo_{size}", work / f"against_state_{size}.json"
+        project.write(repo, docs)
+        seed_state(docs, state)
+        served = Served(state, work / "against_emulator.log", "--latency-ms", str(latency_ms), "--rate-limit")
+        env = {"STATSIG_CONSOLE_API_KEY": KEY, "STATSYNC_CACHE": "off"}
+        pythons = {"this tree": sys.executable, revision: str(tree / ".venv" / "bin" / "python")}
+        runs: dict[str, dict[str, list[float]]] = {label: {"validate": [], "plan": []} for label in pythons}
+        try:
+            for _ in range(times):
+                for label, python in pythons.items():
+                    result, _, cpu, _ = run_cli("validate", str(repo), env=env, python=python)
+                    assert result.returncode == 0, result.stderr
+                    runs[label]["validate"].append(cpu)
+                    time.sleep(10.5)  # the emulator's 10 s window empties: no plan waits on a 429
+                    result, _, cpu, _ = run_cli("plan", str(repo), "--api-url", served.url, "--detailed-exitcode",
+                                                env=env, python=python)
+                    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+                    runs[label]["plan"].append(cpu)
+        finally:
+            served.stop()
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    out = {"objects": size, "revision": revision, "runs": times}
+    for figure in ("validate", "plan"):
+        ours, theirs = median(runs["this tree"][figure]), median(runs[revision][figure])
+        out[figure] = {"this_tree_cpu_s": round(ours, 2), "revision_cpu_s": round(theirs, 2),
+                       "ratio": round(ours / theirs, 2) if theirs else None}
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000,10000")
@@ -427,10 +473,24 @@ def main() -> int:
                         help="sizes read both ways (statsync's pages, the peer's one GET per object), windows scaled")
     parser.add_argument("--peer-window-scale", type=float, default=0.1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
+    parser.add_argument("--against", metavar="REV",
+                        help="only compare validate and plan CPU with revision REV (a git worktree of it, its own "
+                             "virtual environment), interleaved, at the largest of --sizes, --repeat runs each")
     args = parser.parse_args()
     _repeat(args.repeat)
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="statsync-bench-"))
+    if args.against:
+        try:
+            compared = against(args.against, max(sizes), work, args.latency_ms, REPEAT)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(compared, indent=2))
+        for figure in ("validate", "plan"):
+            c = compared[figure]
+            print(f"{figure} at N={compared['objects']}: this tree {c['this_tree_cpu_s']} s CPU, "
+                  f"{args.against} {c['revision_cpu_s']} s → {c['ratio']}× (medians of {compared['runs']}, interleaved)")
+        return 0
     results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
                            "cpus": os.cpu_count()}, "latency_ms": args.latency_ms, "plans": []}
     largest = None
