@@ -7,6 +7,7 @@ reviewer reads the real thing.
 """
 from __future__ import annotations
 
+import graphlib
 import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -340,6 +341,7 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
     addresses = {(step.kind, step.id): step.address for step in plan.steps
                  if step.action in ("create", "update", "replace") and not step.part}
     deletes = {(step.kind, step.id): step.address for step in plan.steps if step.action == "delete"}
+    loose: list[tuple[Step, str | None]] = []  # waited for last, and only where that closes no cycle
     for step in plan.steps:
         if step.action not in ("create", "update", "replace"):
             continue
@@ -349,7 +351,10 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
                 continue  # a separate part's references are its own step's to wait for
             # a reference to a singleton's entry waits for the singleton's step
             target_id = ref.target_kind if kinds[ref.target_kind].singleton else ref.target_id
-            _depend(step, addresses.get((ref.target_kind, target_id)))
+            if ref.loose:
+                loose.append((step, addresses.get((ref.target_kind, target_id))))
+            else:
+                _depend(step, addresses.get((ref.target_kind, target_id)))
     for step in plan.steps:
         current = live.get(step.kind, {}).get(step.id)
         if current is None or step.is_lifecycle:
@@ -358,6 +363,28 @@ def _link_dependencies(plan: Plan, desired: dict, live: LiveObjects) -> None:
             target = deletes.get((ref.target_kind, ref.target_id))
             if target is not None:
                 _depend(next(s for s in plan.steps if s.address == target), step.address)
+    by_address = {step.address: step for step in plan.steps}
+    for step, address in loose:
+        if address is not None and not _waits_for(by_address, address, step.address):
+            _depend(step, address)
+    try:  # validation refuses reference cycles; steps waiting in a circle would wait forever
+        graphlib.TopologicalSorter({step.address: step.depends_on for step in plan.steps}).prepare()
+    except graphlib.CycleError as exc:
+        raise StatsyncError(f"steps would wait for each other in a circle: {' → '.join(exc.args[1])} "
+                            f"(a statsync bug: please report it)") from None
+
+
+def _waits_for(steps: dict[str, Step], start: str, goal: str) -> bool:
+    """Whether the step at `start` waits, through any chain of steps, for the one at `goal`."""
+    seen, queue = set(), [start]
+    while queue:
+        address = queue.pop()
+        if address == goal:
+            return True
+        if address not in seen and address in steps:
+            seen.add(address)
+            queue += steps[address].depends_on
+    return False
 
 
 def _depend(step: Step, address: str | None) -> None:

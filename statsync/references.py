@@ -14,6 +14,13 @@ class Ref:
     target_kind: str
     target_id: str
     path: FieldPath  # where the reference is written, for error marks
+    loose: bool = False  # see Reference.loose
+
+
+def in_force(ref: Ref, managed: set[str]) -> bool:
+    """Whether a reference is checked and its kind read, given the kinds the repository
+    holds: always, unless it is loose and its target kind is not kept in git."""
+    return not ref.loose or ref.target_kind in managed
 
 
 def separate_part(kind: Kind, path: FieldPath) -> bool:
@@ -44,13 +51,13 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
                 [(item, (*where, index)) for index, item in enumerate(value)] if isinstance(value, list) else []
             for name, where in names:
                 if isinstance(name, str) and name and name not in target.builtins and not target.is_implicit(name):
-                    yield Ref(ref.target, name, where)
+                    yield Ref(ref.target, name, where, ref.loose)
             continue
         for at, rule in rules(kind, body):
             if ref.rule_field is not None and isinstance(rule.get(ref.rule_field), list):
                 for index, name in enumerate(rule[ref.rule_field]):
                     if isinstance(name, str) and name:
-                        yield Ref(ref.target, name, (*at, ref.rule_field, index))
+                        yield Ref(ref.target, name, (*at, ref.rule_field, index), ref.loose)
             for cond_index, condition in enumerate(rule.get("conditions") or []):
                 if not isinstance(condition, dict) or condition.get("type") not in ref.condition_types:
                     continue
@@ -58,7 +65,7 @@ def references(kind: Kind, body: dict[str, Any]) -> Iterator[Ref]:
                 value = condition.get(ref.condition_field)
                 for name in value if isinstance(value, list) else [value]:
                     if isinstance(name, str) and name and name not in target.builtins:
-                        yield Ref(ref.target, name, path)
+                        yield Ref(ref.target, name, path, ref.loose)
 
 
 def rules(kind: Kind, body: dict[str, Any]) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
@@ -99,4 +106,4 @@ def _item_references(ref, body: dict[str, Any]) -> Iterator[Ref]:
         name = "::".join(parts) if all(isinstance(part, str) and part for part in parts) else None
         target = all_kinds()[ref.target]
         if name is not None and name not in target.builtins and not target.is_implicit(name):
-            yield Ref(ref.target, name, (*path, index, fields[0]))
+            yield Ref(ref.target, name, (*path, index, fields[0]), ref.loose)

@@ -25,7 +25,7 @@ from statsync.errors import InvalidConfig, Mark, Problem, display_path
 from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import contradiction
 from statsync.loader import Document
-from statsync.references import Ref, entry_names, references, rules, separate_part
+from statsync.references import Ref, entry_names, in_force, references, rules, separate_part
 from statsync.schemas import PATH_SEGMENT, kind_schema
 
 ObjectKey = tuple[str, str]  # (kind name, id)
@@ -428,9 +428,10 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
     # can only be checked against the live project.
     unknowable = {name for name, kind in all_kinds().items() if kind.singleton and live_ids is None
                   and not any(obj.kind is kind for obj in objects)}
+    managed = {obj.kind.name for obj in objects}
     for obj in objects:
         for ref in obj.refs:
-            if ref.target_kind in unknowable:
+            if ref.target_kind in unknowable or not in_force(ref, managed):
                 continue
             target = (ref.target_kind, ref.target_id)
             in_live = live_ids is not None and ref.target_id in live_ids.get(ref.target_kind, set())
@@ -441,7 +442,7 @@ def check_references(objects: list[DesiredObject], live_ids: dict[str, set[str]]
                            if target_kind.singleton else
                            f"{ref.target_kind} {ref.target_id!r} does not exist in {scope}")
                 problems.append(Problem(obj.mark(ref.path), message, display_path(ref.path)))
-            if target in known and not separate_part(obj.kind, ref.path):  # sent after both: no cycle
+            if target in known and not separate_part(obj.kind, ref.path) and not ref.loose:  # sent after both: no cycle
                 graph.setdefault(obj.key, set()).add(target)
                 where.setdefault((obj.key, target), (obj, ref.path))
     by_key = {obj.key: obj for obj in objects}

@@ -16,7 +16,7 @@ from statsync.kinds import Kind, all_kinds
 from statsync.lifecycle import answered_status
 from statsync.loader import skipped_files
 from statsync.plan import LiveObjects, Plan, PlanOptions, build_plan
-from statsync.references import entry_names, references
+from statsync.references import entry_names, in_force, references
 from statsync.reviewed import Reviewed, StalePlan, reviewed_subset
 from statsync.importer import Unrepresentable
 from statsync.validate import DesiredObject, check_references, desired_objects
@@ -75,7 +75,7 @@ def kinds_to_read(desired: list[DesiredObject], options: PlanOptions) -> set[str
     """The kinds a plan needs: those the repository holds or references, and those pruning
     may delete. A request spent on a kind nobody asked about is a request of the rate limit."""
     needed = {obj.kind.name for obj in desired}
-    needed |= {ref.target_kind for obj in desired for ref in obj.refs}
+    needed |= referenced_kinds(desired)
     if options.prune:  # a singleton is never pruned: reading it for pruning would be a wasted request
         needed |= {name for name in options.prune_kinds or all_kinds()
                    if not all_kinds()[name].singleton and all_kinds()[name].creatable}
@@ -192,9 +192,14 @@ def live_names(desired: list[DesiredObject], live: LiveObjects) -> dict[str, set
 
 async def validate_online(project: Project, client: ConsoleClient) -> list[DesiredObject]:
     """Validation whose references may also name live objects (only referenced kinds are read)."""
-    desired, _ = await load_against_live(project, client, lambda desired: {
-        ref.target_kind for obj in desired for ref in obj.refs})
+    desired, _ = await load_against_live(project, client, referenced_kinds)
     return desired
+
+
+def referenced_kinds(desired: list[DesiredObject]) -> set[str]:
+    """The kinds the repository's references name (a loose one's only where its kind is kept in git)."""
+    managed = {obj.kind.name for obj in desired}
+    return {ref.target_kind for obj in desired for ref in obj.refs if in_force(ref, managed)}
 
 
 async def make_plan(project: Project, client: ConsoleClient, target: str, options: PlanOptions | None = None) -> Plan:

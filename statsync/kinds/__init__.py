@@ -63,6 +63,12 @@ class Reference:
     # the field holds the target's address (a release pipeline's opaque id) where the YAML
     # writes its identity (the name): sent as the address, read back as the identity
     by_address: bool = False
+    # checked, read and waited for only where that can be: where the repository holds objects
+    # of the target kind (listing teams needs Enterprise: a project that does not keep its
+    # teams in git names them freely and is never asked for the list), and waited for only
+    # where waiting closes no cycle (a team's default holdout may hold the team's own
+    # experiment; Statsig takes them in some order, statsync cannot know which)
+    loose: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,6 +361,8 @@ CONDITION_UNIT_ID_TYPES = Reference(target="unit_id_type", condition_types=("uni
 UNIT_ID_TYPE = Reference(target="unit_id_type", field="idType")
 # A gate's or config's release pipeline: by name in YAML, by the pipeline's id in Statsig.
 RELEASE_PIPELINE = Reference(target="release_pipeline", field="releasePipelineID", by_address=True)
+# The owning team, by name (Enterprise; `teamID` is its opaque id, left as written).
+TEAM = Reference(target="team", field="team", loose=True)
 # What gates and dynamic configs share: targeting rules and their surroundings.
 RULED_FIELDS = ("name", "description", "isEnabled", "idType", "tags", "targetApps", "rules", "team", "teamID",
                 "releasePipelineID")

@@ -1,7 +1,7 @@
 """Dynamic configs: `/console/v1/dynamic_configs` (DIGEST §3)."""
 from dataclasses import replace
 
-from statsync.kinds import (RELEASE_PIPELINE, AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
+from statsync.kinds import (TEAM, RELEASE_PIPELINE, AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
                             RULED_DEFAULTS, RULED_FIELDS, RULE_LIST, RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS,
                             TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle, Transition)
 
@@ -57,7 +57,7 @@ KIND = Kind(
     json_fields=("defaultValue", "rules.returnValue", "rules.variants.returnValue"),
     # a variant's id is the server's (rule variants: migrations `src/types.ts`, EVIDENCE.md #6)
     hidden=(*RULE_SERVER_FIELDS, "rules.variants.id"),
-    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS,
+    references=(TEAM, ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, GATE_CONDITIONS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS,
                 UNIT_ID_TYPE, RELEASE_PIPELINE),
     has_versions=True,
     # DynamicConfigPartialUpdateDto declares isEnabled default true: a PATCH

@@ -1,6 +1,6 @@
 """Experiments: `/console/v1/experiments` (DIGEST §4)."""
 from statsync.errors import Problem, display_path
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind,
+from statsync.kinds import (TEAM, AUDIT_FIELDS, COMMON_FIELD_DOCS, TAGS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind,
                             Lifecycle, Reference, SubResource, Transition)
 from statsync.kinds.metric import METRIC_ITEMS
 
@@ -144,7 +144,7 @@ KIND = Kind(
     decimal_fields=("allocation", "groups.size"),
     json_fields=("groups.parameterValues",),
     hidden=("groups.id", "groups.foreignGroupID"),
-    references=(*OVERRIDE_REFERENCES, Reference(target="gate", field="targetingGateID"),
+    references=(TEAM, *OVERRIDE_REFERENCES, Reference(target="gate", field="targetingGateID"),
                 Reference(target="layer", field="layerID"), TAGS, TARGET_APPS, UNIT_ID_TYPE,
                 # metrics by {name, type}: the repository's or live ones; Statsig's own need none
                 *(Reference(target="metric", items=name, item_parts=METRIC_ITEMS)

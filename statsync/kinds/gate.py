@@ -1,5 +1,5 @@
 """Feature gates: `/console/v1/gates` (DIGEST §2)."""
-from statsync.kinds import (RELEASE_PIPELINE, AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
+from statsync.kinds import (TEAM, RELEASE_PIPELINE, AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, GATE_CONDITIONS,
                             OVERRIDES, OVERRIDE_ENVIRONMENTS, RULED_DEFAULTS, RULED_FIELDS, RULE_LIST,
                             RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS, TARGET_APPS, UNIT_ID_TYPE, Kind, Lifecycle, Reference,
                             Transition)
@@ -61,7 +61,7 @@ KIND = Kind(
     decimal_fields=("rules.passPercentage",),
     json_fields=(),
     hidden=(*RULE_SERVER_FIELDS, "rules.returnValue"),
-    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS,
+    references=(TEAM, ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, OVERRIDE_ENVIRONMENTS, GATE_CONDITIONS, SEGMENT_CONDITIONS,
                 TAGS, TARGET_APPS, UNIT_ID_TYPE, RELEASE_PIPELINE,
                 # metrics by {name, type}: the repository's (created first) or live ones
                 Reference(target="metric", items="monitoringMetrics", item_parts=METRIC_ITEMS)),

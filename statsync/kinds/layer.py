@@ -4,7 +4,7 @@ parameters is a create and a PATCH in one step; `idType` and `team` are fixed at
 creation. Each experiment outside a named layer gets an implicit `statsig::` layer
 that Statsig owns: statsync never manages, deletes or imports those."""
 from statsync.errors import Problem, display_path
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Reference,
+from statsync.kinds import (TEAM, AUDIT_FIELDS, COMMON_FIELD_DOCS, TARGET_APPS, UNIT_ID_TYPE, KeyedList, Kind, Reference,
                             SubResource)
 
 _CONDITIONAL, _BY_ID = "overrides.conditionalOverrides", "overrides.idOverrides"
@@ -59,7 +59,7 @@ KIND = Kind(
     set_fields=("targetApps",),
     empty_is_none=("description", "team"),
     json_fields=("parameters.defaultValue",),
-    references=(TARGET_APPS, UNIT_ID_TYPE,
+    references=(TEAM, TARGET_APPS, UNIT_ID_TYPE,
                 Reference(target="gate", items=_CONDITIONAL, item_field="name", when=("type", "gate")),
                 Reference(target="segment", items=_CONDITIONAL, item_field="name", when=("type", "segment")),
                 Reference(target="experiment", items=_CONDITIONAL, item_field="experimentName"),

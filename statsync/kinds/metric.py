@@ -15,7 +15,7 @@ Not managed yet: the archive lifecycle (`schedule_archive`, `cancel_archive`,
 documented as one), so a plan could not tell where a metric is: `statsync probe` asks
 (`metric_archive_answer`), and the emulator serves the endpoints (emulator/lifecycle.py).
 """
-from statsync.kinds import AUDIT_FIELDS, TAGS, Kind, Reference
+from statsync.kinds import TEAM, AUDIT_FIELDS, TAGS, Kind, Reference
 
 # The types Statsig generates metrics of by itself, for every project or every logged event.
 AUTOMATIC = ("*::user", "*::event_count", "*::event_dau")
@@ -64,7 +64,7 @@ KIND = Kind(
     set_fields=("tags", "unitTypes"),
     empty_is_none=("description", "team", "teamID"),
     json_fields=("warehouseNative",),
-    references=(TAGS, Reference(target="unit_id_type", field="unitTypes"),
+    references=(TEAM, TAGS, Reference(target="unit_id_type", field="unitTypes"),
                 Reference(target="metric", items="metricComponentMetrics", item_parts=METRIC_ITEMS),
                 Reference(target="metric_source", field="warehouseNative.metricSourceName")),
     server_fields=(*AUDIT_FIELDS, "type", "isHidden", "lineage"),

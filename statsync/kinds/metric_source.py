@@ -3,7 +3,7 @@
 sql, timestampColumn and idTypeMapping). TF-tests `metric_source_table.tf` and
 `metric_source_query.tf` (a table source with `sql: ""`; a query source) plan empty after
 apply. `idTypeMapping` items say which column holds each unit ID type."""
-from statsync.kinds import AUDIT_FIELDS, TAGS, Kind, Reference
+from statsync.kinds import TEAM, AUDIT_FIELDS, TAGS, Kind, Reference
 
 KIND = Kind(
     name="metric_source",
@@ -36,7 +36,7 @@ KIND = Kind(
     name_defaults_to_id=False,
     set_fields=("tags",),
     empty_is_none=("description", "team", "teamID"),
-    references=(TAGS, Reference(target="unit_id_type", items="idTypeMapping", item_field="statsigUnitID")),
+    references=(TEAM, TAGS, Reference(target="unit_id_type", items="idTypeMapping", item_field="statsigUnitID")),
     server_fields=(*AUDIT_FIELDS,),
     unmanaged={"dryRun": "a request flag (validate without saving), not a property of the source",
                "owner": "who owns the source is the console's, not the repository's"},

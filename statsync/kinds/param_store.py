@@ -10,7 +10,7 @@ and target apps are taken at creation and never answered (`write_only`), the dis
 name only at creation: a change to it cannot be made, since the API has no delete for a
 store to create it again (`deletable=False`; pruning says so instead of deleting).
 """
-from statsync.kinds import TAGS, Kind, KeyedList, Reference
+from statsync.kinds import TEAM, TAGS, Kind, KeyedList, Reference
 
 KIND = Kind(
     name="param_store",
@@ -41,7 +41,7 @@ KIND = Kind(
     write_only=("tags", "targetAppIDs"),
     set_fields=("tags", "targetAppIDs"),
     empty_is_none=("team",),
-    references=(TAGS, Reference(target="target_app", field="targetAppIDs"),
+    references=(TEAM, TAGS, Reference(target="target_app", field="targetAppIDs"),
                 *(Reference(target=target, items="parameters", item_field=field, when=("ref_type", ref_type))
                   for target, field, ref_type in (("gate", "gate_name", "gate"),
                                                   ("dynamic_config", "config_name", "dynamic_config"),

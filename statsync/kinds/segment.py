@@ -2,7 +2,7 @@
 segment itself: a rule-based segment's rules go through `/conditional`, an id-list
 segment's ids through `/id_list` (added in chunks, or reset when some go), and any other
 change means deleting and re-creating it (a `replace`, refused unless asked for)."""
-from statsync.kinds import (AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, RULE_LIST,
+from statsync.kinds import (TEAM, AUDIT_FIELDS, COMMON_FIELD_DOCS, CONDITION_UNIT_ID_TYPES, ENVIRONMENTS, RULE_LIST,
                             RULE_SERVER_FIELDS, SEGMENT_CONDITIONS, TAGS, UNIT_ID_TYPE, IdList, Kind)
 
 KIND = Kind(
@@ -33,7 +33,7 @@ KIND = Kind(
     empty_is_none=("description", "team", "teamID"),
     decimal_fields=("rules.passPercentage",),
     hidden=RULE_SERVER_FIELDS,
-    references=(ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, SEGMENT_CONDITIONS, TAGS, UNIT_ID_TYPE),
+    references=(TEAM, ENVIRONMENTS, CONDITION_UNIT_ID_TYPES, SEGMENT_CONDITIONS, TAGS, UNIT_ID_TYPE),
     server_fields=(*AUDIT_FIELDS, "isEnabled", "count", "targetApps"),
     representable_states={"type": ("rule_based", "id_list")},
     enums={"type": ("rule_based", "id_list")},

@@ -82,3 +82,44 @@ def test_a_team_create_whose_answer_is_lost_is_found_in_the_list_not_made_twice(
     posts = [r for r in emulator.log if (r.method, r.path) == ("POST", "/console/v1/users/teams")]
     assert len(posts) == 1  # checked, not sent again
     assert not plan_apply(emulator, write(tmp_path, TEAM), apply=False)[0].has_changes
+
+
+# An object's owning team, by name: a reference where the repository keeps its teams
+# (checked, and the team made first), left as written where it does not (listing teams
+# needs Enterprise), and never a reason to refuse a repository Statsig would take.
+GATE_OF_CHECKOUT = "---\nkind: gate\nid: new_checkout\nteam: Checkout\n"
+
+
+def test_a_team_named_where_the_repository_keeps_no_teams_is_sent_as_written_and_teams_are_not_read(
+        emulator, tmp_path):
+    repo = write(tmp_path, GATE_OF_CHECKOUT.lstrip("-\n"))
+    emulator.log.clear()
+    plan, outcomes = plan_apply(emulator, repo)
+    assert all(o.ok for o in outcomes)
+    assert plan.steps[0].requests[0].body["team"] == "Checkout"
+    assert not [r for r in emulator.log if r.path.startswith("/console/v1/users/teams")]
+
+
+def test_a_gate_waits_for_the_team_it_names_and_a_misspelt_team_is_refused(emulator, tmp_path):
+    plan, outcomes = plan_apply(emulator, write(tmp_path, TEAM + GATE_OF_CHECKOUT))
+    assert all(o.ok for o in outcomes), [(o.step.address, o.error) for o in outcomes]
+    gate_step = next(s for s in plan.steps if s.kind == "gate")
+    assert gate_step.depends_on == ["team.Checkout"]  # the team (last of the kinds) is made first
+    assert emulator.store.get("gates", "new_checkout")["team"] == "Checkout"
+    line = (TEAM + GATE_OF_CHECKOUT).splitlines().index("team: Checkout") + 1
+    with pytest.raises(InvalidConfig, match=rf"objects.yaml:{line}:\d+: team: team 'Checkuot' does not exist"):
+        plan_apply(emulator, write(tmp_path, TEAM + GATE_OF_CHECKOUT.replace("team: Checkout", "team: Checkuot")),
+                   apply=False)
+
+
+def test_a_team_whose_default_holdout_holds_its_own_gate_is_no_cycle(emulator, tmp_path):
+    """Checkout's default holdout holds Checkout's gate: the team waits for the holdout, the
+    holdout for the gate, so the gate does not wait for the team — the repository is taken."""
+    repo = write(tmp_path, TEAM + "defaultHoldoutID: checkout_holdout\n" + GATE_OF_CHECKOUT +
+                 "---\nkind: holdout\nid: checkout_holdout\npassPercentage: 2\ngateIDs: [new_checkout]\n")
+    plan, outcomes = plan_apply(emulator, repo)
+    steps = {s.address: s for s in plan.steps}
+    assert steps["team.Checkout"].depends_on == ["holdout.checkout_holdout"]
+    assert "team.Checkout" not in steps["gate.new_checkout"].depends_on
+    assert all(o.ok for o in outcomes), [(o.step.address, o.error) for o in outcomes]
+    assert not plan_apply(emulator, repo, apply=False)[0].has_changes
