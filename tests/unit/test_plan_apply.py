@@ -86,8 +86,8 @@ def test_reordering_rules_is_one_order_change(emulator, examples):
 
 def test_every_kind_is_applied_after_everything_it_references(emulator, examples):
     """The examples use every kind; each reference (gate → segment, experiment → layer and
-    gate and metric, holdout → gate and layer, metric → metric source, anything → tag, unit
-    ID type, target app) is an
+    gate and metric, holdout → gate and layer, metric → metric source, a gate → its owning
+    team, anything → tag, unit ID type, target app) is an
     edge the apply must respect, even with several steps running at once."""
     project = load_project((str(examples),))
     desired = load_desired(project)
@@ -108,7 +108,7 @@ def test_every_kind_is_applied_after_everything_it_references(emulator, examples
              for obj in desired for ref in references(obj.kind, obj.body)]
     assert {target.split(".")[0] for target, _ in edges} == {"segment", "gate", "layer", "tag", "unit_id_type",
                                                             "target_app", "environments", "experiment", "metric",
-                                                            "metric_source", "release_pipeline"}
+                                                            "metric_source", "release_pipeline", "team"}
     for target, user in edges:
         if target == "environments.environments":
             assert target not in steps  # the examples' list is Statsig's default: nothing to wait for
