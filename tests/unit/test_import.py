@@ -86,7 +86,10 @@ def test_generated_live_objects_import_and_plan_back_to_zero_changes(emulator, t
     """≥ 500 live objects across every kind, created through the emulator's create endpoints."""
     created = {"gate": 0, "dynamic_config": 0, "experiment": 0}
 
-    @settings(max_examples=200, deadline=None, derandomize=True,
+    # The emulator refuses about half the generated experiments as Statsig would (a status
+    # other than setup/active, an unknown layer or control group): 200 examples made 98–101,
+    # on the edge of the 100 asked for below, so 260 are drawn.
+    @settings(max_examples=260, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(gate=body_strategy("gate"), config=body_strategy("dynamic_config"), experiment=body_strategy("experiment"))
     def create(gate, config, experiment):
