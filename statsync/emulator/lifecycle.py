@@ -99,14 +99,15 @@ def _autotune_reset(obj: dict, body: dict, now: int) -> None:
 # archived until `unarchive`. A metric other metrics are built from cannot be archived
 # ("metric dependencies will require you to remove the dependency first"). The emulator
 # never lets the grace period run out. What a metric answers meanwhile is unproven
-# (Readings.metric_archive_answer): the spec's metric declares no archive state.
+# (Readings.metric_archive_answer): the spec's metric declares no archive state; so is a
+# 400 for a move from the wrong state (archiving twice, cancelling nothing) ⚠ unproven.
 def _archivable(store: Store, obj: dict) -> None:
     if obj.get("_archive"):
         raise BadRequest(f"Invalid request. Metric {obj['id']} is already {obj['_archive']}.")
+    this = (obj.get("name"), obj.get("type"))
     users = sorted(other["id"] for other in store.collection("metrics").values()
-                   if {"name": obj.get("name"), "type": obj.get("type")} in [
-                       {"name": part.get("name"), "type": part.get("type")}
-                       for part in other.get("metricComponentMetrics") or [] if isinstance(part, dict)])
+                   if this in {(part.get("name"), part.get("type"))
+                               for part in other.get("metricComponentMetrics") or [] if isinstance(part, dict)})
     if users:
         raise BadRequest(f"Invalid request. Metric {obj['id']} is used by {', '.join(users)}: remove that first.")
 

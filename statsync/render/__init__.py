@@ -26,7 +26,8 @@ def _escaped(match: re.Match) -> str:
 
 def printable(text: str, styled: bool = False) -> str:
     """`text` with every control character shown as an escape (`\\x1b`); with `styled`,
-    the colour codes statsync's renderers wrote are kept."""
+    the colour codes statsync's renderers wrote are kept. Idempotent: the renderers call it
+    (their text also reaches GitHub, not only the CLI) and so does the CLI's `echo`."""
     if not styled:
         return _UNSAFE.sub(_escaped, text)
     kept, last = [], 0

@@ -180,3 +180,16 @@ def test_entries_not_written_for_a_month_are_forgotten(repo, tmp_path, cache_dir
     (_,), warm = _read([gate], cache_dir)
     assert warm.hits == 0  # read afresh, and kept again
     assert len(list(entries.iterdir())) == 2
+
+
+def test_without_a_home_directory_there_is_no_cache_and_no_failure(repo, monkeypatch):
+    """Some CI containers run with no HOME and no password entry: Path.home() raises."""
+    for name in (cache.DIRECTORY_ENV, cache.DISABLE_ENV, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache.directory() is None
+    result = CliRunner().invoke(main, ["validate", str(repo)])
+    assert result.exit_code == 0 and f"{EXAMPLE_OBJECTS} object(s) valid" in result.output
